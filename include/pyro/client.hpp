@@ -1,0 +1,98 @@
+// pyro/client.hpp — class pyro::Pyro, the entry point of the SDK.
+//
+// One-shot use:
+//
+//   pyro::Pyro client;
+//   pyro::ExecResult r = client.run_in_vm("busybox", "echo hello");
+//   // r.exit_code == 0, r.stdout_data == "hello\n"
+//
+// Explicit lifecycle, when the caller wants to inspect the VM before its one exec:
+//
+//   auto vm = client.create_vm("busybox");
+//   client.start_vm(vm.vm_id);
+//   auto r = client.exec_vm(vm.vm_id, "uname -r");   // deletes the VM afterwards
+//
+// VMs created here belong to this Pyro object: its destructor stops every one of
+// them, and their VMM processes die with the process that created them.
+// All methods are thread-safe; operations on different VMs run concurrently.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pyro/export.hpp"
+#include "pyro/log.hpp"
+#include "pyro/types.hpp"
+
+namespace pyro {
+inline namespace v1 {
+
+struct ClientOptions {
+  /// Cache and state directory. Empty: $PYRO_HOME, else $XDG_CACHE_HOME/pyro,
+  /// else ~/.cache/pyro.
+  std::string home;
+  /// "auto" (probe: KVM when a test boot works, else TCG), "kvm" or "tcg".
+  /// Empty: $PYRO_ACCEL, else "auto".
+  std::string accelerator;
+  /// The VMM binary. Empty: $PYRO_QEMU, else qemu-system-x86_64 from PATH.
+  std::string qemu_binary;
+  /// Deadline for one boot, from VMM start to the agent's hello; one retry follows.
+  double boot_timeout_seconds = 30;
+};
+
+class PYRO_API Pyro {
+ public:
+  /// Opens a client. Cheap: nothing is booted or probed until first needed.
+  /// Throws Error(kInvalidArgument) on a malformed option.
+  explicit Pyro(ClientOptions options = {});
+  ~Pyro();  ///< stops and deletes every VM this client still owns
+  Pyro(const Pyro&) = delete;
+  Pyro& operator=(const Pyro&) = delete;
+
+  /// Boots a fresh VM of `environment`, runs `command` with /bin/sh -c, deletes
+  /// the VM, and returns the result. Errors: kInvalidArgument (sizes, timeout),
+  /// kNotFound (environment), kUnavailable (no usable accelerator or VMM),
+  /// kDeadlineExceeded (boot), kVmCrashed.
+  ExecResult run_in_vm(const std::string& environment, const std::string& command,
+                       const VmOptions& vm = {}, const ExecOptions& exec = {});
+
+  /// Registers a VM without booting it. Errors: kInvalidArgument, kNotFound.
+  VmInfo create_vm(const std::string& environment, const VmOptions& vm = {});
+
+  /// Boots a created VM and waits for its agent. Errors: kNotFound (id),
+  /// kFailedPrecondition (not in state created), kUnavailable, kDeadlineExceeded.
+  VmInfo start_vm(const std::string& vm_id);
+
+  /// Runs one command in a VM, then deletes the VM (whatever the outcome).
+  /// Starts the VM first if it is only created. Errors: kNotFound, kInvalidArgument,
+  /// kDeadlineExceeded (the agent did not answer in time), kVmCrashed.
+  ExecResult exec_vm(const std::string& vm_id, const std::string& command,
+                     const ExecOptions& exec = {});
+
+  /// Current state of one VM. Errors: kNotFound.
+  VmInfo status_vm(const std::string& vm_id);
+
+  /// Every VM this client owns, oldest first.
+  std::vector<VmInfo> list_vms();
+
+  /// Stops (if running) and forgets a VM. Errors: kNotFound.
+  void delete_vm(const std::string& vm_id);
+
+  /// Environments known to the catalog, installed or not.
+  std::vector<EnvironmentInfo> list_environments();
+
+  /// Checks the host: VMM, accelerator (probing it), kernel, cache. Never throws
+  /// for a failed check; the report says what is unusable and why.
+  DoctorReport doctor();
+
+  /// The resolved cache/state directory.
+  const std::string& home() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace v1
+}  // namespace pyro

@@ -1,0 +1,8 @@
+// pyro/pyro.hpp — umbrella header of the C++ API.
+#pragma once
+
+#include "pyro/client.hpp"
+#include "pyro/error.hpp"
+#include "pyro/log.hpp"
+#include "pyro/types.hpp"
+#include "pyro/version.hpp"

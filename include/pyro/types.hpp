@@ -1,0 +1,105 @@
+// pyro/types.hpp — option aggregates and result values of the pyro API.
+//
+// Options are aggregates with defaults, usable with designated initializers:
+//
+//   pyro::ExecResult r = client.run_in_vm("busybox", "uname -a",
+//                                         {.timeout_seconds = 10});
+//
+// New fields are only ever appended.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "pyro/export.hpp"
+
+namespace pyro {
+inline namespace v1 {
+
+/// Limits enforced on every surface; documented in docs/limits.md.
+struct Limits {
+  static constexpr uint32_t kMinVcpuCount = 1;
+  static constexpr uint32_t kMaxVcpuCount = 8;
+  static constexpr uint32_t kMinMemMib = 64;
+  static constexpr uint32_t kMaxMemMib = 16384;
+  static constexpr double kMaxTimeoutSeconds = 86400;
+  static constexpr uint64_t kMaxOutputBytes = 64ull << 20;
+};
+
+/// How a VM is shaped. Used by create_vm and run_in_vm.
+struct VmOptions {
+  uint32_t vcpu_count = 1;
+  uint32_t mem_mib = 256;
+  bool network = false;  ///< false: no NIC at all; true: QEMU user-mode networking
+};
+
+/// How one command runs in the guest. The command is a shell string run with
+/// `/bin/sh -c`.
+struct ExecOptions {
+  double timeout_seconds = 30;               ///< the guest kills the command after this
+  uint64_t max_output_bytes = 1ull << 20;    ///< per stream; the rest is dropped and flagged
+  std::map<std::string, std::string> env;    ///< added to the guest's environment
+  std::string cwd;                           ///< empty: the guest's default (/)
+};
+
+/// The outcome of one guest command. A non-zero exit is a result, not an error.
+struct ExecResult {
+  int exit_code = 0;   ///< shell-style: the exit status, or 128+signal when killed
+  int signal = 0;      ///< the signal that ended the command, 0 if it exited
+  bool timed_out = false;  ///< the guest killed the command at timeout_seconds
+  std::string stdout_data;  ///< raw bytes, binary-safe
+  std::string stderr_data;  ///< raw bytes, binary-safe
+  bool stdout_truncated = false;
+  bool stderr_truncated = false;
+  uint64_t duration_ms = 0;  ///< command wall time as measured in the guest
+  std::string vm_id;
+};
+
+enum class VmState { kCreated, kRunning, kStopped, kCrashed };
+
+/// Wire name of a state ("created", "running", "stopped", "crashed").
+PYRO_API const char* vm_state_name(VmState state) noexcept;
+
+struct VmInfo {
+  std::string vm_id;
+  std::string environment;
+  VmState state = VmState::kCreated;
+  uint32_t vcpu_count = 0;
+  uint32_t mem_mib = 0;
+  bool network = false;
+  std::string accelerator;  ///< "kvm" or "tcg" once started, empty before
+  int64_t pid = 0;          ///< VMM process id while running, else 0
+  std::string created_at;   ///< RFC 3339, UTC
+  uint64_t boot_ms = 0;     ///< VMM start to agent hello, once started
+};
+
+struct EnvironmentInfo {
+  std::string name;         ///< e.g. "busybox"
+  std::string description;
+  bool installed = false;   ///< artifacts are present in the cache
+  std::string path;         ///< cache directory of the artifacts, if installed
+  std::string kernel_version;
+  std::string agent_version;
+  std::string sha256;       ///< content hash of the boot set, if installed
+};
+
+/// One line of `pyro doctor`: a named check, whether it passed, and why.
+struct DoctorCheck {
+  std::string name;
+  bool ok = false;
+  std::string detail;
+};
+
+struct DoctorReport {
+  std::string accelerator;  ///< "kvm", "tcg" or "" when none is usable
+  std::string accelerator_reason;
+  std::string qemu_version;
+  std::string home;
+  std::vector<DoctorCheck> checks;
+  bool ok = false;          ///< every check passed
+};
+
+}  // namespace v1
+}  // namespace pyro

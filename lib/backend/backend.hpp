@@ -1,0 +1,72 @@
+// The VMM backend interface. The core never names QEMU; it asks a Backend to
+// launch a Machine from a MachineSpec. Another VMM (Firecracker on real KVM hosts)
+// is added by implementing these two classes and registering it in backend.cpp.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace pyro::detail {
+
+enum class Accelerator { kKvm, kTcg };
+const char* accelerator_name(Accelerator accel) noexcept;  // "kvm" / "tcg"
+
+/// What a guest boots from: an uncompressed ELF vmlinux (PVH entry) and an initramfs.
+struct BootSet {
+  std::string kernel_path;
+  std::string initrd_path;
+};
+
+/// Everything needed to start one VMM process. Paths are absolute.
+struct MachineSpec {
+  std::string vm_id;
+  BootSet boot;
+  uint32_t vcpu_count = 1;
+  uint32_t mem_mib = 256;
+  bool network = false;
+  Accelerator accelerator = Accelerator::kTcg;
+  std::string run_dir;          ///< private directory for sockets and logs; exists
+  std::string agent_socket;     ///< unix socket the host already listens on
+  std::vector<std::string> kernel_args;  ///< appended to the backend's own cmdline
+};
+
+/// One running VMM process. The destructor kills it (if alive), reaps it and
+/// removes the sockets it created; no path leaves an orphan process.
+class Machine {
+ public:
+  virtual ~Machine() = default;
+  virtual int64_t pid() const = 0;
+  /// Non-blocking liveness check (reaps the process once it has exited).
+  virtual bool alive() = 0;
+  /// After exit: "exited with status 1" or "killed by signal 9", plus the last
+  /// lines of the VMM's stderr. Empty while alive.
+  virtual std::string exit_description() = 0;
+  /// The last `max_bytes` of the guest serial console (for boot failure messages).
+  virtual std::string console_tail(size_t max_bytes) = 0;
+  /// Asks the VMM to quit (QMP), waits up to `grace`, then SIGKILLs. Always reaps.
+  virtual void stop(std::chrono::milliseconds grace) = 0;
+  /// SIGKILL and reap, immediately.
+  virtual void kill() = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;  ///< "qemu"
+  /// Version of the VMM binary, e.g. "7.2.22". Throws Error(kUnavailable) when the
+  /// binary is missing or does not run.
+  virtual std::string version() = 0;
+  /// Starts the VMM process and returns once it runs (not once the guest booted).
+  /// Throws Error(kUnavailable) when the VMM cannot start, with its stderr.
+  virtual std::unique_ptr<Machine> launch(const MachineSpec& spec) = 0;
+  /// Why `accel` cannot work on this host, or "" when it may (a test boot decides).
+  virtual std::string accelerator_obstacle(Accelerator accel) = 0;
+};
+
+/// The QEMU backend. `qemu_binary` empty: qemu-system-x86_64 from PATH.
+std::unique_ptr<Backend> make_qemu_backend(const std::string& qemu_binary);
+
+}  // namespace pyro::detail
