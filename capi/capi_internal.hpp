@@ -1,0 +1,101 @@
+// capi_internal.hpp — handle structs and the exception boundary shared by the
+// capi/*_c.cpp shims. The shims only convert types and errors: all behaviour
+// lives in the C++ API (include/pyro/).
+#pragma once
+
+#include <exception>
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "pyro/c/pyro.h"
+#include "pyro/pyro.hpp"
+
+struct pyro_error {
+  pyro_status code;
+  std::string message;
+};
+
+struct pyro_client {
+  explicit pyro_client(pyro::ClientOptions o) : impl(std::move(o)) {}
+  pyro::Pyro impl;
+};
+
+struct pyro_exec_result {
+  pyro::ExecResult value;
+};
+
+struct pyro_vm_info {
+  pyro::VmInfo value;
+};
+
+struct pyro_vm_list {
+  std::vector<pyro_vm_info> items;
+};
+
+struct pyro_environment_info {
+  pyro::EnvironmentInfo value;
+};
+
+struct pyro_environment_list {
+  std::vector<pyro_environment_info> items;
+};
+
+struct pyro_doctor_report {
+  pyro::DoctorReport value;
+};
+
+namespace pyro::capi {
+
+/// Stores a new error in *err (when err is non-NULL) and returns `code`.
+/// Never throws: if the error object cannot be allocated, *err gets a static
+/// out-of-memory error that pyro_error_free() knows not to delete.
+pyro_status set_error(pyro_error** err, pyro_status code, const char* message) noexcept;
+
+/// NULL-argument failure naming the parameter and the function.
+pyro_status null_argument(pyro_error** err, const char* function, const char* param) noexcept;
+
+/// Unknown options version, naming the struct.
+pyro_status bad_version(pyro_error** err, const char* function, const char* struct_name,
+                        unsigned int version, unsigned int expected) noexcept;
+
+/// Clears *err on entry so callers may test it after any call.
+inline void reset(pyro_error** err) noexcept {
+  if (err) *err = nullptr;
+}
+
+/// Runs `body` and converts every exception into a status: pyro::Error keeps
+/// its code, bad_alloc is RESOURCE_EXHAUSTED, anything else INTERNAL. Nothing
+/// escapes, so no exception crosses extern "C".
+template <class F>
+pyro_status guard(pyro_error** err, const char* function, F&& body) noexcept {
+  try {
+    body();
+    return PYRO_OK;
+  } catch (const pyro::Error& e) {
+    int code = static_cast<int>(e.code());
+    return set_error(err, code > 0 ? -code : PYRO_E_INTERNAL, e.what());
+  } catch (const std::bad_alloc&) {
+    return set_error(err, PYRO_E_RESOURCE_EXHAUSTED, "allocate memory: out of memory");
+  } catch (const std::exception& e) {
+    std::string msg;
+    try {
+      msg = std::string("call `") + function + "`: unexpected error: " + e.what();
+    } catch (...) {
+    }
+    return set_error(err, PYRO_E_INTERNAL, msg.empty() ? "unexpected error" : msg.c_str());
+  } catch (...) {
+    return set_error(err, PYRO_E_INTERNAL, "unexpected error: unknown exception");
+  }
+}
+
+/// NULL-safe borrowed C string of a std::string field.
+inline const char* c_str_or_null(const std::string* s) noexcept { return s ? s->c_str() : nullptr; }
+
+}  // namespace pyro::capi
+
+#define PYRO_CHECK_ARG(arg)                                            \
+  do {                                                                 \
+    if ((arg) == nullptr) return pyro::capi::null_argument(err, __func__, #arg); \
+  } while (0)

@@ -1,0 +1,63 @@
+// Finding and opening the agent port.
+#include "port.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+namespace pyro::agent {
+
+std::string find_virtio_port(const std::string& name) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/sys/class/virtio-ports", ec)) {
+    std::ifstream in(entry.path() / "name");
+    std::string line;
+    if (std::getline(in, line) && line == name) {
+      return "/dev/" + entry.path().filename().string();
+    }
+  }
+  return "";
+}
+
+int open_port(const std::string& path) {
+  return ::open(path.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+}
+
+void wait_host_connected(int fd) {
+  for (;;) {
+    pollfd p{fd, POLLOUT, 0};
+    int r = ::poll(&p, 1, 50);
+    if (r > 0 && (p.revents & POLLOUT) && !(p.revents & POLLHUP)) return;
+    if (r > 0 && (p.revents & POLLNVAL)) return;  // let the caller's IO report it
+    if (r != 0) ::usleep(50'000);  // POLLHUP returns at once: do not spin
+  }
+}
+
+int connect_unix(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    int err = errno;
+    ::close(fd);
+    errno = err;
+    return -1;
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  return fd;
+}
+
+}  // namespace pyro::agent

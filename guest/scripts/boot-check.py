@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""boot-check.py: boot a pyro environment under QEMU by hand and time it.
+
+Usage: boot-check.py ENV_DIR [--runs N] [--net] [--exec CMD] [--append ARGS] [--accel tcg] [--keep]
+
+Starts QEMU with the same command-line shape the C++ backend uses, listens on the
+agent socket *before* QEMU starts, and measures the time from starting QEMU to the
+agent's `hello` event. With --exec it then runs one command through the agent and
+prints its output. Every QEMU it starts is stopped (QMP `quit`, then SIGKILL).
+Only python3's standard library is needed.
+"""
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+HEADER = struct.Struct(">IIBB")  # length, stream, type, flags
+T_REQUEST, T_RESPONSE, T_DATA, T_EVENT = 1, 2, 3, 4
+END_STREAM = 1
+
+
+def host_khz():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("cpu MHz"):
+                return round(float(line.split(":")[1]) * 1000)
+    raise SystemExit("boot-check: read /proc/cpuinfo: no `cpu MHz`")
+
+
+def qemu_argv(env, run, net, accel, extra_append=""):
+    khz = host_khz()
+    append = (f"console=ttyS0 quiet panic=-1 tsc_early_khz={khz} lpj={khz * 1000 // 250} "
+              f"pyro.net={1 if net else 0}" + (" " + extra_append if extra_append else ""))
+    argv = ["qemu-system-x86_64", "-M", "microvm,pit=on,pic=on,rtc=on", "-accel", accel,
+            "-m", "256", "-smp", "1", "-nodefaults", "-no-user-config", "-display", "none",
+            "-no-reboot",
+            "-kernel", os.path.join(env, "vmlinux"), "-initrd", os.path.join(env, "initrd.img"),
+            "-append", append,
+            "-serial", f"file:{run}/console.log",
+            "-qmp", f"unix:{run}/qmp.sock,server=on,wait=off",
+            "-chardev", f"socket,id=agent,path={run}/agent.sock",
+            "-device", "virtio-serial-device",
+            "-device", "virtserialport,chardev=agent,name=pyro.agent"]
+    if net:
+        argv += ["-netdev", "user,id=n0,restrict=on", "-device", "virtio-net-device,netdev=n0"]
+    return argv
+
+
+class Conn:
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+
+    def read_exact(self, n, deadline):
+        while len(self.buf) < n:
+            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise EOFError("agent closed the connection")
+            self.buf += chunk
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def read_frame(self, deadline):
+        length, stream, ftype, flags = HEADER.unpack(self.read_exact(HEADER.size, deadline))
+        if length >> 24 or ftype not in (1, 2, 3, 4):
+            raise ValueError(f"bad frame header: length={length} type={ftype}")
+        return stream, ftype, flags, self.read_exact(length, deadline)
+
+    def send(self, stream, ftype, payload, flags=0):
+        self.sock.sendall(HEADER.pack(len(payload), stream, ftype, flags) + payload)
+
+
+def qmp_quit(run):
+    try:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(2)
+        s.connect(f"{run}/qmp.sock")
+        f = s.makefile("rwb")
+        f.readline()  # greeting
+        for cmd in ("qmp_capabilities", "quit"):
+            f.write(json.dumps({"execute": cmd}).encode() + b"\n")
+            f.flush()
+            f.readline()
+        s.close()
+    except OSError:
+        pass
+
+
+def stop(proc, run):
+    if proc.poll() is None:
+        qmp_quit(run)
+        try:
+            proc.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def boot_once(args, index):
+    run = tempfile.mkdtemp(prefix="pyro-boot-check.")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(f"{run}/agent.sock")
+    listener.listen(1)
+    argv = qemu_argv(args.env, run, args.net, args.accel, args.append)
+    if index == 0:
+        print("qemu: " + " ".join(argv), file=sys.stderr)
+    t0 = time.monotonic()
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=open(f"{run}/qemu.stderr", "wb"))
+    result = {"ok": False}
+    try:
+        deadline = t0 + args.timeout
+        listener.settimeout(0.05)
+        sock = None
+        while sock is None:
+            if proc.poll() is not None:
+                raise RuntimeError(f"qemu exited with {proc.returncode} before connecting")
+            if time.monotonic() > deadline:
+                raise TimeoutError("qemu did not connect to the agent socket")
+            try:
+                sock, _ = listener.accept()
+            except socket.timeout:
+                pass
+        t_connect = time.monotonic()
+        conn = Conn(sock)
+        stream, ftype, _, payload = conn.read_frame(deadline)
+        t_hello = time.monotonic()
+        hello = json.loads(payload)
+        if stream != 0 or ftype != T_EVENT or hello.get("event") != "hello":
+            raise RuntimeError(f"first frame is not the hello event: {payload[:200]!r}")
+        result.update(ok=True, connect_ms=(t_connect - t0) * 1000, hello_ms=(t_hello - t0) * 1000,
+                      hello=hello)
+        if args.exec:
+            req = {"method": "exec", "params": {"command": args.exec}}
+            t_req = time.monotonic()
+            conn.send(1, T_REQUEST, json.dumps(req).encode())
+            out = {1: b"", 2: b""}
+            deadline = time.monotonic() + 30
+            while True:
+                stream, ftype, flags, payload = conn.read_frame(deadline)
+                if stream != 1:
+                    continue
+                if ftype == T_DATA:
+                    out[payload[0]] = out.get(payload[0], b"") + payload[1:]
+                elif ftype == T_RESPONSE:
+                    result["exec_ms"] = (time.monotonic() - t_req) * 1000
+                    result["exec_response"] = json.loads(payload)
+                    break
+            result["stdout"] = out[1].decode(errors="replace")
+            result["stderr"] = out[2].decode(errors="replace")
+    except Exception as e:  # report and still stop QEMU
+        result["error"] = f"{type(e).__name__}: {e}"
+    finally:
+        stop(proc, run)
+        listener.close()
+        with open(f"{run}/console.log", errors="replace") as f:
+            result["console"] = f.read()
+        if args.keep:
+            result["run_dir"] = run
+        else:
+            shutil.rmtree(run, ignore_errors=True)
+    return result
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("env", help="environment directory (vmlinux, initrd.img)")
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--net", action="store_true", help="add user networking and pyro.net=1")
+    ap.add_argument("--exec", help="run this command through the agent after hello")
+    ap.add_argument("--accel", default="tcg")
+    ap.add_argument("--append", default="", help="extra kernel arguments, e.g. pyro.debug=1")
+    ap.add_argument("--timeout", type=float, default=30.0)
+    ap.add_argument("--keep", action="store_true", help="keep the run directory")
+    args = ap.parse_args()
+
+    times = []
+    failed = 0
+    for i in range(args.runs):
+        r = boot_once(args, i)
+        if not r["ok"] or "error" in r:
+            failed += 1
+            print(f"run {i + 1}: FAILED: {r.get('error')}\n--- console ---\n{r['console']}",
+                  file=sys.stderr)
+            continue
+        times.append(r["hello_ms"])
+        line = f"run {i + 1}: connect {r['connect_ms']:.0f} ms, hello {r['hello_ms']:.0f} ms"
+        if "exec_ms" in r:
+            line += f", exec {r['exec_ms']:.0f} ms"
+        print(line)
+        if i == 0:
+            print("hello: " + json.dumps(r["hello"]))
+        if "exec_response" in r:
+            print("exec response: " + json.dumps(r["exec_response"]))
+            print("stdout:\n" + r["stdout"] + ("stderr:\n" + r["stderr"] if r["stderr"] else ""))
+        if r["console"].strip():
+            print("console:\n" + r["console"].rstrip())
+    if times:
+        print(f"hello after QEMU start: min {min(times):.0f} / median {statistics.median(times):.0f}"
+              f" / max {max(times):.0f} ms over {len(times)} boots, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

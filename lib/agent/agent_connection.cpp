@@ -1,0 +1,206 @@
+#include "agent/agent_connection.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "core/logging.hpp"
+#include "protocol/message.hpp"
+#include "pyro/error.hpp"
+
+namespace pyro::detail {
+namespace {
+
+// Waits are sliced so a dead VMM is noticed within this interval.
+constexpr int kPollSliceMs = 50;
+
+int remaining_ms(Deadline deadline) { return std::min(poll_timeout_ms(deadline), kPollSliceMs); }
+
+std::string errno_text() { return std::strerror(errno); }
+
+// Polls `fd` for `events` in slices until ready; throws on deadline or death.
+void wait_ready(int fd, short events, Deadline deadline, const DeathCheck& dead,
+                std::string_view what) {
+  for (;;) {
+    if (dead) {
+      if (auto why = dead(); !why.empty()) {
+        throw Error(ErrorCode::kVmCrashed, fmt::format("{}: the VM died: {}", what, why));
+      }
+    }
+    int slice = remaining_ms(deadline);
+    if (slice == 0) {
+      throw Error(ErrorCode::kDeadlineExceeded, fmt::format("{}: deadline exceeded", what));
+    }
+    pollfd p{fd, events, 0};
+    int rc = ::poll(&p, 1, slice);
+    if (rc > 0) return;
+    if (rc < 0 && errno != EINTR) {
+      throw Error(ErrorCode::kInternal, fmt::format("{}: poll: {}", what, errno_text()));
+    }
+  }
+}
+
+}  // namespace
+
+AgentListener::AgentListener(std::string path) : path_(std::move(path)) {
+  sockaddr_un addr{};
+  if (path_.size() >= sizeof(addr.sun_path)) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("listen on `{}`: path longer than {} bytes; use a shorter PYRO_HOME",
+                            path_, sizeof(addr.sun_path) - 1));
+  }
+  fd_ = UniqueFd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd_) throw Error(ErrorCode::kInternal, fmt::format("create agent socket: {}", errno_text()));
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
+  ::unlink(path_.c_str());
+  if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      ::listen(fd_.get(), 1) != 0) {
+    throw Error(ErrorCode::kInternal, fmt::format("listen on `{}`: {}", path_, errno_text()));
+  }
+}
+
+AgentListener::~AgentListener() {
+  fd_.reset();
+  ::unlink(path_.c_str());
+}
+
+UniqueFd AgentListener::accept(Deadline deadline, const DeathCheck& dead) {
+  wait_ready(fd_.get(), POLLIN, deadline, dead, "wait for the VMM to connect to the agent socket");
+  UniqueFd conn(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  if (!conn) {
+    throw Error(ErrorCode::kInternal, fmt::format("accept on `{}`: {}", path_, errno_text()));
+  }
+  return conn;
+}
+
+AgentConnection::AgentConnection(UniqueFd fd, DeathCheck dead)
+    : fd_(std::move(fd)), dead_(std::move(dead)) {}
+
+const AgentHello& AgentConnection::wait_hello(Deadline deadline) {
+  while (!have_hello_) handle_event(read_frame(deadline, "wait for the agent's hello"));
+  if (hello_.major != protocol::kProtocolMajor) {
+    throw Error(ErrorCode::kAgentProtocol,
+                fmt::format("agent speaks protocol {}.{}, the host speaks {}.{}", hello_.major,
+                            hello_.minor, protocol::kProtocolMajor, protocol::kProtocolMinor));
+  }
+  return hello_;
+}
+
+void AgentConnection::handle_event(const protocol::Frame& frame) {
+  if (frame.type != protocol::FrameType::kEvent) {
+    log(LogLevel::kDebug, "agent: ignoring frame of type {} on stream {} outside a call",
+        static_cast<int>(frame.type), frame.stream);
+    return;
+  }
+  nlohmann::json event;
+  try {
+    event = protocol::parse_payload(frame);
+  } catch (const std::exception& e) {
+    throw Error(ErrorCode::kAgentProtocol, fmt::format("agent event: {}", e.what()));
+  }
+  if (event.value("event", "") != "hello") {
+    log(LogLevel::kDebug, "agent: event {}", event.dump());
+    return;
+  }
+  try {
+    AgentHello h;
+    h.major = event.at("protocol").at("major").get<uint32_t>();
+    h.minor = event.at("protocol").at("minor").get<uint32_t>();
+    h.agent_version = event.value("agent_version", "");
+    h.methods = event.value("methods", std::vector<std::string>{});
+    h.kernel = event.value("kernel", "");
+    h.raw = std::move(event);
+    hello_ = std::move(h);
+    have_hello_ = true;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorCode::kAgentProtocol, fmt::format("agent hello: {}", e.what()));
+  }
+}
+
+protocol::Frame AgentConnection::read_frame(Deadline deadline, std::string_view waiting_for) {
+  char buf[64 * 1024];
+  for (;;) {
+    if (auto f = decoder_.next()) return std::move(*f);
+    if (decoder_.failed()) {
+      throw Error(ErrorCode::kAgentProtocol,
+                  fmt::format("{}: malformed frame: {}", waiting_for, decoder_.error()));
+    }
+    wait_ready(fd_.get(), POLLIN, deadline, dead_, waiting_for);
+    ssize_t n = ::read(fd_.get(), buf, sizeof(buf));
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      throw Error(ErrorCode::kVmCrashed, fmt::format("{}: read: {}", waiting_for, errno_text()));
+    }
+    if (n == 0) {
+      std::string why = dead_ ? dead_() : "";
+      throw Error(ErrorCode::kVmCrashed,
+                  fmt::format("{}: the agent connection closed{}", waiting_for,
+                              why.empty() ? "" : ": " + why));
+    }
+    decoder_.feed(std::string_view(buf, static_cast<size_t>(n)));
+  }
+}
+
+void AgentConnection::write_all(std::string_view bytes, Deadline deadline) {
+  while (!bytes.empty()) {
+    ssize_t n = ::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      bytes.remove_prefix(static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      wait_ready(fd_.get(), POLLOUT, deadline, dead_, "write to the agent");
+      continue;
+    }
+    throw Error(ErrorCode::kVmCrashed, fmt::format("write to the agent: {}", errno_text()));
+  }
+}
+
+nlohmann::json AgentConnection::call(std::string_view method, const nlohmann::json& params,
+                                     Deadline deadline, const DataSink& sink) {
+  std::lock_guard lock(call_mutex_);
+  const uint32_t stream = next_stream_;
+  next_stream_ += 2;
+  const std::string what = fmt::format("agent request `{}`", method);
+  write_all(protocol::encode_frame(protocol::make_request(stream, method, params)), deadline);
+  for (;;) {
+    protocol::Frame frame = read_frame(deadline, what);
+    if (frame.stream == 0) {
+      handle_event(frame);
+      continue;
+    }
+    if (frame.stream != stream) {
+      throw Error(ErrorCode::kAgentProtocol,
+                  fmt::format("{}: reply on unknown stream {}", what, frame.stream));
+    }
+    if (frame.type == protocol::FrameType::kData) {
+      auto data = protocol::split_data(frame);
+      if (!data) throw Error(ErrorCode::kAgentProtocol, fmt::format("{}: malformed data frame", what));
+      if (sink) sink(data->first, data->second);
+      continue;
+    }
+    if (frame.type != protocol::FrameType::kResponse) {
+      throw Error(ErrorCode::kAgentProtocol,
+                  fmt::format("{}: unexpected frame type {}", what, static_cast<int>(frame.type)));
+    }
+    protocol::Response reply;
+    try {
+      reply = protocol::parse_response(frame);
+    } catch (const std::exception& e) {
+      throw Error(ErrorCode::kAgentProtocol, fmt::format("{}: {}", what, e.what()));
+    }
+    if (!reply.ok) {
+      throw Error(error_code_from_name(reply.error_code), fmt::format("{}: {}", what, reply.error_message));
+    }
+    return std::move(reply.result);
+  }
+}
+
+}  // namespace pyro::detail

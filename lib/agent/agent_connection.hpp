@@ -1,0 +1,87 @@
+// Host side of the agent protocol (docs/agent-protocol.md) over one connected
+// stream socket: the listener QEMU connects to, the hello handshake, and
+// request/response calls with streamed data frames.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "protocol/frame.hpp"
+#include "util/deadline.hpp"
+#include "util/unique_fd.hpp"
+
+namespace pyro::detail {
+
+/// Called while waiting; returns a non-empty description once the peer (the VM)
+/// is known to be dead, which turns the wait into a kVmCrashed error.
+using DeathCheck = std::function<std::string()>;
+
+/// Owns a listening unix socket at `path` (created by the constructor, unlinked by
+/// the destructor). The host listens before QEMU starts, so the guest can never
+/// write into a socket nobody reads.
+class AgentListener {
+ public:
+  explicit AgentListener(std::string path);
+  ~AgentListener();
+  AgentListener(const AgentListener&) = delete;
+  AgentListener& operator=(const AgentListener&) = delete;
+
+  const std::string& path() const noexcept { return path_; }
+  /// Waits for the VMM to connect. Throws kDeadlineExceeded or kVmCrashed.
+  UniqueFd accept(Deadline deadline, const DeathCheck& dead);
+
+ private:
+  std::string path_;
+  UniqueFd fd_;
+};
+
+struct AgentHello {
+  uint32_t major = 0;
+  uint32_t minor = 0;
+  std::string agent_version;
+  std::vector<std::string> methods;
+  std::string kernel;
+  nlohmann::json raw;
+};
+
+/// Receives the bytes of data frames: channel and chunk.
+using DataSink = std::function<void(protocol::Channel, std::string_view)>;
+
+class AgentConnection {
+ public:
+  AgentConnection(UniqueFd fd, DeathCheck dead);
+
+  /// Waits for the agent's hello event and checks the protocol major version.
+  /// Throws kDeadlineExceeded, kVmCrashed or kAgentProtocol.
+  const AgentHello& wait_hello(Deadline deadline);
+  const AgentHello& hello() const noexcept { return hello_; }
+
+  /// Sends one request and waits for its response, passing data frames to `sink`.
+  /// Returns the `result` object; an `error` response becomes a pyro::Error with
+  /// the agent's code. Calls are serialised (one stream at a time for now).
+  nlohmann::json call(std::string_view method, const nlohmann::json& params,
+                      Deadline deadline, const DataSink& sink = {});
+
+ private:
+  // Reads until one frame is available; throws on deadline, EOF or garbage.
+  protocol::Frame read_frame(Deadline deadline, std::string_view waiting_for);
+  void write_all(std::string_view bytes, Deadline deadline);
+  void handle_event(const protocol::Frame& frame);
+
+  UniqueFd fd_;
+  DeathCheck dead_;
+  protocol::FrameDecoder decoder_;
+  AgentHello hello_;
+  bool have_hello_ = false;
+  uint32_t next_stream_ = 1;
+  std::mutex call_mutex_;
+};
+
+}  // namespace pyro::detail

@@ -1,0 +1,130 @@
+#include "backend/qemu/qemu_args.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <fmt/format.h>
+
+#include "pyro/error.hpp"
+#include "util/unix_socket.hpp"
+
+namespace pyro::detail {
+namespace {
+
+std::string join_path(const std::string& dir, std::string_view name) {
+  if (!dir.empty() && dir.back() == '/') return dir + std::string(name);
+  return dir + "/" + std::string(name);
+}
+
+[[noreturn]] void reject(const MachineSpec& spec, const std::string& cause) {
+  throw Error(ErrorCode::kInvalidArgument, fmt::format("launch vm `{}`: {}", spec.vm_id, cause));
+}
+
+void require_path(const MachineSpec& spec, const std::string& path, std::string_view field) {
+  if (path.empty()) reject(spec, fmt::format("`{}` is empty", field));
+  if (path.front() != '/') reject(spec, fmt::format("`{}` is not absolute: `{}`", field, path));
+}
+
+// QEMU splits option values at commas (`-qmp unix:...,server=on`); a comma in a
+// path would silently change the meaning of the option.
+void require_no_comma(const MachineSpec& spec, const std::string& path, std::string_view field) {
+  if (path.find(',') != std::string::npos) {
+    reject(spec, fmt::format("`{}` contains a comma, which qemu options cannot carry: `{}`", field, path));
+  }
+}
+
+void require_socket_path(const MachineSpec& spec, const std::string& path, std::string_view field) {
+  if (path.size() > max_unix_socket_path()) {
+    reject(spec, fmt::format("`{}` is longer than the {} bytes a unix socket path may have: `{}`",
+                             field, max_unix_socket_path(), path));
+  }
+}
+
+void validate(const MachineSpec& spec, const QemuHostInfo& host) {
+  if (host.qemu_binary.empty()) reject(spec, "no qemu binary given");
+  if (spec.vcpu_count == 0) reject(spec, "`vcpu_count` must be at least 1");
+  if (spec.mem_mib == 0) reject(spec, "`mem_mib` must be at least 1");
+  require_path(spec, spec.boot.kernel_path, "kernel_path");
+  require_path(spec, spec.boot.initrd_path, "initrd_path");
+  require_path(spec, spec.run_dir, "run_dir");
+  require_path(spec, spec.agent_socket, "agent_socket");
+  require_no_comma(spec, spec.run_dir, "run_dir");
+  require_no_comma(spec, spec.agent_socket, "agent_socket");
+  require_socket_path(spec, spec.agent_socket, "agent_socket");
+  require_socket_path(spec, join_path(spec.run_dir, kQmpSocketName), "run_dir");
+}
+
+}  // namespace
+
+uint64_t lpj_for_tsc_khz(uint64_t tsc_khz) { return tsc_khz * 1000 / kGuestKernelHz; }
+
+uint64_t parse_cpuinfo_tsc_khz(std::string_view cpuinfo) {
+  std::istringstream in{std::string(cpuinfo)};
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("cpu MHz", 0) != 0) continue;
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    const char* start = line.c_str() + colon + 1;
+    char* end = nullptr;
+    double mhz = std::strtod(start, &end);
+    if (end == start || !(mhz > 0) || !std::isfinite(mhz)) return 0;
+    return static_cast<uint64_t>(std::llround(mhz * 1000.0));
+  }
+  return 0;
+}
+
+uint64_t read_host_tsc_khz() {
+  std::ifstream in("/proc/cpuinfo");
+  if (!in) return 0;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_cpuinfo_tsc_khz(text.str());
+}
+
+std::string build_kernel_cmdline(const MachineSpec& spec, const QemuHostInfo& host) {
+  // panic=-1 with -no-reboot: a guest panic ends the QEMU process at once.
+  std::string cmdline = "console=ttyS0 quiet panic=-1";
+  // Under TCG the kernel's PIT-based TSC calibration fails now and then and the
+  // boot hangs (feasibility.md §3.8); giving the rate avoids the calibration.
+  if (spec.accelerator == Accelerator::kTcg && host.tsc_khz > 0) {
+    cmdline += fmt::format(" tsc_early_khz={} lpj={}", host.tsc_khz, lpj_for_tsc_khz(host.tsc_khz));
+  }
+  cmdline += spec.network ? " pyro.net=1" : " pyro.net=0";
+  for (const auto& arg : spec.kernel_args) {
+    if (!arg.empty()) cmdline += " " + arg;
+  }
+  return cmdline;
+}
+
+std::vector<std::string> build_qemu_args(const MachineSpec& spec, const QemuHostInfo& host) {
+  validate(spec, host);
+  std::vector<std::string> args{host.qemu_binary};
+  auto add = [&args](std::initializer_list<std::string> items) {
+    args.insert(args.end(), items.begin(), items.end());
+  };
+  if (spec.accelerator == Accelerator::kTcg) {
+    // microvm leaves PIT, PIC and RTC off without an in-kernel irqchip, and the
+    // guest then hangs calibrating its clock.
+    add({"-M", "microvm,pit=on,pic=on,rtc=on", "-accel", "tcg"});
+  } else {
+    // Plain `-cpu host` makes QEMU abort on hosts refusing IA32_ARCH_CAPABILITIES.
+    add({"-M", "microvm", "-accel", "kvm", "-cpu", "host,-arch-capabilities"});
+  }
+  add({"-m", std::to_string(spec.mem_mib), "-smp", std::to_string(spec.vcpu_count)});
+  add({"-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"});
+  add({"-kernel", spec.boot.kernel_path, "-initrd", spec.boot.initrd_path});
+  add({"-append", build_kernel_cmdline(spec, host)});
+  add({"-serial", "file:" + join_path(spec.run_dir, kConsoleLogName)});
+  add({"-qmp", "unix:" + join_path(spec.run_dir, kQmpSocketName) + ",server=on,wait=off"});
+  // No server=on: QEMU connects to the socket the host already listens on.
+  add({"-chardev", "socket,id=agent,path=" + spec.agent_socket});
+  add({"-device", "virtio-serial-device", "-device", "virtserialport,chardev=agent,name=pyro.agent"});
+  if (spec.network) {
+    add({"-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0"});
+  }
+  return args;
+}
+
+}  // namespace pyro::detail

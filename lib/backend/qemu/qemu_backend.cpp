@@ -1,0 +1,181 @@
+#include "backend/qemu/qemu_backend.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <regex>
+#include <fmt/format.h>
+
+#include "backend/qemu/qemu_args.hpp"
+#include "backend/qemu/qemu_machine.hpp"
+#include "pyro/error.hpp"
+#include "util/child_process.hpp"
+#include "util/file_tail.hpp"
+#include "util/find_executable.hpp"
+
+namespace pyro::detail {
+namespace {
+
+constexpr const char* kDefaultBinary = "qemu-system-x86_64";
+// From spawn to the QMP greeting: QEMU has parsed its options, loaded the
+// kernel and entered its main loop. Milliseconds normally; generous for a
+// loaded 2-core host.
+constexpr auto kStartTimeout = std::chrono::seconds(30);
+constexpr auto kVersionTimeout = std::chrono::seconds(10);
+constexpr auto kExitGrace = std::chrono::seconds(1);
+constexpr size_t kStartLogBytes = 4096;
+
+std::string join(const std::string& dir, std::string_view name) {
+  if (!dir.empty() && dir.back() == '/') return dir + std::string(name);
+  return dir + "/" + std::string(name);
+}
+
+std::string trim(std::string s) {
+  auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return {};
+  return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
+}
+
+// Runs `argv` with its output on a pipe and returns what it printed.
+std::string run_and_capture(const std::vector<std::string>& argv, Deadline deadline) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    throw Error(ErrorCode::kUnavailable, fmt::format("create pipe: {}", std::strerror(errno)));
+  }
+  UniqueFd read_end(fds[0]);
+  UniqueFd write_end(fds[1]);
+  auto child = ChildProcess::spawn({.argv = argv, .output_fd = write_end.get()});
+  write_end.reset();
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    pollfd p{read_end.get(), POLLIN, 0};
+    int rc = ::poll(&p, 1, poll_timeout_ms(deadline));
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc == 0) {
+      child->kill();
+      throw Error(ErrorCode::kUnavailable, fmt::format("run `{}`: no answer in time", argv[0]));
+    }
+    ssize_t n = ::read(read_end.get(), buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    if (out.size() < (1u << 20)) out.append(buf, static_cast<size_t>(n));
+  }
+  if (!child->wait_until(deadline)) child->kill();
+  return out;
+}
+
+}  // namespace
+
+std::string parse_qemu_version(std::string_view version_output) {
+  static const std::regex pattern(R"(QEMU emulator version (\d+\.\d+(\.\d+)?))");
+  std::match_results<std::string_view::const_iterator> m;
+  if (!std::regex_search(version_output.begin(), version_output.end(), m, pattern)) return {};
+  return m[1].str();
+}
+
+std::string kvm_obstacle(const std::string& dev_kvm, const std::string& pvm_module_dir) {
+  if (::access(dev_kvm.c_str(), F_OK) != 0) return fmt::format("`{}` does not exist", dev_kvm);
+  UniqueFd fd(::open(dev_kvm.c_str(), O_RDWR | O_CLOEXEC));
+  if (!fd) {
+    return fmt::format("`{}` is not readable and writable by this user: {}", dev_kvm,
+                       std::strerror(errno));
+  }
+  // PVM runs guests at CPL 3 and only with PVM-enabled kernels; stock kernels
+  // die in its instruction emulator (feasibility.md §0).
+  if (::access(pvm_module_dir.c_str(), F_OK) == 0) {
+    return fmt::format("`{}` is provided by `kvm_pvm`, which cannot run stock guest kernels", dev_kvm);
+  }
+  return {};
+}
+
+QemuBackend::QemuBackend(std::string qemu_binary)
+    : qemu_binary_(qemu_binary.empty() ? kDefaultBinary : std::move(qemu_binary)) {}
+
+std::string QemuBackend::resolve_binary() const {
+  std::string path = find_executable(qemu_binary_);
+  if (!path.empty()) return path;
+  if (qemu_binary_.find('/') != std::string::npos) {
+    throw Error(ErrorCode::kUnavailable,
+                fmt::format("find VMM `{}`: no executable file at this path", qemu_binary_));
+  }
+  throw Error(ErrorCode::kUnavailable,
+              fmt::format("find VMM `{}`: not found in PATH; install the Debian package "
+                          "qemu-system-x86",
+                          qemu_binary_));
+}
+
+uint64_t QemuBackend::tsc_khz() {
+  std::lock_guard lock(mu_);
+  if (!tsc_read_) {
+    tsc_khz_ = read_host_tsc_khz();
+    tsc_read_ = true;
+  }
+  return tsc_khz_;
+}
+
+std::string QemuBackend::version() {
+  {
+    std::lock_guard lock(mu_);
+    if (!version_.empty()) return version_;
+  }
+  std::string binary = resolve_binary();
+  std::string output = run_and_capture({binary, "--version"}, deadline_after(kVersionTimeout));
+  std::string version = parse_qemu_version(output);
+  if (version.empty()) {
+    throw Error(ErrorCode::kUnavailable,
+                fmt::format("run `{} --version`: unexpected output: {}", binary,
+                            trim(output.substr(0, 200))));
+  }
+  std::lock_guard lock(mu_);
+  version_ = version;
+  return version_;
+}
+
+std::unique_ptr<Machine> QemuBackend::launch(const MachineSpec& spec) {
+  const QemuHostInfo host{.qemu_binary = resolve_binary(), .tsc_khz = tsc_khz()};
+  std::vector<std::string> argv = build_qemu_args(spec, host);
+  const std::string log_path = join(spec.run_dir, kQemuLogName);
+  UniqueFd log(::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!log) {
+    throw Error(ErrorCode::kUnavailable,
+                fmt::format("launch vm `{}`: create `{}`: {}", spec.vm_id, log_path, std::strerror(errno)));
+  }
+  ::unlink(join(spec.run_dir, kQmpSocketName).c_str());  // never connect to a stale one
+  auto child = ChildProcess::spawn({.argv = argv, .output_fd = log.get()});
+  log.reset();
+  auto machine = std::make_unique<QemuMachine>(std::move(child), spec.run_dir);
+  try {
+    // QEMU answers on QMP only once its options are valid, the kernel is loaded
+    // and its main loop runs: a reliable "it started" instead of a sleep.
+    machine->connect_qmp(deadline_after(kStartTimeout));
+  } catch (const Error& e) {
+    std::string why;
+    // QEMU accepts a QMP connection before it validates everything, then exits
+    // on a bad option; give it a moment so the report names the real cause.
+    if (machine->wait_exit(deadline_after(kExitGrace))) {
+      why = machine->exit_description();  // includes the end of qemu.log
+    } else {
+      std::string log_text = trim(machine->log_tail(kStartLogBytes));
+      machine->kill();
+      why = fmt::format("did not answer on qmp: {}", e.what());
+      if (!log_text.empty()) why += ": " + log_text;
+    }
+    throw Error(ErrorCode::kUnavailable, fmt::format("launch vm `{}`: qemu {}", spec.vm_id, why));
+  }
+  return machine;
+}
+
+std::string QemuBackend::accelerator_obstacle(Accelerator accel) {
+  if (accel == Accelerator::kTcg) return {};
+  return kvm_obstacle("/dev/kvm", "/sys/module/kvm_pvm");
+}
+
+std::unique_ptr<Backend> make_qemu_backend(const std::string& qemu_binary) {
+  return std::make_unique<QemuBackend>(qemu_binary);
+}
+
+}  // namespace pyro::detail

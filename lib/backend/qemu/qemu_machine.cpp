@@ -1,0 +1,106 @@
+#include "backend/qemu/qemu_machine.hpp"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "backend/qemu/qemu_args.hpp"
+#include "util/file_tail.hpp"
+
+namespace pyro::detail {
+namespace {
+
+constexpr size_t kExitLogTailBytes = 2048;
+
+std::string trim(std::string s) {
+  auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return {};
+  auto last = s.find_last_not_of(" \t\r\n");
+  return s.substr(first, last - first + 1);
+}
+
+}  // namespace
+
+QemuMachine::QemuMachine(std::unique_ptr<ChildProcess> child, std::string run_dir)
+    : child_(std::move(child)), run_dir_(std::move(run_dir)) {}
+
+QemuMachine::~QemuMachine() {
+  child_->kill();
+  {
+    std::lock_guard lock(qmp_mu_);
+    qmp_.reset();
+  }
+  ::unlink(run_path(kQmpSocketName).c_str());
+}
+
+std::string QemuMachine::run_path(std::string_view name) const {
+  if (!run_dir_.empty() && run_dir_.back() == '/') return run_dir_ + std::string(name);
+  return run_dir_ + "/" + std::string(name);
+}
+
+void QemuMachine::connect_qmp(Deadline deadline) {
+  QmpClient client = QmpClient::connect(run_path(kQmpSocketName), deadline,
+                                        [this] { return child_->alive(); });
+  std::lock_guard lock(qmp_mu_);
+  qmp_.emplace(std::move(client));
+}
+
+nlohmann::json QemuMachine::qmp_execute(const std::string& command, const nlohmann::json& arguments,
+                                        Deadline deadline) {
+  std::lock_guard lock(qmp_mu_);
+  if (!qmp_) {
+    throw Error(ErrorCode::kUnavailable, fmt::format("qmp command `{}`: not connected", command));
+  }
+  try {
+    return qmp_->execute(command, arguments, deadline);
+  } catch (const QmpCommandError&) {
+    throw;  // the connection is still in step
+  } catch (const Error&) {
+    // A timed-out or broken exchange leaves the stream in an unknown state.
+    qmp_.reset();
+    throw;
+  }
+}
+
+std::string QemuMachine::log_tail(size_t max_bytes) const {
+  return read_file_tail(run_path(kQemuLogName), max_bytes);
+}
+
+std::string QemuMachine::exit_description() {
+  std::string status = child_->exit_description();
+  if (status.empty()) return {};
+  std::string log = trim(log_tail(kExitLogTailBytes));
+  return log.empty() ? status : status + ": " + log;
+}
+
+std::string QemuMachine::console_tail(size_t max_bytes) {
+  return read_file_tail(run_path(kConsoleLogName), max_bytes);
+}
+
+void QemuMachine::stop(std::chrono::milliseconds grace) {
+  const Deadline deadline = deadline_after(grace);
+  bool asked = false;
+  {
+    std::lock_guard lock(qmp_mu_);
+    if (qmp_ && child_->alive()) {
+      try {
+        qmp_->execute("quit", deadline);
+        asked = true;
+      } catch (const QmpCommandError&) {
+        // refused: nothing will happen, so do not wait
+      } catch (const Error&) {
+        asked = true;  // QEMU may close the socket before its reply arrives
+      }
+    }
+    qmp_.reset();
+  }
+  if (!asked || !child_->wait_until(deadline)) child_->kill();
+}
+
+void QemuMachine::kill() {
+  child_->kill();
+  std::lock_guard lock(qmp_mu_);
+  qmp_.reset();
+}
+
+}  // namespace pyro::detail

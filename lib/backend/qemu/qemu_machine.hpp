@@ -1,0 +1,52 @@
+// One running QEMU process: liveness, exit reason, logs, QMP, stop and kill.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "backend/backend.hpp"
+#include "backend/qemu/qmp_client.hpp"
+#include "util/child_process.hpp"
+
+namespace pyro::detail {
+
+class QemuMachine final : public Machine {
+ public:
+  /// Takes over a spawned QEMU whose files live in `run_dir`.
+  QemuMachine(std::unique_ptr<ChildProcess> child, std::string run_dir);
+  ~QemuMachine() override;
+
+  /// Connects to QMP, giving up when QEMU exits first or at `deadline`.
+  void connect_qmp(Deadline deadline);
+
+  /// Runs one QMP command; thread-safe (commands are serialized). Throws
+  /// Error(kUnavailable) when QMP is not connected, and what QmpClient::execute throws.
+  nlohmann::json qmp_execute(const std::string& command, const nlohmann::json& arguments,
+                             Deadline deadline);
+
+  /// Waits until QEMU exits (and reaps it) or `deadline` passes; true once it exited.
+  bool wait_exit(Deadline deadline) { return child_->wait_until(deadline); }
+
+  int64_t pid() const override { return child_->pid(); }
+  bool alive() override { return child_->alive(); }
+  std::string exit_description() override;
+  std::string console_tail(size_t max_bytes) override;
+  void stop(std::chrono::milliseconds grace) override;
+  void kill() override;
+
+  /// The last `max_bytes` of QEMU's stdout and stderr.
+  std::string log_tail(size_t max_bytes) const;
+
+ private:
+  std::string run_path(std::string_view name) const;
+
+  std::unique_ptr<ChildProcess> child_;
+  const std::string run_dir_;
+  std::mutex qmp_mu_;
+  std::optional<QmpClient> qmp_;
+};
+
+}  // namespace pyro::detail

@@ -1,0 +1,21 @@
+// bind.hpp — the registration functions of the `pyro._core` module, one per concept.
+// The bindings only convert types and errors; behaviour lives in the C++ API.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+namespace pyro::python {
+
+/// pyro.Error and one subclass per ErrorCode, plus the exception translator.
+void register_errors(pybind11::module_& m);
+
+/// ExecResult, VmInfo, EnvironmentInfo, DoctorCheck, DoctorReport.
+void register_types(pybind11::module_& m);
+
+/// pyro.Pyro, the client.
+void register_client(pybind11::module_& m);
+
+/// pyro.LogLevel and pyro.set_log_handler.
+void register_log(pybind11::module_& m);
+
+}  // namespace pyro::python

@@ -1,0 +1,171 @@
+// bind_types.cpp — result values as read-only Python classes with __repr__ and
+// to_dict(). Output streams are exposed twice: `stdout` as text (UTF-8, invalid
+// bytes replaced) and `stdout_bytes` as the exact bytes.
+#include <string>
+
+#include <pybind11/stl.h>
+
+#include "bind.hpp"
+#include "pyro/types.hpp"
+
+namespace py = pybind11;
+
+namespace pyro::python {
+namespace {
+
+py::str text(const std::string& raw) {
+  PyObject* s = PyUnicode_DecodeUTF8(raw.data(), static_cast<Py_ssize_t>(raw.size()), "replace");
+  if (!s) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(s);
+}
+
+py::bytes bytes(const std::string& raw) { return py::bytes(raw.data(), raw.size()); }
+
+// "Name(a=1, b='x')" from to_dict(), so repr and dict never disagree.
+std::string repr_of(const char* name, const py::dict& d) {
+  std::string out = std::string(name) + "(";
+  bool first = true;
+  for (auto item : d) {
+    if (!first) out += ", ";
+    first = false;
+    out += py::str(item.first).cast<std::string>() + "=" + py::repr(item.second).cast<std::string>();
+  }
+  return out + ")";
+}
+
+py::dict exec_result_dict(const ExecResult& r) {
+  py::dict d;
+  d["exit_code"] = r.exit_code;
+  d["signal"] = r.signal;
+  d["timed_out"] = r.timed_out;
+  d["stdout"] = text(r.stdout_data);
+  d["stderr"] = text(r.stderr_data);
+  d["stdout_truncated"] = r.stdout_truncated;
+  d["stderr_truncated"] = r.stderr_truncated;
+  d["duration_ms"] = r.duration_ms;
+  d["vm_id"] = r.vm_id;
+  return d;
+}
+
+py::dict vm_info_dict(const VmInfo& v) {
+  py::dict d;
+  d["vm_id"] = v.vm_id;
+  d["environment"] = v.environment;
+  d["state"] = vm_state_name(v.state);
+  d["vcpu_count"] = v.vcpu_count;
+  d["mem_mib"] = v.mem_mib;
+  d["network"] = v.network;
+  d["accelerator"] = v.accelerator;
+  d["pid"] = v.pid;
+  d["created_at"] = v.created_at;
+  d["boot_ms"] = v.boot_ms;
+  return d;
+}
+
+py::dict environment_dict(const EnvironmentInfo& e) {
+  py::dict d;
+  d["name"] = e.name;
+  d["description"] = e.description;
+  d["installed"] = e.installed;
+  d["path"] = e.path;
+  d["kernel_version"] = e.kernel_version;
+  d["agent_version"] = e.agent_version;
+  d["sha256"] = e.sha256;
+  return d;
+}
+
+py::dict check_dict(const DoctorCheck& c) {
+  py::dict d;
+  d["name"] = c.name;
+  d["ok"] = c.ok;
+  d["detail"] = c.detail;
+  return d;
+}
+
+py::dict report_dict(const DoctorReport& r) {
+  py::dict d;
+  d["ok"] = r.ok;
+  d["accelerator"] = r.accelerator;
+  d["accelerator_reason"] = r.accelerator_reason;
+  d["qemu_version"] = r.qemu_version;
+  d["home"] = r.home;
+  py::list checks;
+  for (const auto& c : r.checks) checks.append(check_dict(c));
+  d["checks"] = checks;
+  return d;
+}
+
+}  // namespace
+
+void register_types(py::module_& m) {
+  py::class_<ExecResult>(m, "ExecResult",
+                         "The outcome of one guest command. A non-zero exit is a result, not an error.")
+      .def_readonly("exit_code", &ExecResult::exit_code,
+                    "shell-style exit status: the exit code, or 128+signal when killed")
+      .def_readonly("signal", &ExecResult::signal, "the signal that ended the command, 0 if it exited")
+      .def_readonly("timed_out", &ExecResult::timed_out, "the guest killed the command at timeout_seconds")
+      .def_property_readonly("stdout", [](const ExecResult& r) { return text(r.stdout_data); },
+                             "stdout decoded as UTF-8, invalid bytes replaced")
+      .def_property_readonly("stderr", [](const ExecResult& r) { return text(r.stderr_data); },
+                             "stderr decoded as UTF-8, invalid bytes replaced")
+      .def_property_readonly("stdout_bytes", [](const ExecResult& r) { return bytes(r.stdout_data); },
+                             "stdout exactly as produced")
+      .def_property_readonly("stderr_bytes", [](const ExecResult& r) { return bytes(r.stderr_data); },
+                             "stderr exactly as produced")
+      .def_readonly("stdout_truncated", &ExecResult::stdout_truncated)
+      .def_readonly("stderr_truncated", &ExecResult::stderr_truncated)
+      .def_readonly("duration_ms", &ExecResult::duration_ms, "command wall time measured in the guest")
+      .def_readonly("vm_id", &ExecResult::vm_id)
+      .def("to_dict", &exec_result_dict, "A JSON-ready dict; stdout/stderr as text.")
+      .def("__repr__", [](const ExecResult& r) { return repr_of("ExecResult", exec_result_dict(r)); });
+
+  py::class_<VmInfo>(m, "VmInfo", "A snapshot of one VM's description and state.")
+      .def_readonly("vm_id", &VmInfo::vm_id)
+      .def_readonly("environment", &VmInfo::environment)
+      .def_property_readonly("state", [](const VmInfo& v) { return vm_state_name(v.state); },
+                             "\"created\", \"running\", \"stopped\" or \"crashed\"")
+      .def_readonly("vcpu_count", &VmInfo::vcpu_count)
+      .def_readonly("mem_mib", &VmInfo::mem_mib)
+      .def_readonly("network", &VmInfo::network)
+      .def_readonly("accelerator", &VmInfo::accelerator, "\"kvm\" or \"tcg\" once started, \"\" before")
+      .def_readonly("pid", &VmInfo::pid, "VMM process id while running, else 0")
+      .def_readonly("created_at", &VmInfo::created_at, "RFC 3339, UTC")
+      .def_readonly("boot_ms", &VmInfo::boot_ms, "VMM start to agent hello, once started")
+      .def("to_dict", &vm_info_dict)
+      .def("__repr__", [](const VmInfo& v) { return repr_of("VmInfo", vm_info_dict(v)); });
+
+  py::class_<EnvironmentInfo>(m, "EnvironmentInfo", "One environment of the catalog.")
+      .def_readonly("name", &EnvironmentInfo::name)
+      .def_readonly("description", &EnvironmentInfo::description)
+      .def_readonly("installed", &EnvironmentInfo::installed)
+      .def_readonly("path", &EnvironmentInfo::path)
+      .def_readonly("kernel_version", &EnvironmentInfo::kernel_version)
+      .def_readonly("agent_version", &EnvironmentInfo::agent_version)
+      .def_readonly("sha256", &EnvironmentInfo::sha256)
+      .def("to_dict", &environment_dict)
+      .def("__repr__",
+           [](const EnvironmentInfo& e) { return repr_of("EnvironmentInfo", environment_dict(e)); });
+
+  py::class_<DoctorCheck>(m, "DoctorCheck", "One named host check, whether it passed, and why.")
+      .def_readonly("name", &DoctorCheck::name)
+      .def_readonly("ok", &DoctorCheck::ok)
+      .def_readonly("detail", &DoctorCheck::detail)
+      .def("to_dict", &check_dict)
+      .def("__repr__", [](const DoctorCheck& c) { return repr_of("DoctorCheck", check_dict(c)); });
+
+  py::class_<DoctorReport>(m, "DoctorReport", "What pyro found on this host.")
+      .def_readonly("ok", &DoctorReport::ok, "every check passed")
+      .def_readonly("accelerator", &DoctorReport::accelerator, "\"kvm\", \"tcg\" or \"\" when none is usable")
+      .def_readonly("accelerator_reason", &DoctorReport::accelerator_reason)
+      .def_readonly("qemu_version", &DoctorReport::qemu_version)
+      .def_readonly("home", &DoctorReport::home)
+      .def_readonly("checks", &DoctorReport::checks)
+      .def("to_dict", &report_dict)
+      .def("__repr__", [](const DoctorReport& r) {
+        py::dict d = report_dict(r);
+        d["checks"] = py::len(d["checks"]);  // keep the repr one short line
+        return repr_of("DoctorReport", d);
+      });
+}
+
+}  // namespace pyro::python

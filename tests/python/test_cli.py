@@ -1,0 +1,221 @@
+"""Tests of the `pyro` CLI as a subprocess.
+
+The binary comes from $PYRO_CLI (set by the test runner). Tests that boot VMs
+skip when the `busybox` environment is not installed under $PYRO_HOME.
+"""
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+EXIT_USAGE = 64
+EXIT_PYRO_ERROR = 125
+
+
+@pytest.fixture(scope="session")
+def cli() -> str:
+    path = os.environ.get("PYRO_CLI")
+    if not path:
+        pytest.fail("PYRO_CLI is not set: point it at the built `pyro` binary")
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"PYRO_CLI={path!r} is not an executable file")
+    return path
+
+
+def pyro(cli: str, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+    """Runs the CLI; stdout and stderr are kept as raw bytes."""
+    return subprocess.run([cli, *args], capture_output=True, timeout=timeout, check=False)
+
+
+@pytest.fixture(scope="session")
+def vm_cli(cli: str) -> str:
+    """The CLI, when a VM can actually be booted from the busybox environment."""
+    r = pyro(cli, "env", "list", "--json")
+    assert r.returncode == 0, r.stderr.decode(errors="replace")
+    envs = {e["name"]: e for e in json.loads(r.stdout)}
+    if not envs.get("busybox", {}).get("installed"):
+        pytest.skip("environment `busybox` is not installed under $PYRO_HOME")
+    return cli
+
+
+# --- without VMs ---------------------------------------------------------
+
+
+def test_version(cli):
+    r = pyro(cli, "--version")
+    assert r.returncode == 0
+    assert re.fullmatch(rb"pyro \d+\.\d+\.\d+\n", r.stdout)
+    assert pyro(cli, "version").stdout == r.stdout
+    assert json.loads(pyro(cli, "version", "--json").stdout)["version"] in r.stdout.decode()
+
+
+@pytest.mark.parametrize("args", [["--help"], ["help"], ["-h"]])
+def test_global_help(cli, args):
+    r = pyro(cli, *args)
+    assert r.returncode == 0
+    assert r.stdout.startswith(b"usage: pyro ")
+    for verb in (b"run", b"env list", b"doctor", b"version"):
+        assert verb in r.stdout
+    assert r.stderr == b""
+
+
+@pytest.mark.parametrize("args", [["run", "--help"], ["help", "run"], ["run", "busybox", "-h"]])
+def test_run_help_lists_every_parameter(cli, args):
+    r = pyro(cli, *args)
+    assert r.returncode == 0
+    assert r.stdout.startswith(b"usage: pyro run ENV")
+    ops = json.loads((REPO / "spec" / "operations.json").read_text())["operations"]
+    run_op = next(op for op in ops if op["name"] == "run_in_vm")
+    for param in run_op["params"]:
+        if param["name"] in ("environment", "command"):
+            continue  # positional ENV and the words after `--`
+        flag = "--" + param["name"].replace("_", "-")
+        assert flag.encode() in r.stdout, flag
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["run", "busybox", "--bogus", "--", "true"], b"--bogus"),
+        (["run", "busybox"], b"missing command"),
+        (["run", "busybox", "--"], b"missing command"),
+        (["run", "busybox", "echo", "hi"], b"`--`"),
+        (["run", "--", "true"], b"missing environment"),
+        (["run", "busybox", "--mem-mib", "lots", "--", "true"], b"--mem-mib"),
+        (["run", "busybox", "--mem-mib", "--", "true"], b"needs a value"),
+        (["run", "busybox", "--network=yes", "--", "true"], b"takes no value"),
+        (["run", "busybox", "--env", "NOEQUALS", "--", "true"], b"K=V"),
+        (["run", "--home", "/tmp", "busybox", "--", "true"], b"global"),
+        ([], b"missing verb"),
+        (["frobnicate"], b"frobnicate"),
+        (["env"], b"env list"),
+        (["doctor", "extra"], b"extra"),
+        (["--bogus"], b"--bogus"),
+    ],
+)
+def test_usage_errors_exit_64(cli, args, needle):
+    r = pyro(cli, *args)
+    assert r.returncode == EXIT_USAGE, r.stderr
+    assert r.stdout == b""
+    assert needle in r.stderr
+    assert b"--help" in r.stderr  # the hint
+
+
+def test_unknown_environment_exits_125(cli):
+    r = pyro(cli, "run", "no-such-environment", "--", "true")
+    assert r.returncode == EXIT_PYRO_ERROR, r.stderr
+    assert r.stdout == b""
+    assert r.stderr.startswith(b"pyro: error: ")
+    assert b"[not_found]" in r.stderr
+
+
+def test_doctor_json(cli):
+    r = pyro(cli, "doctor", "--json")
+    report = json.loads(r.stdout)
+    assert "accelerator" in report
+    assert isinstance(report["checks"], list)
+    assert r.returncode == (0 if report["ok"] else 1)
+
+
+def test_doctor_human(cli):
+    r = pyro(cli, "doctor")
+    assert r.returncode in (0, 1)
+    assert b"accelerator:" in r.stdout
+
+
+def test_env_list_json_has_busybox(cli):
+    r = pyro(cli, "env", "list", "--json")
+    assert r.returncode == 0, r.stderr
+    envs = json.loads(r.stdout)
+    assert isinstance(envs, list)
+    busybox = next(e for e in envs if e["name"] == "busybox")
+    assert isinstance(busybox["installed"], bool)
+
+
+def test_env_list_human(cli):
+    r = pyro(cli, "env", "list")
+    assert r.returncode == 0, r.stderr
+    assert b"busybox" in r.stdout
+
+
+# --- booting VMs ---------------------------------------------------------
+
+
+def test_run_echo_hello(vm_cli):
+    r = pyro(vm_cli, "run", "busybox", "--", "echo", "hello")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"hello\n"
+
+
+def test_exit_code_passthrough(vm_cli):
+    r = pyro(vm_cli, "run", "busybox", "--", "exit 7")
+    assert r.returncode == 7, r.stderr
+    assert r.stdout == b""
+
+
+def test_stdout_stderr_separation(vm_cli):
+    r = pyro(vm_cli, "run", "busybox", "--", "echo out; echo err >&2")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"out\n"
+    assert b"err\n" in r.stderr
+    assert b"out" not in r.stderr
+
+
+def test_multi_word_commands_are_quoted(vm_cli):
+    r = pyro(vm_cli, "run", "busybox", "--", "echo", "a b")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"a b\n"
+
+    r = pyro(vm_cli, "run", "busybox", "--", "sh", "-c", "echo $0", "x")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"x\n"
+
+    words = ["it's", "$HOME", "*", "a=b", "if", ""]
+    r = pyro(vm_cli, "run", "busybox", "--", "printf", "[%s]\\n", *words)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"".join(b"[%s]\n" % w.encode() for w in words)
+
+
+def test_binary_stdout_is_exact(vm_cli):
+    r = pyro(vm_cli, "run", "busybox", "--", "printf", "a\\000b\\377c\\n\\001")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"a\x00b\xffc\n\x01"
+
+
+def test_env_and_cwd(vm_cli):
+    r = pyro(vm_cli, "run", "busybox", "--env", "FOO=bar baz", "--cwd", "/tmp", "--",
+             'echo "$FOO"; pwd')
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"bar baz\n/tmp\n"
+
+
+def test_json_result(vm_cli):
+    r = pyro(vm_cli, "run", "busybox", "--json", "--",
+             "printf 'hi\\377'; echo oops >&2; exit 3")
+    assert r.returncode == 3, r.stderr
+    assert r.stdout.count(b"\n") == 1  # one JSON line
+    result = json.loads(r.stdout)
+    assert result["exit_code"] == 3
+    assert result["stdout"] == "hi\ufffd"  # invalid UTF-8 replaced
+    assert result["stderr"] == "oops\n"
+    assert result["timed_out"] is False
+    for key in ("signal", "stdout_truncated", "stderr_truncated", "duration_ms", "vm_id"):
+        assert key in result
+
+
+def test_timeout_exits_137_with_note(vm_cli):
+    r = pyro(vm_cli, "run", "busybox", "--timeout-seconds", "1", "--", "sleep 10")
+    assert r.returncode == 137, r.stderr
+    assert b"pyro: command timed out after 1s" in r.stderr
+
+
+def test_truncation_note(vm_cli):
+    r = pyro(vm_cli, "run", "busybox", "--max-output-bytes", "4", "--", "echo 0123456789")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"0123"
+    assert b"pyro: stdout truncated at 4 bytes" in r.stderr

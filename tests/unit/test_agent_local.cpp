@@ -1,0 +1,445 @@
+// Runs the real `pyro-agent --socket PATH` binary on the host against a unix socket
+// the test listens on, and drives it through the agent protocol.
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+
+#include "protocol/frame.hpp"
+#include "protocol/message.hpp"
+
+#ifndef PYRO_AGENT_BINARY
+#error "PYRO_AGENT_BINARY must name the pyro-agent binary"
+#endif
+
+namespace {
+
+namespace proto = pyro::protocol;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+int ms_since(Clock::time_point t) {
+  return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count());
+}
+
+// Everything the agent sent on one exec stream.
+struct ExecOutcome {
+  std::string out;
+  std::string err;
+  proto::Response response;
+  int data_frames = 0;
+};
+
+class AgentUnderTest {
+ public:
+  AgentUnderTest() {
+    char tmpl[] = "/tmp/pyro-agent-test-XXXXXX";
+    if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+    dir_ = tmpl;
+    std::string sock = dir_ + "/agent.sock";
+    listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, sock.c_str(), sizeof addr.sun_path - 1);
+    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(listen_fd_, 4) != 0) {
+      throw std::runtime_error("listen on test socket failed");
+    }
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      int log = ::open((dir_ + "/agent.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (log >= 0) ::dup2(log, 2);
+      ::execl(PYRO_AGENT_BINARY, "pyro-agent", "--socket", sock.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    hello_ = accept_connection();
+  }
+
+  ~AgentUnderTest() {
+    if (fd_ >= 0) ::close(fd_);
+    if (pid_ > 0 && !exited_) {
+      // EOF makes the agent exit 0; kill it if it does not within 2 s.
+      if (!wait_exit(2000)) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+      }
+    }
+    ::close(listen_fd_);
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  // Accepts the agent's (next) connection and returns its hello event.
+  json accept_connection() {
+    pollfd p{listen_fd_, POLLIN, 0};
+    if (::poll(&p, 1, 3000) != 1) throw std::runtime_error("agent did not connect");
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    decoder_ = proto::FrameDecoder();
+    auto hello = read_frame(3000);
+    if (!hello || hello->type != proto::FrameType::kEvent || hello->stream != 0) {
+      throw std::runtime_error("agent did not send the hello event");
+    }
+    return proto::parse_payload(*hello);
+  }
+
+  void send_raw(const std::string& bytes) {
+    size_t done = 0;
+    while (done < bytes.size()) {
+      ssize_t n = ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+      if (n <= 0) throw std::runtime_error("send to agent failed");
+      done += static_cast<size_t>(n);
+    }
+  }
+
+  void send(const proto::Frame& f) { send_raw(proto::encode_frame(f)); }
+
+  uint32_t request(std::string_view method, const json& params) {
+    uint32_t stream = next_stream_;
+    next_stream_ += 2;
+    send(proto::make_request(stream, method, params));
+    return stream;
+  }
+
+  std::optional<proto::Frame> read_frame(int timeout_ms) {
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+      if (auto f = decoder_.next()) return f;
+      int left = static_cast<int>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
+      if (left <= 0) return std::nullopt;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, left) <= 0) continue;
+      char buf[65536];
+      ssize_t n = ::read(fd_, buf, sizeof buf);
+      if (n <= 0) return std::nullopt;
+      if (!decoder_.feed(std::string_view(buf, static_cast<size_t>(n)))) {
+        throw std::runtime_error("agent sent a malformed frame: " + decoder_.error());
+      }
+    }
+  }
+
+  // Reads until every stream in `streams` has its response; returns them all.
+  std::map<uint32_t, ExecOutcome> collect(std::set<uint32_t> streams, int timeout_ms = 3000) {
+    std::map<uint32_t, ExecOutcome> out;
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (!streams.empty()) {
+      int left = static_cast<int>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
+      auto f = read_frame(std::max(left, 0));
+      if (!f) throw std::runtime_error("timed out waiting for agent responses");
+      REQUIRE(streams.count(f->stream) == 1);
+      ExecOutcome& o = out[f->stream];
+      if (f->type == proto::FrameType::kData) {
+        auto split = proto::split_data(*f);
+        REQUIRE(split);
+        CHECK(split->second.size() <= proto::kMaxDataChunk);
+        (split->first == proto::Channel::kStdout ? o.out : o.err).append(split->second);
+        ++o.data_frames;
+      } else {
+        REQUIRE(f->type == proto::FrameType::kResponse);
+        CHECK(f->flags == proto::kFlagEndStream);
+        o.response = proto::parse_response(*f);
+        streams.erase(f->stream);
+      }
+    }
+    return out;
+  }
+
+  ExecOutcome call(std::string_view method, const json& params, int timeout_ms = 3000) {
+    uint32_t s = request(method, params);
+    return collect({s}, timeout_ms)[s];
+  }
+
+  // Waits for the agent process to exit; returns true with its wait status stored.
+  bool wait_exit(int timeout_ms) {
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (Clock::now() < deadline) {
+      pid_t r = ::waitpid(pid_, &status_, WNOHANG);
+      if (r == pid_) {
+        exited_ = true;
+        return true;
+      }
+      ::usleep(10'000);
+    }
+    return false;
+  }
+  int status() const { return status_; }
+  const json& hello() const { return hello_; }
+  void close_connection() {
+    ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  std::string dir_;
+  int listen_fd_ = -1;
+  int fd_ = -1;
+  pid_t pid_ = -1;
+  bool exited_ = false;
+  int status_ = 0;
+  uint32_t next_stream_ = 1;
+  proto::FrameDecoder decoder_;
+  json hello_;
+};
+
+void check_result(const ExecOutcome& o, int exit_code) {
+  std::string why = o.response.error_code + ": " + o.response.error_message;
+  REQUIRE_MESSAGE(o.response.ok, why);
+  CHECK(o.response.result["exit_code"] == exit_code);
+  CHECK(o.response.result["timed_out"] == false);
+}
+
+}  // namespace
+
+TEST_CASE("agent: hello event fields") {
+  AgentUnderTest agent;
+  const json& h = agent.hello();
+  CHECK(h["event"] == "hello");
+  CHECK(h["protocol"]["major"] == 1);
+  CHECK(h["protocol"]["minor"] == 0);
+  CHECK(h["agent_version"] == "0.1.0");
+  CHECK(h["methods"] == json({"hello", "ping", "exec", "shutdown"}));
+  CHECK(h["features"] == json::array());
+  CHECK(h["kernel"].is_string());
+  CHECK_FALSE(h["kernel"].get<std::string>().empty());
+  if (std::filesystem::exists("/proc/sys/kernel/random/boot_id")) {
+    CHECK(h["boot_id"].get<std::string>().size() == 36);
+  }
+
+  // The `hello` method answers the same fields.
+  auto o = agent.call("hello", {{"protocol", {{"major", 1}, {"minor", 0}}}});
+  REQUIRE(o.response.ok);
+  json fields = h;
+  fields.erase("event");
+  CHECK(o.response.result == fields);
+
+  auto bad = agent.call("hello", {{"protocol", "1.0"}});
+  CHECK(bad.response.error_code == "invalid_argument");
+}
+
+TEST_CASE("agent: malformed frame makes it reconnect and send hello again") {
+  AgentUnderTest agent;
+  agent.send_raw(std::string("\xff\x00\x00\x00\x00\x00\x00\x01\x01\x00", 10));
+  json hello = agent.accept_connection();
+  CHECK(hello["event"] == "hello");
+  CHECK(hello["protocol"]["major"] == 1);
+  CHECK(hello["agent_version"] == "0.1.0");
+  CHECK(hello["methods"].size() == 4);
+  CHECK(hello["features"] == json::array());
+  CHECK(hello["kernel"].is_string());
+  CHECK(agent.call("ping", json::object()).response.ok);
+}
+
+TEST_CASE("agent: ping") {
+  AgentUnderTest agent;
+  auto start = Clock::now();
+  auto o = agent.call("ping", json::object());
+  REQUIRE(o.response.ok);
+  CHECK(o.response.result == json::object());
+  CHECK(ms_since(start) < 500);
+}
+
+TEST_CASE("agent: exec echo hi") {
+  AgentUnderTest agent;
+  auto o = agent.call("exec", {{"command", "echo hi"}});
+  check_result(o, 0);
+  CHECK(o.out == "hi\n");
+  CHECK(o.err.empty());
+  CHECK(o.response.result["signal"] == 0);
+  CHECK(o.response.result["stdout_bytes"] == 3);
+  CHECK(o.response.result["stderr_bytes"] == 0);
+  CHECK(o.response.result["stdout_truncated"] == false);
+  CHECK(o.response.result["duration_ms"].is_number_integer());
+}
+
+TEST_CASE("agent: exec separates stdout and stderr") {
+  AgentUnderTest agent;
+  auto o = agent.call("exec", {{"command", "echo out; echo err >&2; echo out2"}});
+  check_result(o, 0);
+  CHECK(o.out == "out\nout2\n");
+  CHECK(o.err == "err\n");
+  CHECK(o.response.result["stderr_bytes"] == 4);
+}
+
+TEST_CASE("agent: exec exit code and signal are results, not errors") {
+  AgentUnderTest agent;
+  auto o = agent.call("exec", {{"command", "exit 3"}});
+  check_result(o, 3);
+  CHECK(o.response.result["signal"] == 0);
+  auto k = agent.call("exec", {{"command", "kill -TERM $$"}});
+  REQUIRE(k.response.ok);
+  CHECK(k.response.result["signal"] == 15);
+  CHECK(k.response.result["exit_code"] == 143);
+  CHECK(k.response.result["timed_out"] == false);
+}
+
+TEST_CASE("agent: exec output is binary-safe") {
+  AgentUnderTest agent;
+  auto o = agent.call("exec", {{"command", "printf '\\000\\377'"}});
+  check_result(o, 0);
+  CHECK(o.out == std::string("\0\xff", 2));
+  CHECK(o.response.result["stdout_bytes"] == 2);
+}
+
+TEST_CASE("agent: exec output over the limit is truncated but counted") {
+  AgentUnderTest agent;
+  auto o = agent.call("exec", {{"command", "head -c 200000 /dev/zero; echo e >&2"},
+                               {"stdout_limit", 1000}});
+  check_result(o, 0);
+  CHECK(o.out == std::string(1000, '\0'));
+  CHECK(o.response.result["stdout_bytes"] == 200000);
+  CHECK(o.response.result["stdout_truncated"] == true);
+  CHECK(o.err == "e\n");
+  CHECK(o.response.result["stderr_truncated"] == false);
+
+  auto big = agent.call("exec", {{"command", "head -c 300000 /dev/zero"}});
+  check_result(big, 0);
+  CHECK(big.out.size() == 300000);
+  CHECK(big.data_frames >= 5);  // 64 KiB chunks at most
+  CHECK(big.response.result["stdout_truncated"] == false);
+
+  auto none = agent.call("exec", {{"command", "echo dropped"}, {"stdout_limit", 0}});
+  check_result(none, 0);
+  CHECK(none.data_frames == 0);
+  CHECK(none.response.result["stdout_bytes"] == 8);
+  CHECK(none.response.result["stdout_truncated"] == true);
+}
+
+TEST_CASE("agent: exec timeout kills the process group") {
+  AgentUnderTest agent;
+  auto start = Clock::now();
+  auto o = agent.call("exec", {{"command", "sleep 5 & sleep 5; echo never"}, {"timeout_ms", 300}});
+  int elapsed = ms_since(start);
+  REQUIRE(o.response.ok);
+  CHECK(o.response.result["timed_out"] == true);
+  CHECK(o.response.result["signal"] == 9);
+  CHECK(o.response.result["exit_code"] == 137);
+  CHECK(o.out.empty());
+  CHECK(elapsed >= 280);
+  CHECK(elapsed < 1500);
+}
+
+TEST_CASE("agent: exec does not wait for a background process holding the pipe") {
+  AgentUnderTest agent;
+  auto start = Clock::now();
+  auto o = agent.call("exec", {{"command", "sleep 1 & echo started"}});
+  check_result(o, 0);
+  CHECK(o.out == "started\n");
+  CHECK(ms_since(start) < 900);
+}
+
+TEST_CASE("agent: exec errors") {
+  AgentUnderTest agent;
+  auto cwd = agent.call("exec", {{"command", "true"}, {"cwd", "/nonexistent/pyro-test"}});
+  CHECK_FALSE(cwd.response.ok);
+  CHECK(cwd.response.error_code == "not_found");
+
+  auto prog = agent.call("exec", {{"argv", {"pyro-no-such-program-xyz"}}});
+  CHECK_FALSE(prog.response.ok);
+  CHECK(prog.response.error_code == "not_found");
+
+  auto abs = agent.call("exec", {{"argv", {"/nonexistent/prog"}}});
+  CHECK(abs.response.error_code == "not_found");
+
+  for (const json& params : {json::object(), json{{"command", 5}}, json{{"argv", json::array()}},
+                             json{{"argv", {"ls", 1}}}, json{{"command", "true"}, {"env", {{"A", 1}}}},
+                             json{{"command", "true"}, {"timeout_ms", "x"}},
+                             json{{"command", "true"}, {"timeout_ms", 1.5}},
+                             json{{"command", "true"}, {"stdout_limit", -1}},
+                             json{{"command", "true"}, {"cwd", 7}}}) {
+    auto o = agent.call("exec", params);
+    CHECK_FALSE(o.response.ok);
+    CHECK_MESSAGE(o.response.error_code == "invalid_argument", params.dump());
+  }
+}
+
+TEST_CASE("agent: unknown method, bad request payloads, stray frames") {
+  AgentUnderTest agent;
+  auto o = agent.call("frobnicate", json::object());
+  CHECK_FALSE(o.response.ok);
+  CHECK(o.response.error_code == "unimplemented");
+
+  proto::Frame bad;
+  bad.stream = 101;
+  bad.type = proto::FrameType::kRequest;
+  bad.payload = "{not json";
+  agent.send(bad);
+  auto r = agent.collect({101});
+  CHECK(r[101].response.error_code == "invalid_argument");
+
+  bad.stream = 103;
+  bad.payload = R"({"params":{}})";
+  agent.send(bad);
+  CHECK(agent.collect({103})[103].response.error_code == "invalid_argument");
+
+  // Frames the agent does not expect from the host are ignored, not fatal.
+  agent.send(proto::make_data_frame(105, proto::Channel::kStdin, "x"));
+  agent.send(proto::make_response(107, json::object()));
+  agent.send(proto::make_request(0, "ping", json::object()));
+  CHECK(agent.call("ping", json::object()).response.ok);
+}
+
+TEST_CASE("agent: concurrent execs on two streams both complete") {
+  AgentUnderTest agent;
+  auto start = Clock::now();
+  uint32_t slow = agent.request("exec", {{"command", "sleep 0.4; echo slow"}});
+  uint32_t fast = agent.request("exec", {{"command", "echo fast"}});
+  uint32_t ping = agent.request("ping", json::object());
+  auto results = agent.collect({slow, fast, ping});
+  check_result(results[slow], 0);
+  check_result(results[fast], 0);
+  CHECK(results[slow].out == "slow\n");
+  CHECK(results[fast].out == "fast\n");
+  CHECK(results[ping].response.ok);
+  CHECK(ms_since(start) < 1000);  // ran in parallel, not one after the other
+}
+
+TEST_CASE("agent: env, cwd and argv are honoured") {
+  AgentUnderTest agent;
+  auto o = agent.call("exec", {{"command", "echo \"$FOO|$HOME|$TERM|$LANG\"; pwd"},
+                               {"env", {{"FOO", "bar baz"}}},
+                               {"cwd", "/tmp"}});
+  check_result(o, 0);
+  CHECK(o.out == "bar baz|/root|dumb|C.UTF-8\n/tmp\n");
+
+  auto over = agent.call("exec", {{"command", "echo $HOME"}, {"env", {{"HOME", "/home/x"}}}});
+  CHECK(over.out == "/home/x\n");
+
+  auto argv = agent.call("exec", {{"argv", {"printf", "%s|%s", "a b", "$FOO"}}, {"env", {{"FOO", "no"}}}});
+  check_result(argv, 0);
+  CHECK(argv.out == "a b|$FOO");
+}
+
+TEST_CASE("agent: shutdown answers and exits; EOF exits 0") {
+  {
+    AgentUnderTest agent;
+    auto o = agent.call("shutdown", json::object());
+    CHECK(o.response.ok);
+    REQUIRE(agent.wait_exit(2000));
+    CHECK(WIFEXITED(agent.status()));
+    CHECK(WEXITSTATUS(agent.status()) == 0);
+  }
+  {
+    AgentUnderTest agent;
+    agent.close_connection();
+    REQUIRE(agent.wait_exit(2000));
+    CHECK(WIFEXITED(agent.status()));
+    CHECK(WEXITSTATUS(agent.status()) == 0);
+  }
+}

@@ -1,0 +1,47 @@
+// Shared declarations of the pyro CLI: exit codes, the usage error, global
+// options and one entry point per verb (each defined in its cmd_*.cpp).
+#pragma once
+
+#include <span>
+#include <stdexcept>
+#include <string>
+
+#include "pyro/client.hpp"
+
+namespace pyro_cli {
+
+/// Exit statuses of the CLI itself; `pyro run` otherwise returns the guest's
+/// exit code. Documented in docs/cli.md.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitCheckFailed = 1;  ///< `pyro doctor` found a problem
+inline constexpr int kExitUsage = 64;       ///< bad flags or arguments (EX_USAGE)
+inline constexpr int kExitPyroError = 125;  ///< pyro itself failed, as in `docker run`
+
+/// A malformed command line. `command` is the verb path ("run", "env list", or
+/// empty for the top level), used to point at the right `--help`.
+class UsageError : public std::runtime_error {
+ public:
+  UsageError(std::string command, const std::string& message)
+      : std::runtime_error(message), command_(std::move(command)) {}
+  const std::string& command() const noexcept { return command_; }
+
+ private:
+  std::string command_;
+};
+
+/// Flags given before the verb.
+struct GlobalOptions {
+  pyro::ClientOptions client;
+  int verbosity = 0;  ///< number of -v
+};
+
+using Args = std::span<const std::string>;
+
+// One entry point per verb; `args` are the words after the verb. Each returns
+// the process exit status and throws UsageError or pyro::Error.
+int cmd_run_in_vm(const GlobalOptions& global, Args args);
+int cmd_doctor(const GlobalOptions& global, Args args);
+int cmd_list_environments(const GlobalOptions& global, Args args);
+int cmd_version(const GlobalOptions& global, Args args);
+
+}  // namespace pyro_cli

@@ -1,0 +1,122 @@
+// `pyro run`: the run_in_vm operation. Boots a fresh VM, runs one command,
+// relays its output byte for byte and exits with the guest command's status.
+#include <array>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "args.hpp"
+#include "cli.hpp"
+#include "output.hpp"
+#include "pyro/client.hpp"
+#include "shell_quote.hpp"
+
+namespace pyro_cli {
+namespace {
+
+constexpr std::array<FlagSpec, 8> kFlags = {{
+    {"vcpu-count", 0, "N", "virtual CPUs, 1-8 (default 1)"},
+    {"mem-mib", 0, "N", "guest memory in MiB, 64-16384 (default 256)"},
+    {"timeout-seconds", 0, "S", "the guest kills the command after S seconds (default 30)"},
+    {"network", 0, "", "give the VM a user-mode NIC (default: no network at all)"},
+    {"env", 0, "K=V", "add a variable to the command's environment (repeatable)", true},
+    {"cwd", 0, "DIR", "working directory in the guest (default /)"},
+    {"max-output-bytes", 0, "N", "keep at most N bytes per stream (default 1048576)"},
+    {"json", 0, "", "print the result as one JSON object instead of relaying output"},
+}};
+
+constexpr std::string_view kDetails =
+    "COMMAND is run with /bin/sh -c. One word after `--` is used as the shell\n"
+    "string as given (`-- 'ls | wc -l'`); several words are shell-quoted and\n"
+    "joined, so they reach the guest exactly as typed (`-- echo 'a b'`).\n"
+    "\n"
+    "Without --json the guest's stdout and stderr are copied unchanged to\n"
+    "stdout and stderr; a timeout or truncation adds one `pyro:` note on stderr.\n"
+    "With --json stdout holds one JSON object: exit_code, signal, timed_out,\n"
+    "stdout, stderr, stdout_truncated, stderr_truncated, duration_ms, vm_id\n"
+    "(ignore keys you do not know).\n"
+    "\n"
+    "exit status: the guest command's exit code (128+N when killed by signal N,\n"
+    "137 on timeout); 125 when pyro itself failed; 64 on a usage error.\n";
+
+constexpr CommandSpec kSpec = {
+    .path = "run",
+    .usage = "pyro run ENV [OPTIONS] -- COMMAND...",
+    .summary = "Boot a fresh VM of environment ENV, run one shell command in it, delete the VM.",
+    .flags = kFlags,
+    .details = kDetails,
+    .takes_rest = true,
+};
+
+// Seconds as the user would write them: 5, not 5.000000.
+std::string format_seconds(double s) { return fmt::format("{}", s); }
+
+}  // namespace
+
+int cmd_run_in_vm(const GlobalOptions& global, Args args) {
+  ParsedArgs parsed = parse_args(kSpec, args);
+  if (parsed.help) {
+    write_bytes(stdout, format_help(kSpec));
+    return kExitOk;
+  }
+  if (parsed.positionals.empty()) throw UsageError("run", "missing environment, e.g. `busybox`");
+  if (parsed.positionals.size() > 1) {
+    throw UsageError("run", fmt::format("unexpected argument `{}`: put the command after `--`",
+                                        parsed.positionals[1]));
+  }
+  if (!parsed.saw_separator || parsed.rest.empty()) {
+    throw UsageError("run", "missing command: give it after `--`, as in `pyro run ENV -- echo hi`");
+  }
+  const std::string& environment = parsed.positionals[0];
+  std::string command =
+      parsed.rest.size() == 1 ? parsed.rest[0] : shell_join(parsed.rest);
+  if (command.empty()) throw UsageError("run", "the command after `--` is empty");
+
+  pyro::VmOptions vm;
+  pyro::ExecOptions exec;
+  if (auto* v = parsed.value("vcpu-count")) vm.vcpu_count = parse_u32(kSpec, "vcpu-count", *v);
+  if (auto* v = parsed.value("mem-mib")) vm.mem_mib = parse_u32(kSpec, "mem-mib", *v);
+  vm.network = parsed.has("network");
+  if (auto* v = parsed.value("timeout-seconds")) {
+    exec.timeout_seconds = parse_number(kSpec, "timeout-seconds", *v);
+  }
+  if (auto* v = parsed.value("max-output-bytes")) {
+    exec.max_output_bytes = parse_u64(kSpec, "max-output-bytes", *v);
+  }
+  if (auto* v = parsed.value("cwd")) exec.cwd = *v;
+  for (const auto& kv : parsed.values("env")) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw UsageError("run", fmt::format("parse `--env`: `{}` is not of the form K=V", kv));
+    }
+    exec.env[kv.substr(0, eq)] = kv.substr(eq + 1);  // the last one wins, like `env`
+  }
+
+  pyro::Pyro client(global.client);
+  pyro::ExecResult result = client.run_in_vm(environment, command, vm, exec);
+
+  if (parsed.has("json")) {
+    print_json_line(to_json(result));
+    return result.exit_code;
+  }
+  write_bytes(stdout, result.stdout_data);
+  write_bytes(stderr, result.stderr_data);
+  std::string notes;
+  if (result.timed_out) {
+    notes += fmt::format("pyro: command timed out after {}s\n", format_seconds(exec.timeout_seconds));
+  }
+  if (result.stdout_truncated) {
+    notes += fmt::format("pyro: stdout truncated at {} bytes\n", exec.max_output_bytes);
+  }
+  if (result.stderr_truncated) {
+    notes += fmt::format("pyro: stderr truncated at {} bytes\n", exec.max_output_bytes);
+  }
+  // Keep the note on a line of its own even when the guest's stderr has no final newline.
+  if (!notes.empty() && !result.stderr_data.empty() && result.stderr_data.back() != '\n') {
+    notes.insert(notes.begin(), '\n');
+  }
+  write_bytes(stderr, notes);
+  return result.exit_code;
+}
+
+}  // namespace pyro_cli
