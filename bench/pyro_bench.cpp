@@ -1,0 +1,148 @@
+// pyro_bench: measures the engine on real VMs and prints one JSON object.
+//
+//   pyro_bench [--runs N] [--pings N] [--environment NAME]
+//
+// cold_boot_ms          VMM start to the agent's hello (fresh VM each run)
+// run_in_vm_true_ms     Pyro::run_in_vm("true") end to end: create, boot, exec, delete
+// exec_true_ms          one exec of `true` on a running VM
+// agent_ping_ms         round trip of the agent no-op on a running VM
+// rss_mib / pss_mib     the VMM's memory one second after boot, idle
+// Each series reports n, min, p50, p95, max. Links lib/ internals (bench only).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "backend/backend.hpp"
+#include "core/accelerator.hpp"
+#include "core/home.hpp"
+#include "core/vm.hpp"
+#include "env/catalog.hpp"
+#include "pyro/pyro.hpp"
+
+namespace {
+using Clock = std::chrono::steady_clock;
+using pyro::detail::Vm;
+
+double ms_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+nlohmann::json summarize(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  auto at = [&](double q) {
+    // nearest-rank percentile
+    size_t i = static_cast<size_t>(q * static_cast<double>(v.size()) + 0.999999);
+    return v[std::min(v.size(), std::max<size_t>(i, 1)) - 1];
+  };
+  auto r = [](double x) { return std::round(x * 1000) / 1000; };
+  return {{"n", v.size()}, {"min", r(v.front())}, {"p50", r(at(0.5))}, {"p95", r(at(0.95))},
+          {"max", r(v.back())}};
+}
+
+// Reads a "Key:   123 kB" line from a /proc file, in MiB.
+double proc_kib_field(const std::string& path, const std::string& key) {
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(key + ":", 0) == 0) return std::stod(line.substr(key.size() + 1)) / 1024.0;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int runs = 10;
+  int pings = 200;
+  std::string env = "busybox";
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--runs" && i + 1 < argc) runs = std::max(1, std::atoi(argv[++i]));
+    else if (a == "--pings" && i + 1 < argc) pings = std::max(1, std::atoi(argv[++i]));
+    else if (a == "--environment" && i + 1 < argc) env = argv[++i];
+    else {
+      std::fprintf(stderr, "usage: pyro_bench [--runs N] [--pings N] [--environment NAME]\n");
+      return 64;
+    }
+  }
+  try {
+    const std::string home = pyro::detail::resolve_home("");
+    pyro::detail::Catalog catalog(home);
+    const auto boot = catalog.resolve(env);
+    auto backend = pyro::detail::make_qemu_backend(std::getenv("PYRO_QEMU") ? std::getenv("PYRO_QEMU") : "");
+    const char* requested = std::getenv("PYRO_ACCEL");
+    auto choice = pyro::detail::choose_accelerator(
+        requested && *requested ? requested : "auto", *backend, [&](pyro::detail::Accelerator a) {
+          auto probe = std::make_unique<Vm>(pyro::VmInfo{.vm_id = pyro::detail::new_vm_id(),
+                                                         .environment = env, .vcpu_count = 1,
+                                                         .mem_mib = 256},
+                                            boot, home);
+          probe->start(*backend, a, std::chrono::seconds(15));
+        });
+    const auto timeout = std::chrono::seconds(60);
+
+    std::vector<double> cold, rss, pss, ping, exec_true, run_true;
+    for (int i = 0; i < runs; ++i) {
+      pyro::VmInfo info{.vm_id = pyro::detail::new_vm_id(), .environment = env, .vcpu_count = 1,
+                        .mem_mib = 256};
+      Vm vm(info, boot, home);
+      vm.start(*backend, choice.accelerator, timeout);
+      auto started = vm.info();
+      cold.push_back(static_cast<double>(started.boot_ms));
+      if (i == 0) {
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        auto status = "/proc/" + std::to_string(started.pid) + "/status";
+        auto rollup = "/proc/" + std::to_string(started.pid) + "/smaps_rollup";
+        rss.push_back(proc_kib_field(status, "VmRSS"));
+        pss.push_back(proc_kib_field(rollup, "Pss"));
+        for (int p = 0; p < 10; ++p) vm.ping();  // warm-up
+        for (int p = 0; p < pings; ++p) {
+          auto t = Clock::now();
+          vm.ping();
+          ping.push_back(ms_since(t));
+        }
+        for (int p = 0; p < std::max(20, runs); ++p) {
+          auto t = Clock::now();
+          vm.exec("true", {});
+          exec_true.push_back(ms_since(t));
+        }
+      }
+      vm.stop();
+    }
+    pyro::Pyro client;
+    for (int i = 0; i < runs; ++i) {
+      auto t = Clock::now();
+      auto r = client.run_in_vm(env, "true");
+      if (r.exit_code != 0) throw std::runtime_error("`true` exited non-zero");
+      run_true.push_back(ms_since(t));
+    }
+    nlohmann::json out = {
+        {"environment", env},
+        {"accelerator", pyro::detail::accelerator_name(choice.accelerator)},
+        {"accelerator_reason", choice.reason},
+        {"qemu", backend->version()},
+        {"cold_boot_ms", summarize(cold)},
+        {"run_in_vm_true_ms", summarize(run_true)},
+        {"exec_true_ms", summarize(exec_true)},
+        {"agent_ping_ms", summarize(ping)},
+        {"rss_mib", summarize(rss)},
+        {"pss_mib", summarize(pss)},
+    };
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "pyro_bench: %s\n", e.what());
+    return 1;
+  }
+}
