@@ -100,7 +100,7 @@ void Agent::dispatch(const std::shared_ptr<Connection>& conn, uint32_t stream,
   }
 }
 
-void Agent::terminate() noexcept {
+void Agent::terminate(int exit_code) noexcept {
   reaper_.kill_all();
   ::sync();
   if (is_pid1_) {
@@ -109,7 +109,7 @@ void Agent::terminate() noexcept {
     log_line(std::string("power off: ") + std::strerror(errno));
     for (;;) ::pause();
   }
-  ::_exit(0);
+  ::_exit(exit_code);
 }
 
 }  // namespace pyro::agent

@@ -24,8 +24,9 @@ class Agent {
   /// Never throws.
   void handle(const std::shared_ptr<Connection>& conn, const protocol::Frame& frame) noexcept;
 
-  /// Kills running commands and ends the process (exit 0, or power-off as PID 1).
-  [[noreturn]] void terminate() noexcept;
+  /// Kills running commands and ends the process with `exit_code` (as PID 1: syncs
+  /// and powers the VM off instead).
+  [[noreturn]] void terminate(int exit_code = 0) noexcept;
 
  private:
   void dispatch(const std::shared_ptr<Connection>& conn, uint32_t stream,

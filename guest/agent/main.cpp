@@ -117,7 +117,7 @@ int run(const Options& options) {
 
   for (;;) {
     int fd = socket_mode ? open_socket(options.socket_path) : open_virtio();
-    if (fd < 0) agent.terminate();
+    if (fd < 0) agent.terminate(1);
     auto conn = std::make_shared<Connection>(fd);
     // The hello event tells the host we are up without it writing into a port nobody reads.
     if (!conn->send(pyro::protocol::make_event("hello", agent.hello_fields()))) {

@@ -15,13 +15,17 @@
 namespace pyro::agent {
 
 std::string find_virtio_port(const std::string& name) {
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/sys/class/virtio-ports", ec)) {
-    std::ifstream in(entry.path() / "name");
-    std::string line;
-    if (std::getline(in, line) && line == name) {
-      return "/dev/" + entry.path().filename().string();
+  try {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/sys/class/virtio-ports", ec)) {
+      std::ifstream in(entry.path() / "name");
+      std::string line;
+      if (std::getline(in, line) && line == name) {
+        return "/dev/" + entry.path().filename().string();
+      }
     }
+  } catch (const std::exception&) {
+    // A port vanishing mid-scan (hot-unplug) is just "not present yet".
   }
   return "";
 }

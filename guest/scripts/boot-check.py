@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """boot-check.py: boot a pyro environment under QEMU by hand and time it.
 
-Usage: boot-check.py ENV_DIR [--runs N] [--net] [--exec CMD] [--append ARGS] [--accel tcg] [--keep]
+Usage: boot-check.py ENV_DIR [--runs N] [--net] [--exec CMD] [--append ARGS] [--trace]
+                     [--accel tcg] [--keep]
 
 Starts QEMU with the same command-line shape the C++ backend uses, listens on the
 agent socket *before* QEMU starts, and measures the time from starting QEMU to the
@@ -19,6 +20,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HEADER = struct.Struct(">IIBB")  # length, stream, type, flags
@@ -51,6 +53,33 @@ def qemu_argv(env, run, net, accel, extra_append=""):
     if net:
         argv += ["-netdev", "user,id=n0,restrict=on", "-device", "virtio-net-device,netdev=n0"]
     return argv
+
+
+class ConsoleTracer(threading.Thread):
+    """Polls the serial log and stamps each new line with host time since QEMU start."""
+
+    def __init__(self, path, t0):
+        super().__init__(daemon=True)
+        self.path, self.t0 = path, t0
+        self.lines = []
+        self.done = threading.Event()
+
+    def run(self):
+        pos, partial = 0, ""
+        while not self.done.is_set():
+            try:
+                with open(self.path, errors="replace") as f:
+                    f.seek(pos)
+                    data = f.read()
+                    pos = f.tell()
+            except FileNotFoundError:
+                data = ""
+            if data:
+                now = (time.monotonic() - self.t0) * 1000
+                partial += data
+                *complete, partial = partial.split("\n")
+                self.lines += [(now, line) for line in complete]
+            self.done.wait(0.005)
 
 
 class Conn:
@@ -116,6 +145,10 @@ def boot_once(args, index):
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=open(f"{run}/qemu.stderr", "wb"))
     result = {"ok": False}
+    tracer = None
+    if args.trace:
+        tracer = ConsoleTracer(f"{run}/console.log", t0)
+        tracer.start()
     try:
         deadline = t0 + args.timeout
         listener.settimeout(0.05)
@@ -159,6 +192,10 @@ def boot_once(args, index):
     except Exception as e:  # report and still stop QEMU
         result["error"] = f"{type(e).__name__}: {e}"
     finally:
+        if tracer:
+            tracer.done.set()
+            tracer.join()
+            result["trace"] = tracer.lines
         stop(proc, run)
         listener.close()
         with open(f"{run}/console.log", errors="replace") as f:
@@ -179,6 +216,8 @@ def main():
     ap.add_argument("--accel", default="tcg")
     ap.add_argument("--append", default="", help="extra kernel arguments, e.g. pyro.debug=1")
     ap.add_argument("--timeout", type=float, default=30.0)
+    ap.add_argument("--trace", action="store_true",
+                    help="print console lines with the host time they appeared")
     ap.add_argument("--keep", action="store_true", help="keep the run directory")
     args = ap.parse_args()
 
@@ -201,7 +240,9 @@ def main():
         if "exec_response" in r:
             print("exec response: " + json.dumps(r["exec_response"]))
             print("stdout:\n" + r["stdout"] + ("stderr:\n" + r["stderr"] if r["stderr"] else ""))
-        if r["console"].strip():
+        if "trace" in r:
+            print("\n".join(f"  +{ms:6.0f} ms  {line}" for ms, line in r["trace"]))
+        elif r["console"].strip():
             print("console:\n" + r["console"].rstrip())
     if times:
         print(f"hello after QEMU start: min {min(times):.0f} / median {statistics.median(times):.0f}"

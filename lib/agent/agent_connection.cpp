@@ -2,7 +2,6 @@
 
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,6 +12,7 @@
 #include "core/logging.hpp"
 #include "protocol/message.hpp"
 #include "pyro/error.hpp"
+#include "util/unix_socket.hpp"
 
 namespace pyro::detail {
 namespace {
@@ -48,23 +48,8 @@ void wait_ready(int fd, short events, Deadline deadline, const DeathCheck& dead,
 
 }  // namespace
 
-AgentListener::AgentListener(std::string path) : path_(std::move(path)) {
-  sockaddr_un addr{};
-  if (path_.size() >= sizeof(addr.sun_path)) {
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("listen on `{}`: path longer than {} bytes; use a shorter PYRO_HOME",
-                            path_, sizeof(addr.sun_path) - 1));
-  }
-  fd_ = UniqueFd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd_) throw Error(ErrorCode::kInternal, fmt::format("create agent socket: {}", errno_text()));
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
-  ::unlink(path_.c_str());
-  if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::listen(fd_.get(), 1) != 0) {
-    throw Error(ErrorCode::kInternal, fmt::format("listen on `{}`: {}", path_, errno_text()));
-  }
-}
+AgentListener::AgentListener(std::string path)
+    : path_(std::move(path)), fd_(listen_unix(path_, 1)) {}
 
 AgentListener::~AgentListener() {
   fd_.reset();
@@ -148,28 +133,15 @@ protocol::Frame AgentConnection::read_frame(Deadline deadline, std::string_view 
   }
 }
 
-void AgentConnection::write_all(std::string_view bytes, Deadline deadline) {
-  while (!bytes.empty()) {
-    ssize_t n = ::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n > 0) {
-      bytes.remove_prefix(static_cast<size_t>(n));
-      continue;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-      wait_ready(fd_.get(), POLLOUT, deadline, dead_, "write to the agent");
-      continue;
-    }
-    throw Error(ErrorCode::kVmCrashed, fmt::format("write to the agent: {}", errno_text()));
-  }
-}
-
 nlohmann::json AgentConnection::call(std::string_view method, const nlohmann::json& params,
                                      Deadline deadline, const DataSink& sink) {
   std::lock_guard lock(call_mutex_);
   const uint32_t stream = next_stream_;
   next_stream_ += 2;
   const std::string what = fmt::format("agent request `{}`", method);
-  write_all(protocol::encode_frame(protocol::make_request(stream, method, params)), deadline);
+  // Requests are small and the agent always reads, so a plain deadline suffices here.
+  write_all(fd_.get(), protocol::encode_frame(protocol::make_request(stream, method, params)),
+            deadline, "the agent");
   for (;;) {
     protocol::Frame frame = read_frame(deadline, what);
     if (frame.stream == 0) {

@@ -72,7 +72,6 @@ class AgentConnection {
  private:
   // Reads until one frame is available; throws on deadline, EOF or garbage.
   protocol::Frame read_frame(Deadline deadline, std::string_view waiting_for);
-  void write_all(std::string_view bytes, Deadline deadline);
   void handle_event(const protocol::Frame& frame);
 
   UniqueFd fd_;

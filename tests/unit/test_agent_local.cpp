@@ -410,6 +410,29 @@ TEST_CASE("agent: concurrent execs on two streams both complete") {
   CHECK(ms_since(start) < 1000);  // ran in parallel, not one after the other
 }
 
+TEST_CASE("agent: many concurrent execs keep frames whole and streams apart") {
+  AgentUnderTest agent;
+  std::map<uint32_t, char> letter;
+  std::set<uint32_t> streams;
+  for (int i = 0; i < 8; ++i) {
+    char c = static_cast<char>('a' + i);
+    std::string cmd = std::string("head -c 150000 /dev/zero | tr '\\000' ") + c;
+    uint32_t s = agent.request("exec", {{"command", cmd}});
+    letter[s] = c;
+    streams.insert(s);
+  }
+  for (int i = 0; i < 16; ++i) streams.insert(agent.request("exec", {{"command", "exit 7"}}));
+  auto results = agent.collect(streams, 5000);
+  for (uint32_t s : streams) {
+    if (letter.count(s)) {
+      check_result(results[s], 0);
+      CHECK(results[s].out == std::string(150000, letter[s]));
+    } else {
+      check_result(results[s], 7);
+    }
+  }
+}
+
 TEST_CASE("agent: env, cwd and argv are honoured") {
   AgentUnderTest agent;
   auto o = agent.call("exec", {{"command", "echo \"$FOO|$HOME|$TERM|$LANG\"; pwd"},
