@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """boot-check.py: boot a pyro environment under QEMU by hand and time it.
 
-Usage: boot-check.py ENV_DIR [--runs N] [--net] [--exec CMD] [--append ARGS] [--trace]
-                     [--accel tcg] [--keep]
+Usage: boot-check.py ENV_DIR [--runs N] [--net] [--exec CMD] [--shutdown]
+                     [--append ARGS] [--trace] [--accel tcg] [--timeout S] [--keep]
 
 Starts QEMU with the same command-line shape the C++ backend uses, listens on the
 agent socket *before* QEMU starts, and measures the time from starting QEMU to the
@@ -107,6 +107,16 @@ class Conn:
         self.sock.sendall(HEADER.pack(len(payload), stream, ftype, flags) + payload)
 
 
+def cpu_ms(pid):
+    """User+system CPU time of a process so far: a load-independent boot cost."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 def qmp_quit(run):
     try:
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -166,11 +176,12 @@ def boot_once(args, index):
         conn = Conn(sock)
         stream, ftype, _, payload = conn.read_frame(deadline)
         t_hello = time.monotonic()
+        hello_cpu = cpu_ms(proc.pid)
         hello = json.loads(payload)
         if stream != 0 or ftype != T_EVENT or hello.get("event") != "hello":
             raise RuntimeError(f"first frame is not the hello event: {payload[:200]!r}")
         result.update(ok=True, connect_ms=(t_connect - t0) * 1000, hello_ms=(t_hello - t0) * 1000,
-                      hello=hello)
+                      hello_cpu_ms=hello_cpu, hello=hello)
         if args.exec:
             req = {"method": "exec", "params": {"command": args.exec}}
             t_req = time.monotonic()
@@ -189,6 +200,14 @@ def boot_once(args, index):
                     break
             result["stdout"] = out[1].decode(errors="replace")
             result["stderr"] = out[2].decode(errors="replace")
+        if args.shutdown:
+            t_req = time.monotonic()
+            conn.send(3, T_REQUEST, json.dumps({"method": "shutdown", "params": {}}).encode())
+            try:
+                proc.wait(timeout=10)
+                result["shutdown_ms"] = (time.monotonic() - t_req) * 1000
+            except subprocess.TimeoutExpired:
+                raise RuntimeError("qemu did not exit within 10 s of `shutdown`")
     except Exception as e:  # report and still stop QEMU
         result["error"] = f"{type(e).__name__}: {e}"
     finally:
@@ -213,6 +232,8 @@ def main():
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--net", action="store_true", help="add user networking and pyro.net=1")
     ap.add_argument("--exec", help="run this command through the agent after hello")
+    ap.add_argument("--shutdown", action="store_true",
+                    help="end with the agent's `shutdown` and time until QEMU exits")
     ap.add_argument("--accel", default="tcg")
     ap.add_argument("--append", default="", help="extra kernel arguments, e.g. pyro.debug=1")
     ap.add_argument("--timeout", type=float, default=30.0)
@@ -221,7 +242,7 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the run directory")
     args = ap.parse_args()
 
-    times = []
+    times, cpu_times = [], []
     failed = 0
     for i in range(args.runs):
         r = boot_once(args, i)
@@ -231,9 +252,13 @@ def main():
                   file=sys.stderr)
             continue
         times.append(r["hello_ms"])
-        line = f"run {i + 1}: connect {r['connect_ms']:.0f} ms, hello {r['hello_ms']:.0f} ms"
+        cpu_times.append(r["hello_cpu_ms"])
+        line = (f"run {i + 1}: connect {r['connect_ms']:.0f} ms, hello {r['hello_ms']:.0f} ms"
+                f" (QEMU CPU {r['hello_cpu_ms']:.0f} ms)")
         if "exec_ms" in r:
             line += f", exec {r['exec_ms']:.0f} ms"
+        if "shutdown_ms" in r:
+            line += f", shutdown -> QEMU exit {r['shutdown_ms']:.0f} ms"
         print(line)
         if i == 0:
             print("hello: " + json.dumps(r["hello"]))
@@ -247,6 +272,9 @@ def main():
     if times:
         print(f"hello after QEMU start: min {min(times):.0f} / median {statistics.median(times):.0f}"
               f" / max {max(times):.0f} ms over {len(times)} boots, {failed} failed")
+        print(f"QEMU CPU time until hello: min {min(cpu_times):.0f} / median "
+              f"{statistics.median(cpu_times):.0f} / max {max(cpu_times):.0f} ms")
+        print(f"host load average: {open('/proc/loadavg').read().split()[0]}")
     return 1 if failed else 0
 
 

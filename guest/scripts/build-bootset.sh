@@ -12,7 +12,8 @@
 set -euo pipefail
 export LC_ALL=C
 
-readonly SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+readonly SCRIPT_DIR
 readonly INIT_SRC=$SCRIPT_DIR/../initramfs/init
 readonly ENV_NAME=busybox
 readonly FORMAT=1
@@ -289,6 +290,23 @@ if command -v strip >/dev/null && file -L "$agent" | grep -q ELF; then
 else
   install -m 0755 "$agent" "$root/sbin/pyro-agent"
 fi
+# What /init mounts with one `mount -a` (devtmpfs on /dev comes first, by hand).
+cat > "$root/etc/fstab" <<'EOF'
+proc    /proc     proc    nosuid,nodev,noexec                          0 0
+sysfs   /sys      sysfs   nosuid,nodev,noexec                          0 0
+devpts  /dev/pts  devpts  nosuid,noexec,gid=5,mode=0620,ptmxmode=0666  0 0
+tmpfs   /tmp      tmpfs   nosuid,nodev,mode=1777                       0 0
+tmpfs   /run      tmpfs   nosuid,nodev,mode=0755                       0 0
+EOF
+# Entries devtmpfs does not create; /init copies them over /dev in one `cp -a`.
+devskel=$root/usr/share/pyro/dev
+mkdir -p "$devskel/pts" "$devskel/shm"
+ln -s /proc/self/fd "$devskel/fd"
+ln -s /proc/self/fd/0 "$devskel/stdin"
+ln -s /proc/self/fd/1 "$devskel/stdout"
+ln -s /proc/self/fd/2 "$devskel/stderr"
+chmod 0755 "$root/usr/share" "$root/usr/share/pyro" "$devskel" "$devskel/pts"
+chmod 1777 "$devskel/shm"
 printf 'root:x:0:0:root:/root:/bin/sh\n' > "$root/etc/passwd"
 printf 'root:x:0:\n' > "$root/etc/group"
 printf 'pyro\n' > "$root/etc/hostname"

@@ -77,6 +77,7 @@ struct Pyro::Impl {
       std::lock_guard lock(vms_mutex);
       doomed.swap(vms);
     }
+    for (auto& [id, vm] : doomed) vm->cancel();
     for (auto& [id, vm] : doomed) {
       std::lock_guard op(vm->op_mutex());
       vm->stop();
@@ -222,6 +223,7 @@ void Pyro::delete_vm(const std::string& vm_id) {
   if (!vm) {
     throw Error(ErrorCode::kNotFound, fmt::format("delete vm `{}`: no such vm in this client", vm_id));
   }
+  vm->cancel();  // an exec or boot in progress on another thread ends now
   std::lock_guard op(vm->op_mutex());
   vm->stop();
 }
@@ -273,6 +275,8 @@ DoctorReport Pyro::doctor() {
       check("boot", false, e.what());
     }
   } else {
+    report.accelerator_reason = kvm.empty() ? "undecided: a test boot needs an installed environment"
+                                            : "kvm unusable: " + kvm + "; tcg would be used";
     check("boot", false, vmm_ok ? "no installed environment to boot" : "no usable VMM");
   }
   report.ok = std::all_of(report.checks.begin(), report.checks.end(), [](auto& c) { return c.ok; });

@@ -19,6 +19,11 @@ uint64_t ms_since(Clock::time_point start) {
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
 }
 
+// A wait that ended because cancel() killed the VM reports kCancelled, not a crash.
+[[noreturn]] void rethrow_in_context(const Error& e, bool cancelled, const std::string& context) {
+  throw Error(cancelled ? ErrorCode::kCancelled : e.code(), fmt::format("{}: {}", context, e.what()));
+}
+
 }  // namespace
 
 Vm::Vm(VmInfo info, BootSet boot, std::string home)
@@ -28,6 +33,7 @@ Vm::~Vm() { stop(); }
 
 std::string Vm::death_description() {
   std::lock_guard lock(info_mutex_);  // machine_ is only touched under this lock
+  if (cancelled_) return "cancelled: the vm is being deleted";
   if (!machine_ || machine_->alive()) return "";
   std::string why = "the VMM " + machine_->exit_description();
   std::string console = machine_->console_tail(kConsoleTailBytes);
@@ -85,13 +91,13 @@ void Vm::start(Backend& backend, Accelerator accel, std::chrono::milliseconds bo
       return;
     } catch (const Error& e) {
       teardown();
-      const bool retryable = e.code() == ErrorCode::kDeadlineExceeded ||
-                             e.code() == ErrorCode::kVmCrashed;
+      std::lock_guard lock(info_mutex_);
+      const bool retryable = !cancelled_ && (e.code() == ErrorCode::kDeadlineExceeded ||
+                                             e.code() == ErrorCode::kVmCrashed);
       if (!retryable || attempt == 2) {
-        std::lock_guard lock(info_mutex_);
         info_.state = VmState::kCrashed;
-        throw Error(e.code(), fmt::format("start vm `{}` ({}): {}", info_.vm_id,
-                                          accelerator_name(accel), e.what()));
+        rethrow_in_context(e, cancelled_,
+                           fmt::format("start vm `{}` ({})", info_.vm_id, accelerator_name(accel)));
       }
       log(LogLevel::kWarn, "start vm `{}`: attempt {} failed, retrying: {}", info_.vm_id,
           attempt, e.what());
@@ -128,7 +134,12 @@ ExecResult Vm::exec(const std::string& command, const ExecOptions& options) {
   try {
     reply = agent_->call("exec", params, deadline, sink);
   } catch (const Error& e) {
-    throw Error(e.code(), fmt::format("exec in vm `{}`: {}", info_.vm_id, e.what()));
+    bool cancelled;
+    {
+      std::lock_guard lock(info_mutex_);
+      cancelled = cancelled_;
+    }
+    rethrow_in_context(e, cancelled, fmt::format("exec in vm `{}`", info_.vm_id));
   }
   try {
     result.exit_code = reply.at("exit_code").get<int>();
@@ -144,6 +155,12 @@ ExecResult Vm::exec(const std::string& command, const ExecOptions& options) {
                 fmt::format("exec in vm `{}`: malformed exec result: {}", info_.vm_id, e.what()));
   }
   return result;
+}
+
+void Vm::cancel() noexcept {
+  std::lock_guard lock(info_mutex_);
+  cancelled_ = true;
+  if (machine_) machine_->kill();
 }
 
 void Vm::ping() {

@@ -32,6 +32,10 @@ class Vm {
   /// Kills the VMM (QMP quit first), removes the run directory. Idempotent.
   void stop() noexcept;
 
+  /// Kills the VMM at once without taking the operation lock, so a start or exec
+  /// in progress fails fast with kCancelled. Follow with stop() under the lock.
+  void cancel() noexcept;
+
   /// A snapshot of the VM's info; notices a VMM that died (state crashed).
   VmInfo info();
 
@@ -48,6 +52,7 @@ class Vm {
   BootSet boot_;
   std::string home_;
   std::string run_dir_;
+  bool cancelled_ = false;  // guarded by info_mutex_
   std::unique_ptr<AgentListener> listener_;
   std::unique_ptr<Machine> machine_;
   std::unique_ptr<AgentConnection> agent_;

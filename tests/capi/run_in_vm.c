@@ -20,6 +20,11 @@ static int passed, failed;
 
 static const char *const kEnv = "busybox";
 
+/* One summary line per test function: "ok <what>" or "FAILED <what>". */
+static void report(const char *what, int failed_before) {
+    printf("%s %s\n", failed == failed_before ? "ok" : "FAILED", what);
+}
+
 /* Runs `command` with default options; reports and clears any error. */
 static pyro_exec_result *run(pyro_client *client, const char *command,
                              const pyro_exec_options *exec) {
@@ -35,6 +40,7 @@ static pyro_exec_result *run(pyro_client *client, const char *command,
 }
 
 static void test_echo_and_stderr(pyro_client *client) {
+    const int failed_before = failed;
     size_t n_out = 0, n_err = 0;
     const char *out, *errs;
     pyro_exec_result *res = run(client, "echo hello; echo oops >&2", NULL);
@@ -51,19 +57,21 @@ static void test_echo_and_stderr(pyro_client *client) {
     CHECK(!pyro_exec_result_stderr_truncated(res));
     CHECK(pyro_exec_result_vm_id(res) != NULL && pyro_exec_result_vm_id(res)[0] != '\0');
     pyro_exec_result_free(res);
-    printf("ok echo, stderr separation\n");
+    report("echo, stderr separation", failed_before);
 }
 
 static void test_exit_code(pyro_client *client) {
+    const int failed_before = failed;
     pyro_exec_result *res = run(client, "exit 3", NULL);
     CHECK(res != NULL);
     if (!res) return;
     CHECK(pyro_exec_result_exit_code(res) == 3);
     pyro_exec_result_free(res);
-    printf("ok exit code 3\n");
+    report("exit code 3", failed_before);
 }
 
 static void test_binary_output(pyro_client *client) {
+    const int failed_before = failed;
     static const char expected[] = {'a', '\0', 'b', '\377', '\n'};
     size_t n = 0;
     const char *out;
@@ -73,10 +81,11 @@ static void test_binary_output(pyro_client *client) {
     out = pyro_exec_result_stdout(res, &n);
     CHECK(n == sizeof expected && memcmp(out, expected, sizeof expected) == 0);
     pyro_exec_result_free(res);
-    printf("ok binary output with a NUL byte\n");
+    report("binary output with a NUL byte", failed_before);
 }
 
 static void test_env_and_cwd(pyro_client *client) {
+    const int failed_before = failed;
     const char *env[] = {"PYRO_A=one", "PYRO_B=x=y", NULL};
     pyro_exec_options exec = PYRO_EXEC_OPTIONS_INIT;
     size_t n = 0;
@@ -90,10 +99,11 @@ static void test_env_and_cwd(pyro_client *client) {
     out = pyro_exec_result_stdout(res, &n);
     CHECK(n == strlen("one x=y /tmp\n") && memcmp(out, "one x=y /tmp\n", n) == 0);
     pyro_exec_result_free(res);
-    printf("ok env and cwd\n");
+    report("env and cwd", failed_before);
 }
 
 static void test_not_found(pyro_client *client) {
+    const int failed_before = failed;
     pyro_exec_result *res = NULL;
     pyro_error *err = NULL;
     pyro_status s = pyro_run_in_vm(&res, client, "no-such-environment", "true", NULL, NULL, &err);
@@ -103,10 +113,11 @@ static void test_not_found(pyro_client *client) {
     CHECK(strlen(pyro_error_message(err)) > 0);
     CHECK(strcmp(pyro_status_str(s), "not_found") == 0);
     pyro_error_free(err);
-    printf("ok nonexistent environment -> not_found\n");
+    report("nonexistent environment -> not_found", failed_before);
 }
 
 static void test_invalid_arguments(pyro_client *client) {
+    const int failed_before = failed;
     pyro_vm_options vm = PYRO_VM_OPTIONS_INIT;
     pyro_exec_options exec;
     pyro_exec_result *res = NULL;
@@ -175,10 +186,11 @@ static void test_invalid_arguments(pyro_client *client) {
     pyro_client_free(NULL);
     CHECK(pyro_vm_list_count(NULL) == 0);
     CHECK(strcmp(pyro_error_message(NULL), "") == 0);
-    printf("ok invalid arguments, NULL arguments, options versions\n");
+    report("invalid arguments, NULL arguments, options versions", failed_before);
 }
 
 static void test_lifecycle(pyro_client *client) {
+    const int failed_before = failed;
     pyro_vm_info *created = NULL, *started = NULL, *status = NULL;
     pyro_vm_list *list = NULL;
     pyro_exec_result *res = NULL;
@@ -234,10 +246,11 @@ static void test_lifecycle(pyro_client *client) {
     CHECK(s == PYRO_E_NOT_FOUND && status == NULL);
     pyro_error_free(err);
     CHECK(pyro_delete_vm(client, vm_id, NULL) == PYRO_E_NOT_FOUND);
-    printf("ok lifecycle create/start/status/list/exec, then not_found\n");
+    report("lifecycle create/start/status/list/exec, then not_found", failed_before);
 }
 
 static void test_catalog_and_version(pyro_client *client) {
+    const int failed_before = failed;
     pyro_environment_list *envs = NULL;
     size_t i;
     int found = 0;
@@ -250,7 +263,7 @@ static void test_catalog_and_version(pyro_client *client) {
     pyro_environment_list_free(envs);
     CHECK(pyro_version_number() == PYRO_VERSION_NUMBER);
     CHECK(strcmp(pyro_version(), PYRO_VERSION_STRING) == 0);
-    printf("ok list_environments, version\n");
+    report("list_environments, version", failed_before);
 }
 
 int main(void) {

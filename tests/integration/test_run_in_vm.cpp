@@ -2,7 +2,9 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <functional>
 #include <string>
+#include <thread>
 
 #include "pyro/pyro.hpp"
 
@@ -167,4 +169,22 @@ TEST_CASE("a client's destructor stops the VMs it still owns") {
   }
   // The leak check after the suite (tests/check_no_leftovers.sh) proves the VMM is gone.
   CHECK(id.size() == 15);
+}
+
+TEST_CASE("delete_vm from another thread cancels an exec in progress") {
+  auto& c = client();
+  auto vm = c.create_vm("busybox");
+  c.start_vm(vm.vm_id);
+  pyro::ErrorCode code = pyro::ErrorCode::kOk;
+  std::thread runner([&] {
+    code = code_of([&] { c.exec_vm(vm.vm_id, "sleep 60", {.timeout_seconds = 120}); });
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // let the exec reach the guest
+  auto start = std::chrono::steady_clock::now();
+  c.delete_vm(vm.vm_id);
+  runner.join();
+  CHECK(code == pyro::ErrorCode::kCancelled);
+  // Not a performance bound: without cancellation the exec would run for 60 s.
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(30));
+  CHECK(c.list_vms().empty());
 }

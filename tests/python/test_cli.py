@@ -7,7 +7,9 @@ skip when the `busybox` environment is not installed under $PYRO_HOME.
 import json
 import os
 import re
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -39,7 +41,10 @@ def vm_cli(cli: str) -> str:
     assert r.returncode == 0, r.stderr.decode(errors="replace")
     envs = {e["name"]: e for e in json.loads(r.stdout)}
     if not envs.get("busybox", {}).get("installed"):
-        pytest.skip("environment `busybox` is not installed under $PYRO_HOME")
+        reason = "environment `busybox` is not installed under $PYRO_HOME"
+        if os.environ.get("PYRO_REQUIRE_VMS") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
     return cli
 
 
@@ -219,3 +224,19 @@ def test_truncation_note(vm_cli):
     assert r.returncode == 0, r.stderr
     assert r.stdout == b"0123"
     assert b"pyro: stdout truncated at 4 bytes" in r.stderr
+
+
+def test_sigterm_deletes_the_vm_and_exits_143(vm_cli):
+    proc = subprocess.Popen([vm_cli, "run", "busybox", "--timeout-seconds", "5", "--",
+                             "sleep 60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        time.sleep(1.5)  # mid-boot or mid-command: both must end cleanly
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert out == b""
+    assert b"interrupted" in err

@@ -7,6 +7,7 @@
 
 #include "args.hpp"
 #include "cli.hpp"
+#include "interrupt.hpp"
 #include "output.hpp"
 #include "pyro/client.hpp"
 #include "shell_quote.hpp"
@@ -37,7 +38,8 @@ constexpr std::string_view kDetails =
     "(ignore keys you do not know).\n"
     "\n"
     "exit status: the guest command's exit code (128+N when killed by signal N,\n"
-    "137 on timeout); 125 when pyro itself failed; 64 on a usage error.\n";
+    "137 on timeout); 125 when pyro itself failed; 64 on a usage error;\n"
+    "128+N when interrupted by signal N (the VM is deleted first).\n";
 
 constexpr CommandSpec kSpec = {
     .path = "run",
@@ -93,7 +95,17 @@ int cmd_run_in_vm(const GlobalOptions& global, Args args) {
   }
 
   pyro::Pyro client(global.client);
-  pyro::ExecResult result = client.run_in_vm(environment, command, vm, exec);
+  pyro::ExecResult result;
+  {
+    InterruptGuard guard(client);
+    try {
+      result = client.run_in_vm(environment, command, vm, exec);
+    } catch (...) {
+      guard.check();  // an interrupted run fails; report the interruption instead
+      throw;
+    }
+    guard.check();
+  }
 
   if (parsed.has("json")) {
     print_json_line(to_json(result));

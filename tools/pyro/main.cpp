@@ -1,7 +1,7 @@
 // pyro CLI entry point: global flags, verb dispatch, the stderr log handler,
 // and the mapping of failures to exit codes (docs/cli.md):
 //   guest exit code (`pyro run`), 0 ok, 1 doctor check failed,
-//   64 usage error, 125 pyro itself failed.
+//   64 usage error, 125 pyro itself failed, 128+N interrupted by signal N.
 #include <array>
 #include <cstdio>
 #include <exception>
@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "args.hpp"
+#include "interrupt.hpp"
 #include "cli.hpp"
 #include "output.hpp"
 #include "pyro/error.hpp"
@@ -43,7 +44,8 @@ constexpr std::string_view kGlobalDetails =
     "  0     success\n"
     "  1     `pyro doctor`: a check failed\n"
     "  64    usage error (bad flag, missing argument)\n"
-    "  125   pyro itself failed (VM did not boot, environment not found, ...)\n";
+    "  125   pyro itself failed (VM did not boot, environment not found, ...)\n"
+    "  128+N interrupted by signal N (the VM is deleted first)\n";
 
 constexpr CommandSpec kGlobalSpec = {
     .path = "",
@@ -152,6 +154,10 @@ int main(int argc, char** argv) {
   int status = pyro_cli::kExitPyroError;
   try {
     status = pyro_cli::run(args);
+  } catch (const pyro_cli::Interrupted& e) {
+    std::string text = fmt::format("pyro: interrupted by signal {}\n", e.signal);
+    std::fwrite(text.data(), 1, text.size(), stderr);
+    status = 128 + e.signal;
   } catch (const pyro_cli::UsageError& e) {
     pyro_cli::print_usage_error(e);
     status = pyro_cli::kExitUsage;

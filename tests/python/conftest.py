@@ -1,0 +1,89 @@
+"""Shared fixtures of the Python tests.
+
+Run with the built package on the path, e.g.
+    PYTHONPATH=<build>/python python3 -m pytest tests/python
+Tests that boot VMs use the `busybox` fixture, which skips when the environment is
+not installed; set PYRO_REQUIRE_VMS=1 to make that a failure instead (CI).
+At the end of the session, a check fails the run if any QEMU process started from
+$PYRO_HOME or any entry under $PYRO_HOME/run is left behind.
+"""
+
+import os
+import time
+from pathlib import Path
+from typing import Iterator, List
+
+import pytest
+
+ENVIRONMENT = "busybox"
+
+
+def pyro_home() -> Path:
+    home = os.environ.get("PYRO_HOME")
+    if home:
+        return Path(home)
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "pyro"
+
+
+def leftover_qemu(home: Path) -> List[str]:
+    """Command lines of qemu-system processes whose arguments mention <home>/run/."""
+    marker = f"{home}/run/"
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue  # exited meanwhile, or not ours to read
+        cmdline = " ".join(a.decode(errors="replace") for a in argv if a)
+        if "qemu-system" in cmdline and marker in cmdline:
+            found.append(f"{proc.name}: {cmdline}")
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_leftover_vms() -> Iterator[None]:
+    """Session teardown check (runs after every other fixture is finalised)."""
+    yield
+    home = pyro_home()
+    procs: List[str] = []
+    entries: List[str] = []
+    for _ in range(20):  # give VMM processes a moment to be reaped
+        procs = leftover_qemu(home)
+        run = home / "run"
+        entries = sorted(str(p) for p in run.iterdir()) if run.is_dir() else []
+        if not procs and not entries:
+            return
+        time.sleep(0.25)
+    message = []
+    if procs:
+        message.append("leftover QEMU processes:\n  " + "\n  ".join(procs))
+    if entries:
+        message.append(f"leftover entries under {home}/run:\n  " + "\n  ".join(entries))
+    pytest.fail("\n".join(message), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def client() -> Iterator["object"]:
+    """One pyro.Pyro for the whole session; closed (deleting its VMs) at the end."""
+    import pyro
+
+    p = pyro.Pyro()
+    try:
+        yield p
+    finally:
+        p.close()
+
+
+@pytest.fixture(scope="session")
+def busybox(client) -> str:
+    """The environment name, when VMs of it can be booted; skips otherwise."""
+    installed = {e.name: e.installed for e in client.list_environments()}
+    if not installed.get(ENVIRONMENT):
+        reason = f"environment `{ENVIRONMENT}` is not installed under {client.home}"
+        if os.environ.get("PYRO_REQUIRE_VMS") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return ENVIRONMENT

@@ -1,0 +1,75 @@
+"""The embedding process dies with SIGKILL: its VMM must die too, and the next
+client must sweep the run directory it left behind."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pyro
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time, threading, pyro
+    client = pyro.Pyro()
+    # Boot from a worker thread that then exits: the VMM must outlive the thread
+    # (it is tied to the process, not to the thread that asked for it).
+    box = {}
+    def boot():
+        vm = client.create_vm("busybox")
+        box["info"] = client.start_vm(vm.vm_id)
+    t = threading.Thread(target=boot)
+    t.start(); t.join()
+    info = box["info"]
+    print(info.vm_id, info.pid, flush=True)
+    time.sleep(600)
+    """
+)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead for our purpose (its parent, the killed child, is gone too).
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def _pyro_home() -> Path:
+    if os.environ.get("PYRO_HOME"):
+        return Path(os.environ["PYRO_HOME"])
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return Path(cache) / "pyro"
+
+
+def test_vmm_dies_with_its_process_and_the_run_dir_is_swept():
+    child = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True)
+    try:
+        line = child.stdout.readline().split()
+        assert len(line) == 2, "child did not report a booted VM"
+        vm_id, qemu_pid = line[0], int(line[1])
+        time.sleep(1.0)  # the worker thread has exited; the VM must still be running
+        assert _alive(qemu_pid), "the VMM died with the thread that started it"
+        run_dir = _pyro_home() / "run" / vm_id
+        assert run_dir.is_dir()
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+
+    deadline = time.monotonic() + 10
+    while _alive(qemu_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(qemu_pid), "the VMM survived its owner's SIGKILL"
+
+    assert run_dir.exists(), "nothing swept it yet"
+    with pyro.Pyro():  # a new client sweeps run directories whose owner is gone
+        pass
+    assert not run_dir.exists()
