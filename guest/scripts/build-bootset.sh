@@ -64,7 +64,8 @@ agent=$(readlink -f "$agent")
 [ -x "$BUSYBOX_BIN" ] || die "find \`$BUSYBOX_BIN\`: missing (install busybox-static)"
 
 # Binaries in the initramfs must not need a dynamic loader: it has no libc.
-is_static() { file -L "$1" | grep -Eq 'statically linked|static-pie linked|shell script'; }
+# (No `file | grep -q`: with pipefail, grep quitting early can fail the pipeline.)
+is_static() { [[ $(file -L "$1") =~ statically\ linked|static-pie\ linked|shell\ script ]]; }
 is_static "$BUSYBOX_BIN" || die "check \`$BUSYBOX_BIN\`: not statically linked (install busybox-static)"
 is_static "$agent" || die "check agent \`$agent\`: not statically linked"
 
@@ -112,11 +113,11 @@ kpkg=""; kpkg_want=""
 resolve_kernel_package() {
   local dep
   dep=$(apt-cache show --no-all-versions "$META_PACKAGE" 2>/dev/null \
-    | sed -n 's/^Depends: .*\(linux-image-[0-9][^ ,]*\)\( *(= *\([^)]*\))\)\{0,1\}.*/\1 \3/p' | head -1)
+    | sed -n 's/^Depends: .*\(linux-image-[0-9][^ ,]*\)\( *(= *\([^)]*\))\)\{0,1\}.*/\1 \3/p' | head -1) || true
   kpkg=${dep%% *}
   kpkg_want=${dep#* }
   if [ -n "$kpkg" ] && [ -z "$kpkg_want" ]; then
-    kpkg_want=$(apt-cache policy "$kpkg" 2>/dev/null | sed -n 's/^ *Candidate: *//p' | grep -v '(none)' | head -1)
+    kpkg_want=$(apt-cache policy "$kpkg" 2>/dev/null | sed -n 's/^ *Candidate: *//p' | grep -v '(none)' | head -1) || true
   fi
 }
 resolve_kernel_package
@@ -129,6 +130,10 @@ if [ -z "$kpkg" ]; then
   resolve_kernel_package
 fi
 
+newest_cached_kernel() {
+  ls "$deb_dir"/linux-image-[0-9]*-cloud-amd64_*_amd64.deb 2>/dev/null | sort -V | tail -1 || true
+}
+
 deb=""
 if [ -n "$kpkg" ]; then
   kver_pkg=$kpkg_want
@@ -139,17 +144,27 @@ if [ -n "$kpkg" ]; then
   else
     log "downloading $kpkg $kver_pkg"
     partial=$(mktemp -d "$deb_dir/.partial.XXXXXX")
-    chmod 0755 "$partial" # apt-get download drops root to `_apt` when it can
-    (cd "$partial" && apt-get download -q "$kpkg=$kver_pkg" >&2) \
-      || die "download \`$kpkg\`: apt-get download failed"
-    got=$(ls "$partial"/*.deb 2>/dev/null | head -1)
-    [ -n "$got" ] || die "download \`$kpkg\`: no .deb written"
-    mv "$got" "$deb"
+    # As root, apt would drop to `_apt`, which cannot write into a private home;
+    # it then downloads as root anyway, after a warning. Skip the warning.
+    sandbox=()
+    [ "$(id -u)" != 0 ] || sandbox=(-o APT::Sandbox::User=root)
+    got=""
+    if (cd "$partial" && apt-get download -q "${sandbox[@]}" "$kpkg=$kver_pkg" >&2); then
+      got=$(ls "$partial"/*.deb 2>/dev/null | head -1)
+    fi
+    if [ -n "$got" ]; then
+      mv "$got" "$deb"
+    else
+      # Offline: an older cached kernel still gives a working environment.
+      deb=$(newest_cached_kernel)
+      [ -n "$deb" ] || die "download \`$kpkg\`: apt-get download failed and no kernel .deb is cached"
+      log "download failed; using cached $(basename "$deb")"
+    fi
     rm -rf "$partial"
   fi
 else
   # Offline and no package lists: fall back to the newest cached kernel.
-  deb=$(ls "$deb_dir"/linux-image-[0-9]*-cloud-amd64_*_amd64.deb 2>/dev/null | sort -V | tail -1 || true)
+  deb=$(newest_cached_kernel)
   [ -n "$deb" ] || die "resolve \`$META_PACKAGE\`: apt knows no such package and no kernel .deb is cached in \`$deb_dir\`"
   log "apt knows no \`$META_PACKAGE\`; using cached $(basename "$deb")"
 fi
@@ -284,7 +299,7 @@ for name in "${order[@]}"; do
 done
 install -m 0755 "$INIT_SRC" "$root/init"
 # Debug info is of no use in the guest and would make every boot unpack more bytes.
-if command -v strip >/dev/null && file -L "$agent" | grep -q ELF; then
+if command -v strip >/dev/null && [[ $(file -L "$agent") == *ELF* ]]; then
   strip --strip-all -o "$root/sbin/pyro-agent" "$agent"
   chmod 0755 "$root/sbin/pyro-agent"
 else

@@ -72,7 +72,7 @@ TEST_CASE("tcg command line") {
   CHECK(value_of(args, "-kernel") == "/boot/vmlinux");
   CHECK(value_of(args, "-initrd") == "/boot/initrd.gz");
   CHECK(value_of(args, "-append") ==
-        "console=ttyS0 quiet panic=-1 tsc_early_khz=2596000 lpj=10384000 pyro.net=0");
+        "console=ttyS0 quiet panic=-1 cryptomgr.notests tsc_early_khz=2596000 lpj=10384000 pyro.net=0");
   CHECK(value_of(args, "-serial") == "file:/run/pyro/vm-1/console.log");
   CHECK(value_of(args, "-qmp") == "unix:/run/pyro/vm-1/qmp.sock,server=on,wait=off");
   CHECK(value_of(args, "-chardev") == "socket,id=agent,path=/run/pyro/vm-1/agent.sock");
@@ -91,7 +91,7 @@ TEST_CASE("kvm command line has a host cpu and no clock hints") {
   std::string append = value_of(args, "-append");
   CHECK(append.find("tsc_early_khz") == std::string::npos);
   CHECK(append.find("lpj=") == std::string::npos);
-  CHECK(append == "console=ttyS0 quiet panic=-1 pyro.net=0");
+  CHECK(append == "console=ttyS0 quiet panic=-1 cryptomgr.notests pyro.net=0");
 }
 
 TEST_CASE("network adds a user-mode nic and tells the guest") {
@@ -121,7 +121,7 @@ TEST_CASE("lpj follows the tsc rate at HZ=250") {
 TEST_CASE("unknown tsc rate leaves the guest to calibrate") {
   QemuHostInfo host = kHost;
   host.tsc_khz = 0;
-  CHECK(build_kernel_cmdline(sample_spec(), host) == "console=ttyS0 quiet panic=-1 pyro.net=0");
+  CHECK(build_kernel_cmdline(sample_spec(), host) == "console=ttyS0 quiet panic=-1 cryptomgr.notests pyro.net=0");
 }
 
 TEST_CASE("cpu MHz from /proc/cpuinfo") {
