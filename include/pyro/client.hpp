@@ -39,6 +39,16 @@ struct ClientOptions {
   std::string qemu_binary;
   /// Deadline for one boot, from VMM start to the agent's hello; one retry follows.
   double boot_timeout_seconds = 30;
+  // Since 0.2:
+  /// Where the guest agent and the environment build scripts live. Empty:
+  /// $PYRO_GUEST_DIR, else found next to the library, else the build tree.
+  std::string guest_dir;
+  /// Pull a catalog environment on first use instead of failing with kNotFound.
+  bool auto_pull = false;
+  /// Start VMs by restoring a copy-on-write clone of a snapshot of a booted VM
+  /// (taken on first use of an environment and VM shape). Empty: $PYRO_SNAPSHOTS
+  /// ("0" disables), else on.
+  std::string snapshots;
 };
 
 class PYRO_API Pyro {
@@ -79,8 +89,28 @@ class PYRO_API Pyro {
   /// Stops (if running) and forgets a VM. Errors: kNotFound.
   void delete_vm(const std::string& vm_id);
 
-  /// Environments known to the catalog, installed or not.
+  /// Environments known to the catalog (installed or not) and imported ones.
   std::vector<EnvironmentInfo> list_environments();
+
+  /// Builds a catalog environment into the cache (Debian images with mmdebstrap),
+  /// or does nothing when the cached one is current. Safe against concurrent pulls
+  /// from other processes; an interrupted pull leaves nothing half-built.
+  /// Errors: kNotFound (not in the catalog), kUnavailable (build tools, network).
+  EnvironmentInfo pull_environment(const std::string& name, const PullOptions& options = {});
+
+  /// Describes one environment. Errors: kNotFound.
+  EnvironmentInfo inspect_environment(const std::string& name);
+
+  /// Removes stale cache entries (old builds, unreferenced snapshot templates,
+  /// downloads), and with `all` every environment.
+  PruneResult prune_environments(const PruneOptions& options = {});
+
+  /// Imports an OCI image layout (directory or tarball) or a `docker save` tarball
+  /// as environment `name`. Errors: kInvalidArgument (unsafe or malformed archive,
+  /// bad name), kAlreadyExists (without force; catalog names are reserved),
+  /// kNotFound (source missing).
+  EnvironmentInfo import_environment(const std::string& name, const std::string& source,
+                                     const ImportOptions& options = {});
 
   /// Checks the host: VMM, accelerator (probing it), kernel, cache. Never throws
   /// for a failed check; the report says what is unusable and why.

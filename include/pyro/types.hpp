@@ -9,8 +9,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pyro/export.hpp"
@@ -76,13 +78,44 @@ struct VmInfo {
 };
 
 struct EnvironmentInfo {
-  std::string name;         ///< e.g. "busybox"
+  std::string name;         ///< e.g. "busybox", "debian:12"
   std::string description;
   bool installed = false;   ///< artifacts are present in the cache
   std::string path;         ///< cache directory of the artifacts, if installed
   std::string kernel_version;
   std::string agent_version;
-  std::string sha256;       ///< content hash of the boot set, if installed
+  std::string sha256;       ///< content hash of the environment, if installed
+  // Since 0.2:
+  std::string source;       ///< "catalog" (built by pyro) or "import" (from an OCI/docker image)
+  std::string version;      ///< e.g. "12" for debian:12, or the image reference
+  std::vector<std::string> packages;  ///< Debian packages requested (catalog) or empty
+  uint64_t size_bytes = 0;  ///< bytes the environment takes in the cache
+  std::string built_at;     ///< RFC 3339 UTC
+  bool has_rootfs = false;  ///< boots into an ext4 root filesystem (false: initramfs only)
+  bool snapshot_ready = false;  ///< a snapshot template exists for the default VM shape
+};
+
+/// A line of progress from long work (building or importing an environment).
+using ProgressHandler = std::function<void(std::string_view message)>;
+
+struct PullOptions {
+  bool force = false;        ///< rebuild even when the cached environment is current
+  ProgressHandler progress;  ///< optional; called from the calling thread
+};
+
+struct ImportOptions {
+  bool force = false;        ///< replace an imported environment of the same name
+  ProgressHandler progress;
+};
+
+struct PruneOptions {
+  bool all = false;      ///< also remove installed environments, not only stale files
+  bool dry_run = false;  ///< report what would be removed, remove nothing
+};
+
+struct PruneResult {
+  std::vector<std::string> removed;  ///< paths removed (or that would be)
+  uint64_t bytes_freed = 0;
 };
 
 /// One line of `pyro doctor`: a named check, whether it passed, and why.

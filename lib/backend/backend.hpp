@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,10 +15,26 @@ namespace pyro::detail {
 enum class Accelerator { kKvm, kTcg };
 const char* accelerator_name(Accelerator accel) noexcept;  // "kvm" / "tcg"
 
-/// What a guest boots from: an uncompressed ELF vmlinux (PVH entry) and an initramfs.
+/// What a guest boots from: an uncompressed ELF vmlinux (PVH entry) and an initramfs,
+/// plus optionally an ext4 root filesystem the initramfs switches into.
 struct BootSet {
   std::string kernel_path;
   std::string initrd_path;
+  std::string rootfs_path;  ///< empty: the initramfs is the root
+};
+
+/// A virtio-blk disk, in the order given (/dev/vda, /dev/vdb, ...).
+struct Drive {
+  std::string path;
+  bool read_only = true;
+  std::string format = "raw";  ///< "raw" or "qcow2"
+};
+
+/// Guest RAM backed by a file: `shared` (MAP_SHARED) for a snapshot template, so the
+/// RAM is the file; not shared (MAP_PRIVATE) for clones, which then copy on write.
+struct MemoryFile {
+  std::string path;
+  bool shared = false;
 };
 
 /// Everything needed to start one VMM process. Paths are absolute.
@@ -31,6 +48,10 @@ struct MachineSpec {
   std::string run_dir;          ///< private directory for sockets and logs; exists
   std::string agent_socket;     ///< unix socket the host already listens on
   std::vector<std::string> kernel_args;  ///< appended to the backend's own cmdline
+  std::vector<Drive> drives;
+  std::optional<MemoryFile> memory_file;
+  /// Start paused, waiting for load_state() (QEMU `-incoming defer`) instead of booting.
+  bool incoming = false;
 };
 
 /// One running VMM process. The destructor kills it (if alive), reaps it and
@@ -50,6 +71,12 @@ class Machine {
   virtual void stop(std::chrono::milliseconds grace) = 0;
   /// SIGKILL and reap, immediately.
   virtual void kill() = 0;
+  /// Pauses the guest and writes its device state to `state_path` (with a shared
+  /// memory_file the RAM itself stays in that file). The VM stays paused.
+  /// Throws kUnavailable / kDeadlineExceeded.
+  virtual void save_state(const std::string& state_path, std::chrono::milliseconds timeout) = 0;
+  /// For a machine launched with `incoming`: loads `state_path` and resumes the guest.
+  virtual void load_state(const std::string& state_path, std::chrono::milliseconds timeout) = 0;
 };
 
 class Backend {

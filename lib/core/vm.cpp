@@ -56,6 +56,11 @@ void Vm::boot_once(Backend& backend, Accelerator accel, std::chrono::millisecond
   spec.accelerator = accel;
   spec.run_dir = run_dir_;
   spec.agent_socket = listener_->path();
+  if (!boot_.rootfs_path.empty()) {
+    // The initramfs mounts it read-only under a tmpfs overlay, then switches root.
+    spec.drives.push_back(Drive{boot_.rootfs_path, /*read_only=*/true, "raw"});
+    spec.kernel_args.push_back("pyro.root=/dev/vda");
+  }
   auto machine = backend.launch(spec);
   {
     std::lock_guard lock(info_mutex_);

@@ -103,4 +103,13 @@ void QemuMachine::kill() {
   qmp_.reset();
 }
 
+// Placeholders until snapshots land: callers get a clear error, never a half-saved VM.
+void QemuMachine::save_state(const std::string& state_path, std::chrono::milliseconds) {
+  throw Error(ErrorCode::kUnimplemented, "save vm state to `" + state_path + "`: not implemented yet");
+}
+
+void QemuMachine::load_state(const std::string& state_path, std::chrono::milliseconds) {
+  throw Error(ErrorCode::kUnimplemented, "load vm state from `" + state_path + "`: not implemented yet");
+}
+
 }  // namespace pyro::detail

@@ -36,6 +36,8 @@ class QemuMachine final : public Machine {
   std::string console_tail(size_t max_bytes) override;
   void stop(std::chrono::milliseconds grace) override;
   void kill() override;
+  void save_state(const std::string& state_path, std::chrono::milliseconds timeout) override;
+  void load_state(const std::string& state_path, std::chrono::milliseconds timeout) override;
 
   /// The last `max_bytes` of QEMU's stdout and stderr.
   std::string log_tail(size_t max_bytes) const;
