@@ -3,6 +3,11 @@
 //   pyro_bench [--runs N] [--pings N] [--environment NAME]
 //
 // cold_boot_ms          VMM start to the agent's hello (fresh VM each run)
+// cold_first_exec_ms    Vm::start (cold) + the first exec of `true`
+// template_create_ms    first snapshot start of the shape: cold boot, save, then a clone
+// clone_start_ms        Vm::start from the snapshot template: VMM start, restore, agent ready
+// clone_first_exec_ms   Vm::start (clone) + the first exec of `true`
+// clone_speedup         cold_first_exec p50 / clone_first_exec p50
 // run_in_vm_true_ms     Pyro::run_in_vm("true") end to end: create, boot, exec, delete
 // exec_true_ms          one exec of `true` on a running VM
 // agent_ping_ms         round trip of the agent no-op on a running VM
@@ -92,12 +97,17 @@ int main(int argc, char** argv) {
         });
     const auto timeout = std::chrono::seconds(60);
 
-    std::vector<double> cold, rss, pss, ping, exec_true, run_true;
+    auto new_info = [&] {
+      return pyro::VmInfo{.vm_id = pyro::detail::new_vm_id(), .environment = env, .vcpu_count = 1,
+                          .mem_mib = 256};
+    };
+    std::vector<double> cold, cold_first_exec, rss, pss, ping, exec_true, run_true;
     for (int i = 0; i < runs; ++i) {
-      pyro::VmInfo info{.vm_id = pyro::detail::new_vm_id(), .environment = env, .vcpu_count = 1,
-                        .mem_mib = 256};
-      Vm vm(info, boot, home);
+      Vm vm(new_info(), boot, home);
+      auto t0 = Clock::now();
       vm.start(*backend, choice.accelerator, timeout);
+      vm.exec("true", {});
+      cold_first_exec.push_back(ms_since(t0));
       auto started = vm.info();
       cold.push_back(static_cast<double>(started.boot_ms));
       if (i == 0) {
@@ -120,6 +130,31 @@ int main(int argc, char** argv) {
       }
       vm.stop();
     }
+    // Snapshot clones: the first start creates the template (unless one exists).
+    std::vector<double> template_create, clone_start, clone_first_exec;
+    if (boot.environment_sha256.empty()) throw std::runtime_error("the environment has no content hash");
+    {
+      Vm vm(new_info(), boot, home, /*snapshots=*/true);
+      auto t0 = Clock::now();
+      vm.start(*backend, choice.accelerator, timeout);
+      template_create.push_back(ms_since(t0));
+    }
+    for (int i = 0; i < runs; ++i) {
+      Vm vm(new_info(), boot, home, /*snapshots=*/true);
+      auto t0 = Clock::now();
+      vm.start(*backend, choice.accelerator, timeout);
+      clone_start.push_back(ms_since(t0));
+      auto r = vm.exec("true", {});
+      clone_first_exec.push_back(ms_since(t0));
+      if (vm.start_mode() != "clone") throw std::runtime_error("a snapshot start booted cold");
+      if (r.exit_code != 0) throw std::runtime_error("`true` exited non-zero in a clone");
+    }
+    auto p50 = [](std::vector<double> v) {
+      std::sort(v.begin(), v.end());
+      return v[(v.size() - 1) / 2];
+    };
+    const double speedup = p50(cold_first_exec) / p50(clone_first_exec);
+
     pyro::Pyro client;
     for (int i = 0; i < runs; ++i) {
       auto t = Clock::now();
@@ -133,6 +168,11 @@ int main(int argc, char** argv) {
         {"accelerator_reason", choice.reason},
         {"qemu", backend->version()},
         {"cold_boot_ms", summarize(cold)},
+        {"cold_first_exec_ms", summarize(cold_first_exec)},
+        {"template_create_ms", summarize(template_create)},
+        {"clone_start_ms", summarize(clone_start)},
+        {"clone_first_exec_ms", summarize(clone_first_exec)},
+        {"clone_speedup", std::round(speedup * 10) / 10},
         {"run_in_vm_true_ms", summarize(run_true)},
         {"exec_true_ms", summarize(exec_true)},
         {"agent_ping_ms", summarize(ping)},

@@ -42,6 +42,10 @@ struct pyro_environment_list {
   std::vector<pyro_environment_info> items;
 };
 
+struct pyro_prune_result {
+  pyro::PruneResult value;
+};
+
 struct pyro_doctor_report {
   pyro::DoctorReport value;
 };

@@ -1,15 +1,88 @@
-// C ABI: environment catalog (include/pyro/c/environment.h).
+// C ABI: environments (include/pyro/c/environment.h).
+#include <exception>
 #include <memory>
+#include <string>
 
 #include "capi_internal.hpp"
 
 namespace {
+
+constexpr pyro_pull_options kPullDefaults = PYRO_PULL_OPTIONS_INIT;
+constexpr pyro_import_options kImportDefaults = PYRO_IMPORT_OPTIONS_INIT;
+constexpr pyro_prune_options kPruneDefaults = PYRO_PRUNE_OPTIONS_INIT;
+
 const char* field(const pyro_environment_info* i, std::string pyro::EnvironmentInfo::*m) {
   return i ? (i->value.*m).c_str() : nullptr;
 }
+
+// Adapts a C progress callback to a ProgressHandler. The C callback is called
+// with exceptions blocked: anything thrown through it (a C++ callback behind a
+// C pointer) is caught here, later calls are skipped, and the operation reports
+// PYRO_E_USER once it has finished.
+class Progress {
+ public:
+  Progress(pyro_progress_cb cb, void* payload) : cb_(cb), payload_(payload) {}
+
+  pyro::ProgressHandler handler() {
+    if (cb_ == nullptr) return {};
+    return [this](std::string_view message) {
+      if (failed_) return;
+      std::string line(message);  // the callback gets a NUL-terminated copy
+      try {
+        cb_(line.c_str(), payload_);
+      } catch (...) {
+        failed_ = true;
+      }
+    };
+  }
+
+  bool failed() const { return failed_; }
+
+ private:
+  pyro_progress_cb cb_;
+  void* payload_;
+  bool failed_ = false;
+};
+
+pyro_status user_failure(pyro_error** err, const char* function) noexcept {
+  std::string msg;
+  try {
+    msg = std::string("call `") + function + "`: the progress callback threw an exception";
+  } catch (...) {
+  }
+  return pyro::capi::set_error(err, PYRO_E_USER, msg.empty() ? "progress callback failed" : msg.c_str());
+}
+
+// Moves `info` into a new handle for the caller.
+pyro_environment_info* new_info(pyro::EnvironmentInfo info) {
+  return new pyro_environment_info{std::move(info)};
+}
+
 }  // namespace
 
 extern "C" {
+
+/* ---- options ---- */
+
+pyro_status pyro_pull_options_init(pyro_pull_options* opts, unsigned int version) {
+  if (opts == nullptr || version != PYRO_PULL_OPTIONS_VERSION) return PYRO_E_INVALID_ARGUMENT;
+  *opts = kPullDefaults;
+  return PYRO_OK;
+}
+
+pyro_status pyro_import_options_init(pyro_import_options* opts, unsigned int version) {
+  if (opts == nullptr || version != PYRO_IMPORT_OPTIONS_VERSION) return PYRO_E_INVALID_ARGUMENT;
+  *opts = kImportDefaults;
+  return PYRO_OK;
+}
+
+pyro_status pyro_prune_options_init(pyro_prune_options* opts, unsigned int version) {
+  if (opts == nullptr || version != PYRO_PRUNE_OPTIONS_VERSION) return PYRO_E_INVALID_ARGUMENT;
+  *opts = kPruneDefaults;
+  return PYRO_OK;
+}
+
+/* ---- environment info ---- */
 
 const char* pyro_environment_info_name(const pyro_environment_info* i) {
   return field(i, &pyro::EnvironmentInfo::name);
@@ -30,12 +103,52 @@ const char* pyro_environment_info_agent_version(const pyro_environment_info* i) 
 const char* pyro_environment_info_sha256(const pyro_environment_info* i) {
   return field(i, &pyro::EnvironmentInfo::sha256);
 }
+const char* pyro_environment_info_source(const pyro_environment_info* i) {
+  return field(i, &pyro::EnvironmentInfo::source);
+}
+const char* pyro_environment_info_version(const pyro_environment_info* i) {
+  return field(i, &pyro::EnvironmentInfo::version);
+}
+size_t pyro_environment_info_package_count(const pyro_environment_info* i) {
+  return i ? i->value.packages.size() : 0;
+}
+const char* pyro_environment_info_package(const pyro_environment_info* i, size_t index) {
+  return i && index < i->value.packages.size() ? i->value.packages[index].c_str() : nullptr;
+}
+uint64_t pyro_environment_info_size_bytes(const pyro_environment_info* i) {
+  return i ? i->value.size_bytes : 0;
+}
+const char* pyro_environment_info_built_at(const pyro_environment_info* i) {
+  return field(i, &pyro::EnvironmentInfo::built_at);
+}
+int pyro_environment_info_has_rootfs(const pyro_environment_info* i) {
+  return i && i->value.has_rootfs;
+}
+int pyro_environment_info_snapshot_ready(const pyro_environment_info* i) {
+  return i && i->value.snapshot_ready;
+}
+void pyro_environment_info_free(pyro_environment_info* i) { delete i; }
+
+/* ---- environment list ---- */
 
 size_t pyro_environment_list_count(const pyro_environment_list* l) { return l ? l->items.size() : 0; }
 const pyro_environment_info* pyro_environment_list_get(const pyro_environment_list* l, size_t index) {
   return l && index < l->items.size() ? &l->items[index] : nullptr;
 }
 void pyro_environment_list_free(pyro_environment_list* l) { delete l; }
+
+/* ---- prune result ---- */
+
+size_t pyro_prune_result_count(const pyro_prune_result* r) { return r ? r->value.removed.size() : 0; }
+const char* pyro_prune_result_path(const pyro_prune_result* r, size_t index) {
+  return r && index < r->value.removed.size() ? r->value.removed[index].c_str() : nullptr;
+}
+uint64_t pyro_prune_result_bytes_freed(const pyro_prune_result* r) {
+  return r ? r->value.bytes_freed : 0;
+}
+void pyro_prune_result_free(pyro_prune_result* r) { delete r; }
+
+/* ---- operations ---- */
 
 pyro_status pyro_list_environments(pyro_environment_list** out, pyro_client* client,
                                    pyro_error** err) {
@@ -50,6 +163,95 @@ pyro_status pyro_list_environments(pyro_environment_list** out, pyro_client* cli
     }
     *out = list.release();
   });
+}
+
+pyro_status pyro_pull_environment(pyro_environment_info** out, pyro_client* client,
+                                  const char* name, const pyro_pull_options* opts,
+                                  pyro_error** err) {
+  pyro::capi::reset(err);
+  PYRO_CHECK_ARG(out);
+  *out = nullptr;
+  PYRO_CHECK_ARG(client);
+  PYRO_CHECK_ARG(name);
+  if (opts && opts->version != PYRO_PULL_OPTIONS_VERSION) {
+    return pyro::capi::bad_version(err, __func__, "pyro_pull_options", opts->version,
+                                   PYRO_PULL_OPTIONS_VERSION);
+  }
+  const pyro_pull_options& o = opts ? *opts : kPullDefaults;
+  Progress progress(o.progress, o.progress_payload);
+  pyro_environment_info* result = nullptr;
+  pyro_status s = pyro::capi::guard(err, __func__, [&] {
+    pyro::PullOptions po;
+    po.force = o.force != 0;
+    po.progress = progress.handler();
+    result = new_info(client->impl.pull_environment(name, po));
+  });
+  if (s == PYRO_OK && progress.failed()) {
+    pyro_environment_info_free(result);
+    return user_failure(err, __func__);
+  }
+  *out = result;
+  return s;
+}
+
+pyro_status pyro_inspect_environment(pyro_environment_info** out, pyro_client* client,
+                                     const char* name, pyro_error** err) {
+  pyro::capi::reset(err);
+  PYRO_CHECK_ARG(out);
+  *out = nullptr;
+  PYRO_CHECK_ARG(client);
+  PYRO_CHECK_ARG(name);
+  return pyro::capi::guard(err, __func__,
+                           [&] { *out = new_info(client->impl.inspect_environment(name)); });
+}
+
+pyro_status pyro_prune_environments(pyro_prune_result** out, pyro_client* client,
+                                    const pyro_prune_options* opts, pyro_error** err) {
+  pyro::capi::reset(err);
+  PYRO_CHECK_ARG(out);
+  *out = nullptr;
+  PYRO_CHECK_ARG(client);
+  if (opts && opts->version != PYRO_PRUNE_OPTIONS_VERSION) {
+    return pyro::capi::bad_version(err, __func__, "pyro_prune_options", opts->version,
+                                   PYRO_PRUNE_OPTIONS_VERSION);
+  }
+  const pyro_prune_options& o = opts ? *opts : kPruneDefaults;
+  return pyro::capi::guard(err, __func__, [&] {
+    pyro::PruneOptions po;
+    po.all = o.all != 0;
+    po.dry_run = o.dry_run != 0;
+    *out = new pyro_prune_result{client->impl.prune_environments(po)};
+  });
+}
+
+pyro_status pyro_import_environment(pyro_environment_info** out, pyro_client* client,
+                                    const char* name, const char* source,
+                                    const pyro_import_options* opts, pyro_error** err) {
+  pyro::capi::reset(err);
+  PYRO_CHECK_ARG(out);
+  *out = nullptr;
+  PYRO_CHECK_ARG(client);
+  PYRO_CHECK_ARG(name);
+  PYRO_CHECK_ARG(source);
+  if (opts && opts->version != PYRO_IMPORT_OPTIONS_VERSION) {
+    return pyro::capi::bad_version(err, __func__, "pyro_import_options", opts->version,
+                                   PYRO_IMPORT_OPTIONS_VERSION);
+  }
+  const pyro_import_options& o = opts ? *opts : kImportDefaults;
+  Progress progress(o.progress, o.progress_payload);
+  pyro_environment_info* result = nullptr;
+  pyro_status s = pyro::capi::guard(err, __func__, [&] {
+    pyro::ImportOptions io;
+    io.force = o.force != 0;
+    io.progress = progress.handler();
+    result = new_info(client->impl.import_environment(name, source, io));
+  });
+  if (s == PYRO_OK && progress.failed()) {
+    pyro_environment_info_free(result);
+    return user_failure(err, __func__);
+  }
+  *out = result;
+  return s;
 }
 
 }  // extern "C"

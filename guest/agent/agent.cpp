@@ -14,6 +14,7 @@
 #include "exec.hpp"
 #include "log.hpp"
 #include "protocol/message.hpp"
+#include "restore.hpp"
 
 namespace pyro::agent {
 namespace {
@@ -48,7 +49,7 @@ json Agent::hello_fields() const {
   json fields = {
       {"protocol", {{"major", protocol::kProtocolMajor}, {"minor", protocol::kProtocolMinor}}},
       {"agent_version", kAgentVersion},
-      {"methods", {"hello", "ping", "exec", "shutdown"}},
+      {"methods", {"hello", "ping", "exec", "shutdown", "restore"}},
       {"features", json::array()},
       {"kernel", kernel_release()},
   };
@@ -92,6 +93,10 @@ void Agent::dispatch(const std::shared_ptr<Connection>& conn, uint32_t stream,
     std::thread([conn, stream, spec = std::move(spec), &reaper = reaper_] {
       run_exec(*conn, reaper, stream, spec);
     }).detach();
+  } else if (method == "restore") {
+    // Runs inline: the host waits for it before sending anything else.
+    run_restore(params);
+    conn->send(protocol::make_response(stream, json::object()));
   } else if (method == "shutdown") {
     conn->send(protocol::make_response(stream, json::object()));
     terminate();

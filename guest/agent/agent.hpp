@@ -1,4 +1,4 @@
-// Request dispatch: `hello`, `ping`, `exec`, `shutdown` (docs/agent-protocol.md).
+// Request dispatch: `hello`, `ping`, `exec`, `shutdown`, `restore` (docs/agent-protocol.md).
 #pragma once
 
 #include <memory>

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """boot-check.py: boot a pyro environment under QEMU by hand and time it.
 
-Usage: boot-check.py ENV_DIR [--runs N] [--net] [--exec CMD] [--shutdown]
-                     [--append ARGS] [--trace] [--accel tcg] [--timeout S] [--keep]
+Usage: boot-check.py ENV_DIR [--runs N] [--net] [--exec CMD]... [--shutdown]
+                     [--rootfs PATH] [--append ARGS] [--trace] [--accel tcg]
+                     [--timeout S] [--keep]
 
 Starts QEMU with the same command-line shape the C++ backend uses, listens on the
 agent socket *before* QEMU starts, and measures the time from starting QEMU to the
-agent's `hello` event. With --exec it then runs one command through the agent and
-prints its output. Every QEMU it starts is stopped (QMP `quit`, then SIGKILL).
+agent's `hello` event. With --exec it then runs commands through the agent and
+prints their output. With --rootfs (default: ENV_DIR/rootfs.ext4 when it exists) the
+ext4 image is attached read-only and /init switches to it (`pyro.root=/dev/vda`). Every QEMU it starts is stopped (QMP `quit`, then SIGKILL).
 Only python3's standard library is needed.
 """
 import argparse
@@ -36,10 +38,11 @@ def host_khz():
     raise SystemExit("boot-check: read /proc/cpuinfo: no `cpu MHz`")
 
 
-def qemu_argv(env, run, net, accel, extra_append=""):
+def qemu_argv(env, run, net, accel, extra_append="", rootfs=None):
     khz = host_khz()
     append = (f"console=ttyS0 quiet panic=-1 tsc_early_khz={khz} lpj={khz * 1000 // 250} "
-              f"pyro.net={1 if net else 0}" + (" " + extra_append if extra_append else ""))
+              f"pyro.net={1 if net else 0}" + (" pyro.root=/dev/vda" if rootfs else "")
+              + (" " + extra_append if extra_append else ""))
     argv = ["qemu-system-x86_64", "-M", "microvm,pit=on,pic=on,rtc=on", "-accel", accel,
             "-m", "256", "-smp", "1", "-nodefaults", "-no-user-config", "-display", "none",
             "-no-reboot",
@@ -52,6 +55,10 @@ def qemu_argv(env, run, net, accel, extra_append=""):
             "-device", "virtserialport,chardev=agent,name=pyro.agent"]
     if net:
         argv += ["-netdev", "user,id=n0,restrict=on", "-device", "virtio-net-device,netdev=n0"]
+    if rootfs:
+        # Read-only: every VM shares the image; /init puts a tmpfs overlay on top.
+        argv += ["-drive", f"file={rootfs},format=raw,if=none,id=root,readonly=on",
+                 "-device", "virtio-blk-device,drive=root"]
     return argv
 
 
@@ -148,7 +155,7 @@ def boot_once(args, index):
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(f"{run}/agent.sock")
     listener.listen(1)
-    argv = qemu_argv(args.env, run, args.net, args.accel, args.append)
+    argv = qemu_argv(args.env, run, args.net, args.accel, args.append, args.rootfs)
     if index == 0:
         print("qemu: " + " ".join(argv), file=sys.stderr)
     t0 = time.monotonic()
@@ -182,27 +189,31 @@ def boot_once(args, index):
             raise RuntimeError(f"first frame is not the hello event: {payload[:200]!r}")
         result.update(ok=True, connect_ms=(t_connect - t0) * 1000, hello_ms=(t_hello - t0) * 1000,
                       hello_cpu_ms=hello_cpu, hello=hello)
-        if args.exec:
-            req = {"method": "exec", "params": {"command": args.exec}}
+        result["execs"] = []
+        for n, command in enumerate(args.exec or []):
+            stream_id = 1 + 2 * n  # the protocol wants new ids odd and increasing
+            req = {"method": "exec", "params": {"command": command}}
             t_req = time.monotonic()
-            conn.send(1, T_REQUEST, json.dumps(req).encode())
+            conn.send(stream_id, T_REQUEST, json.dumps(req).encode())
             out = {1: b"", 2: b""}
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + args.exec_timeout
             while True:
                 stream, ftype, flags, payload = conn.read_frame(deadline)
-                if stream != 1:
+                if stream != stream_id:
                     continue
                 if ftype == T_DATA:
                     out[payload[0]] = out.get(payload[0], b"") + payload[1:]
                 elif ftype == T_RESPONSE:
-                    result["exec_ms"] = (time.monotonic() - t_req) * 1000
-                    result["exec_response"] = json.loads(payload)
                     break
-            result["stdout"] = out[1].decode(errors="replace")
-            result["stderr"] = out[2].decode(errors="replace")
+            result["execs"].append({
+                "command": command, "ms": (time.monotonic() - t_req) * 1000,
+                "response": json.loads(payload),
+                "stdout": out[1].decode(errors="replace"),
+                "stderr": out[2].decode(errors="replace")})
         if args.shutdown:
             t_req = time.monotonic()
-            conn.send(3, T_REQUEST, json.dumps({"method": "shutdown", "params": {}}).encode())
+            conn.send(1 + 2 * len(args.exec or []), T_REQUEST,
+                      json.dumps({"method": "shutdown", "params": {}}).encode())
             try:
                 proc.wait(timeout=10)
                 result["shutdown_ms"] = (time.monotonic() - t_req) * 1000
@@ -231,7 +242,11 @@ def main():
     ap.add_argument("env", help="environment directory (vmlinux, initrd.img)")
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--net", action="store_true", help="add user networking and pyro.net=1")
-    ap.add_argument("--exec", help="run this command through the agent after hello")
+    ap.add_argument("--exec", action="append",
+                    help="run this command through the agent after hello (repeatable)")
+    ap.add_argument("--exec-timeout", type=float, default=60.0)
+    ap.add_argument("--rootfs", help="ext4 root filesystem to attach read-only "
+                    "(default: ENV_DIR/rootfs.ext4 if present; `none` for no disk)")
     ap.add_argument("--shutdown", action="store_true",
                     help="end with the agent's `shutdown` and time until QEMU exits")
     ap.add_argument("--accel", default="tcg")
@@ -241,6 +256,12 @@ def main():
                     help="print console lines with the host time they appeared")
     ap.add_argument("--keep", action="store_true", help="keep the run directory")
     args = ap.parse_args()
+    if args.rootfs == "none":
+        args.rootfs = None
+    elif args.rootfs is None and os.path.exists(os.path.join(args.env, "rootfs.ext4")):
+        args.rootfs = os.path.join(args.env, "rootfs.ext4")
+    if args.rootfs:
+        args.rootfs = os.path.abspath(args.rootfs)
 
     times, cpu_times = [], []
     failed = 0
@@ -255,16 +276,16 @@ def main():
         cpu_times.append(r["hello_cpu_ms"])
         line = (f"run {i + 1}: connect {r['connect_ms']:.0f} ms, hello {r['hello_ms']:.0f} ms"
                 f" (QEMU CPU {r['hello_cpu_ms']:.0f} ms)")
-        if "exec_ms" in r:
-            line += f", exec {r['exec_ms']:.0f} ms"
+        for e in r.get("execs", []):
+            line += f", exec {e['ms']:.0f} ms"
         if "shutdown_ms" in r:
             line += f", shutdown -> QEMU exit {r['shutdown_ms']:.0f} ms"
         print(line)
         if i == 0:
             print("hello: " + json.dumps(r["hello"]))
-        if "exec_response" in r:
-            print("exec response: " + json.dumps(r["exec_response"]))
-            print("stdout:\n" + r["stdout"] + ("stderr:\n" + r["stderr"] if r["stderr"] else ""))
+        for e in r.get("execs", []):
+            print(f"$ {e['command']}\nexec response: " + json.dumps(e["response"]))
+            print("stdout:\n" + e["stdout"] + ("stderr:\n" + e["stderr"] if e["stderr"] else ""))
         if "trace" in r:
             print("\n".join(f"  +{ms:6.0f} ms  {line}" for ms, line in r["trace"]))
         elif r["console"].strip():

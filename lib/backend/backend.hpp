@@ -21,6 +21,7 @@ struct BootSet {
   std::string kernel_path;
   std::string initrd_path;
   std::string rootfs_path;  ///< empty: the initramfs is the root
+  std::string environment_sha256;  ///< content hash of the environment (manifest `sha256`)
 };
 
 /// A virtio-blk disk, in the order given (/dev/vda, /dev/vdb, ...).

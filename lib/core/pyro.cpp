@@ -3,181 +3,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
-#include <map>
-#include <optional>
 
-#include <fmt/format.h>
-
-#include "backend/backend.hpp"
-#include "core/accelerator.hpp"
-#include "core/home.hpp"
-#include "core/logging.hpp"
-#include "core/validate.hpp"
-#include "core/vm.hpp"
-#include "env/catalog.hpp"
-#include "pyro/client.hpp"
-#include "pyro/error.hpp"
+#include "core/client_impl.hpp"
 
 namespace pyro {
 inline namespace v1 {
-using detail::Accelerator;
-using detail::Vm;
-
-namespace {
-
-std::string env_or(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::string(v) : fallback;
-}
-
-std::chrono::milliseconds to_ms(double seconds) {
-  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000.0));
-}
-
-}  // namespace
-
-struct Pyro::Impl {
-  ClientOptions options;
-  std::string home;
-  std::unique_ptr<detail::Backend> backend;
-  detail::Catalog catalog;
-
-  std::mutex vms_mutex;
-  std::map<std::string, std::shared_ptr<Vm>> vms;
-  uint64_t created_seq = 0;
-  std::map<std::string, uint64_t> order;  // vm_id -> creation sequence
-
-  std::mutex accel_mutex;
-  std::optional<detail::AcceleratorChoice> accel;
-
-  explicit Impl(ClientOptions opts)
-      : options(std::move(opts)),
-        home(detail::resolve_home(options.home)),
-        backend(detail::make_qemu_backend(env_or("PYRO_QEMU", options.qemu_binary))),
-        catalog(home) {
-    options.accelerator = options.accelerator.empty() ? env_or("PYRO_ACCEL", "auto") : options.accelerator;
-    if (options.accelerator != "auto" && options.accelerator != "kvm" && options.accelerator != "tcg") {
-      throw Error(ErrorCode::kInvalidArgument,
-                  fmt::format("check `accelerator`: unknown `{}` (expected auto, kvm or tcg)",
-                              options.accelerator));
-    }
-    if (!(options.boot_timeout_seconds > 0) || options.boot_timeout_seconds > 600) {
-      throw Error(ErrorCode::kInvalidArgument,
-                  fmt::format("check `boot_timeout_seconds`: {} is not in (0, 600]",
-                              options.boot_timeout_seconds));
-    }
-    detail::sweep_stale_run_dirs(home);
-  }
-
-  ~Impl() {
-    std::map<std::string, std::shared_ptr<Vm>> doomed;
-    {
-      std::lock_guard lock(vms_mutex);
-      doomed.swap(vms);
-    }
-    for (auto& [id, vm] : doomed) vm->cancel();
-    for (auto& [id, vm] : doomed) {
-      std::lock_guard op(vm->op_mutex());
-      vm->stop();
-    }
-  }
-
-  std::shared_ptr<Vm> find(const std::string& vm_id, const char* action) {
-    std::lock_guard lock(vms_mutex);
-    auto it = vms.find(vm_id);
-    if (it == vms.end()) {
-      throw Error(ErrorCode::kNotFound, fmt::format("{} vm `{}`: no such vm in this client", action, vm_id));
-    }
-    return it->second;
-  }
-
-  std::shared_ptr<Vm> take(const std::string& vm_id) {
-    std::lock_guard lock(vms_mutex);
-    auto it = vms.find(vm_id);
-    if (it == vms.end()) return nullptr;
-    auto vm = it->second;
-    vms.erase(it);
-    order.erase(vm_id);
-    return vm;
-  }
-
-  // The accelerator, chosen once per client; the test boot reuses `boot`.
-  detail::AcceleratorChoice accelerator_for(const detail::BootSet& boot) {
-    std::lock_guard lock(accel_mutex);
-    if (!accel) {
-      accel = detail::choose_accelerator(options.accelerator, *backend, [&](Accelerator a) {
-        VmInfo probe;
-        probe.vm_id = detail::new_vm_id();
-        probe.environment = "probe";
-        probe.vcpu_count = 1;
-        probe.mem_mib = 256;
-        Vm vm(probe, boot, home);
-        vm.start(*backend, a, std::chrono::seconds(15));
-        vm.ping();
-      });
-      detail::log(LogLevel::kInfo, "accelerator {}: {}", detail::accelerator_name(accel->accelerator),
-                  accel->reason);
-    }
-    return *accel;
-  }
-
-  VmInfo create(const std::string& environment, const VmOptions& vm_options) {
-    detail::validate_name("environment", environment);
-    detail::validate_vm_options(vm_options);
-    detail::BootSet boot = catalog.resolve(environment);
-    VmInfo info;
-    info.vm_id = detail::new_vm_id();
-    info.environment = environment;
-    info.vcpu_count = vm_options.vcpu_count;
-    info.mem_mib = vm_options.mem_mib;
-    info.network = vm_options.network;
-    info.created_at = detail::utc_now_rfc3339();
-    auto vm = std::make_shared<Vm>(info, std::move(boot), home);
-    std::lock_guard lock(vms_mutex);
-    vms.emplace(info.vm_id, vm);
-    order.emplace(info.vm_id, ++created_seq);
-    return info;
-  }
-
-  VmInfo start(const std::string& vm_id) {
-    auto vm = find(vm_id, "start");
-    std::lock_guard op(vm->op_mutex());
-    VmInfo info = vm->info();
-    auto choice = accelerator_for(catalog.resolve(info.environment));
-    vm->start(*backend, choice.accelerator, to_ms(options.boot_timeout_seconds));
-    return vm->info();
-  }
-
-  // Runs one command, then deletes the VM whatever happened.
-  ExecResult exec_then_delete(const std::string& vm_id, const std::string& command,
-                              const ExecOptions& exec) {
-    auto vm = find(vm_id, "exec in");
-    struct DeleteOnExit {
-      Impl* impl;
-      std::string id;
-      ~DeleteOnExit() {
-        if (auto doomed = impl->take(id)) {
-          std::lock_guard op(doomed->op_mutex());
-          doomed->stop();
-        }
-      }
-    } cleanup{this, vm_id};
-    detail::validate_command(command);
-    detail::validate_exec_options(exec);
-    std::lock_guard op(vm->op_mutex());
-    VmInfo info = vm->info();
-    if (info.state == VmState::kCreated) {
-      auto choice = accelerator_for(catalog.resolve(info.environment));
-      vm->start(*backend, choice.accelerator, to_ms(options.boot_timeout_seconds));
-    } else if (info.state != VmState::kRunning) {
-      throw Error(ErrorCode::kFailedPrecondition,
-                  fmt::format("exec in vm `{}`: it is {}", vm_id, vm_state_name(info.state)));
-    }
-    return vm->exec(command, exec);
-  }
-};
+using detail::to_ms;
 
 Pyro::Pyro(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Pyro::~Pyro() = default;
@@ -283,11 +115,6 @@ DoctorReport Pyro::doctor() {
   return report;
 }
 
-std::vector<EnvironmentInfo> Pyro::list_environments() {
-  std::vector<EnvironmentInfo> out;
-  for (const auto& entry : impl_->catalog.entries()) out.push_back(impl_->catalog.inspect(entry.name));
-  return out;
-}
 
 }  // namespace v1
 }  // namespace pyro

@@ -1,9 +1,13 @@
 #include "core/vm.hpp"
 
+#include <algorithm>
+#include <thread>
+
 #include <fmt/format.h>
 
 #include "core/home.hpp"
 #include "core/logging.hpp"
+#include "core/snapshot_templates.hpp"
 #include "pyro/error.hpp"
 
 namespace pyro::detail {
@@ -13,6 +17,13 @@ namespace {
 constexpr auto kExecReplyGrace = std::chrono::seconds(15);
 constexpr auto kStopGrace = std::chrono::milliseconds(1000);
 constexpr size_t kConsoleTailBytes = 2048;
+// A clone needs well under a second; more means something is wrong, and a cold
+// boot is the better bet.
+constexpr auto kMaxCloneTimeout = std::chrono::seconds(20);
+// After the hello the guest still finishes deferred kernel work; saving a little
+// later spares every clone from redoing it.
+constexpr auto kTemplateSettle = std::chrono::milliseconds(250);
+constexpr auto kSaveTimeout = std::chrono::seconds(30);
 
 uint64_t ms_since(Clock::time_point start) {
   return static_cast<uint64_t>(
@@ -26,8 +37,8 @@ uint64_t ms_since(Clock::time_point start) {
 
 }  // namespace
 
-Vm::Vm(VmInfo info, BootSet boot, std::string home)
-    : info_(std::move(info)), boot_(std::move(boot)), home_(std::move(home)) {}
+Vm::Vm(VmInfo info, BootSet boot, std::string home, bool snapshots)
+    : info_(std::move(info)), boot_(std::move(boot)), home_(std::move(home)), snapshots_(snapshots) {}
 
 Vm::~Vm() { stop(); }
 
@@ -41,12 +52,7 @@ std::string Vm::death_description() {
   return why;
 }
 
-void Vm::boot_once(Backend& backend, Accelerator accel, std::chrono::milliseconds timeout) {
-  const auto started = Clock::now();
-  const Deadline deadline = started + timeout;
-  run_dir_ = create_run_dir(home_, info_.vm_id);
-  listener_ = std::make_unique<AgentListener>(run_dir_ + "/agent.sock");
-
+MachineSpec Vm::machine_spec(Accelerator accel) const {
   MachineSpec spec;
   spec.vm_id = info_.vm_id;
   spec.boot = boot_;
@@ -54,31 +60,161 @@ void Vm::boot_once(Backend& backend, Accelerator accel, std::chrono::millisecond
   spec.mem_mib = info_.mem_mib;
   spec.network = info_.network;
   spec.accelerator = accel;
-  spec.run_dir = run_dir_;
-  spec.agent_socket = listener_->path();
   if (!boot_.rootfs_path.empty()) {
     // The initramfs mounts it read-only under a tmpfs overlay, then switches root.
     spec.drives.push_back(Drive{boot_.rootfs_path, /*read_only=*/true, "raw"});
     spec.kernel_args.push_back("pyro.root=/dev/vda");
   }
+  return spec;
+}
+
+UniqueFd Vm::launch(Backend& backend, MachineSpec spec, Deadline deadline) {
+  run_dir_ = create_run_dir(home_, info_.vm_id);
+  listener_ = std::make_unique<AgentListener>(run_dir_ + "/agent.sock");
+  spec.run_dir = run_dir_;
+  spec.agent_socket = listener_->path();
   auto machine = backend.launch(spec);
   {
     std::lock_guard lock(info_mutex_);
     machine_ = std::move(machine);
+    if (cancelled_) machine_->kill();  // cancel() ran while the VMM was starting
   }
+  return listener_->accept(deadline, [this] { return death_description(); });
+}
 
-  DeathCheck dead = [this] { return death_description(); };
-  UniqueFd fd = listener_->accept(deadline, dead);
-  agent_ = std::make_unique<AgentConnection>(std::move(fd), dead);
-  const AgentHello& hello = agent_->wait_hello(deadline);
-
+void Vm::mark_running(Accelerator accel, Clock::time_point started, const char* mode) {
   std::lock_guard lock(info_mutex_);
   info_.state = VmState::kRunning;
   info_.accelerator = accelerator_name(accel);
   info_.pid = machine_->pid();
   info_.boot_ms = ms_since(started);
-  log(LogLevel::kInfo, "vm `{}` booted with {} in {} ms (agent {}, kernel {})", info_.vm_id,
-      info_.accelerator, info_.boot_ms, hello.agent_version, hello.kernel);
+  start_mode_ = mode;
+}
+
+void Vm::boot_once(Backend& backend, Accelerator accel, std::chrono::milliseconds timeout,
+                   const std::optional<MemoryFile>& memory) {
+  const auto started = Clock::now();
+  const Deadline deadline = started + timeout;
+  MachineSpec spec = machine_spec(accel);
+  spec.memory_file = memory;
+  UniqueFd fd = launch(backend, std::move(spec), deadline);
+  agent_ = std::make_unique<AgentConnection>(std::move(fd), [this] { return death_description(); });
+  const AgentHello& hello = agent_->wait_hello(deadline);
+  mark_running(accel, started, "cold");
+  log(LogLevel::kInfo, "vm `{}` booted cold with {} in {} ms (agent {}, kernel {})", info_.vm_id,
+      accelerator_name(accel), info_.boot_ms, hello.agent_version, hello.kernel);
+}
+
+// Runs on a private Vm (its own id and run dir): cold boot with the RAM in
+// `dir`/ram, save the device state, then kill QEMU at once. A `quit` would let
+// QEMU react to the closing agent socket by writing into guest RAM (the virtio
+// queues), and that RAM is the template now.
+void Vm::build_template(Backend& backend, Accelerator accel, std::chrono::milliseconds timeout,
+                        const std::string& dir) {
+  const MemoryFile memory{dir + "/ram", /*shared=*/true};
+  for (int attempt = 1;; ++attempt) {
+    try {
+      boot_once(backend, accel, timeout, memory);
+      ping();  // the agent is in its request loop, where every clone resumes
+      std::this_thread::sleep_for(kTemplateSettle);
+      machine_->save_state(dir + "/state", kSaveTimeout);
+      machine_->kill();
+      teardown();
+      return;
+    } catch (const Error& e) {
+      teardown();
+      const bool retryable = !cancelled() && (e.code() == ErrorCode::kDeadlineExceeded ||
+                                              e.code() == ErrorCode::kVmCrashed);
+      if (!retryable || attempt == 2) throw;
+      log(LogLevel::kWarn, "create snapshot template: boot attempt {} failed, retrying: {}", attempt, e.what());
+    }
+  }
+}
+
+void Vm::clone_once(Backend& backend, Accelerator accel, std::chrono::milliseconds timeout,
+                    const SnapshotTemplate& tmpl) {
+  const auto started = Clock::now();
+  const Deadline deadline = started + timeout;
+  MachineSpec spec = machine_spec(accel);
+  spec.memory_file = MemoryFile{tmpl.ram_path, /*shared=*/false};  // copy on write
+  spec.incoming = true;
+  // QEMU connects to the agent socket as it starts, before the state is loaded.
+  UniqueFd fd = launch(backend, std::move(spec), deadline);
+  const uint64_t launched_ms = ms_since(started);
+  machine_->load_state(tmpl.state_path, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            std::max(deadline - Clock::now(), Clock::duration::zero())));
+  const uint64_t loaded_ms = ms_since(started);
+  agent_ = std::make_unique<AgentConnection>(std::move(fd), [this] { return death_description(); });
+  // The restored agent already sent its hello event to the template's host; ask again.
+  nlohmann::json hello = agent_->call(
+      "hello", {{"protocol", {{"major", protocol::kProtocolMajor}, {"minor", protocol::kProtocolMinor}}}},
+      deadline);
+  const auto major = hello.value("protocol", nlohmann::json::object()).value("major", 0u);
+  const auto methods = hello.value("methods", std::vector<std::string>{});
+  if (major != protocol::kProtocolMajor ||
+      std::find(methods.begin(), methods.end(), "restore") == methods.end()) {
+    throw Error(ErrorCode::kAgentProtocol,
+                fmt::format("agent in the template speaks protocol {} without `restore`", major));
+  }
+  const uint64_t hello_ms = ms_since(started);
+  agent_->call("restore", clone_restore_params(info_.vm_id), deadline);
+  mark_running(accel, started, "clone");
+  log(LogLevel::kDebug, "vm `{}` clone timeline: vmm up {} ms, state loaded {} ms, hello {} ms, restored {} ms",
+      info_.vm_id, launched_ms, loaded_ms, hello_ms, info_.boot_ms);
+  log(LogLevel::kInfo, "vm `{}` started as a clone of snapshot template `{}` with {} in {} ms", info_.vm_id,
+      tmpl.key.substr(0, 12), accelerator_name(accel), info_.boot_ms);
+}
+
+bool Vm::start_from_template(Backend& backend, Accelerator accel, std::chrono::milliseconds timeout) {
+  TemplateStore store(home_);
+  std::optional<SnapshotTemplate> tmpl;
+  try {
+    const TemplateIdentity identity{backend.version(), info_.environment, boot_.environment_sha256,
+                                    accelerator_name(accel), info_.vcpu_count, info_.mem_mib, info_.network};
+    // Waiting for another creator may take its whole cold boot, retry included.
+    tmpl = store.ensure(identity, deadline_after(2 * timeout + kSaveTimeout), [&](const std::string& dir) {
+      log(LogLevel::kInfo, "creating snapshot template of `{}` ({} vCPU, {} MiB{}) in `{}`", info_.environment,
+          info_.vcpu_count, info_.mem_mib, info_.network ? ", network" : "", dir);
+      VmInfo info{.vm_id = new_vm_id(), .environment = info_.environment, .vcpu_count = info_.vcpu_count,
+                  .mem_mib = info_.mem_mib, .network = info_.network};
+      Vm builder(std::move(info), boot_, home_);
+      {
+        std::lock_guard lock(info_mutex_);
+        if (cancelled_) throw Error(ErrorCode::kCancelled, "cancelled: the vm is being deleted");
+        builder_ = &builder;
+      }
+      try {
+        builder.build_template(backend, accel, timeout, dir);
+      } catch (...) {
+        std::lock_guard lock(info_mutex_);
+        builder_ = nullptr;
+        throw;
+      }
+      std::lock_guard lock(info_mutex_);
+      builder_ = nullptr;
+    });
+  } catch (const Error& e) {
+    if (cancelled()) throw;
+    log(LogLevel::kWarn, "start vm `{}`: no snapshot template, booting cold: {}", info_.vm_id, e.what());
+    return false;
+  }
+  try {
+    clone_once(backend, accel, std::min<std::chrono::milliseconds>(timeout, kMaxCloneTimeout), *tmpl);
+    return true;
+  } catch (const Error& e) {
+    teardown();
+    if (cancelled()) throw;
+    // A template that does not restore is stale or corrupt: the next start makes a new one.
+    log(LogLevel::kWarn, "start vm `{}` from snapshot template `{}` failed, removing it and booting cold: {}",
+        info_.vm_id, tmpl->dir, e.what());
+    store.remove(*tmpl);
+    return false;
+  }
+}
+
+bool Vm::cancelled() {
+  std::lock_guard lock(info_mutex_);
+  return cancelled_;
 }
 
 void Vm::start(Backend& backend, Accelerator accel, std::chrono::milliseconds boot_timeout) {
@@ -89,6 +225,15 @@ void Vm::start(Backend& backend, Accelerator accel, std::chrono::milliseconds bo
                   fmt::format("start vm `{}`: it is {}, not created", info_.vm_id,
                               vm_state_name(info_.state)));
     }
+  }
+  try {
+    if (snapshots_ && !boot_.environment_sha256.empty() && start_from_template(backend, accel, boot_timeout)) {
+      return;
+    }
+  } catch (const Error& e) {  // only cancellation gets here
+    std::lock_guard lock(info_mutex_);
+    info_.state = VmState::kCrashed;
+    rethrow_in_context(e, true, fmt::format("start vm `{}` ({})", info_.vm_id, accelerator_name(accel)));
   }
   for (int attempt = 1;; ++attempt) {
     try {
@@ -166,6 +311,12 @@ void Vm::cancel() noexcept {
   std::lock_guard lock(info_mutex_);
   cancelled_ = true;
   if (machine_) machine_->kill();
+  if (builder_) builder_->cancel();
+}
+
+std::string Vm::start_mode() {
+  std::lock_guard lock(info_mutex_);
+  return start_mode_;
 }
 
 void Vm::ping() {

@@ -1,10 +1,13 @@
 // One VM owned by a Pyro client: its spec, its VMM process and its agent
-// connection. Boot retries once (TCG boots can hang); stop() always leaves no
+// connection. With snapshots on, a VM starts as a clone of its environment's
+// snapshot template (created on first use), else or on any clone failure it boots
+// cold. A cold boot retries once (TCG boots can hang); stop() always leaves no
 // process and no run directory behind.
 #pragma once
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "agent/agent_connection.hpp"
@@ -13,12 +16,16 @@
 
 namespace pyro::detail {
 
+struct SnapshotTemplate;
+
 class Vm {
  public:
-  Vm(VmInfo info, BootSet boot, std::string home);
+  /// `snapshots`: start from a snapshot template when `boot.environment_sha256` is known.
+  Vm(VmInfo info, BootSet boot, std::string home, bool snapshots = false);
   ~Vm();  ///< stop()
 
   /// Boots on `backend` with `accel`; `boot_timeout` bounds each of the two attempts.
+  /// A clone failure is never an error: it is logged and a cold boot follows.
   /// Requires state created. Throws kUnavailable, kDeadlineExceeded, kVmCrashed,
   /// kAgentProtocol.
   void start(Backend& backend, Accelerator accel, std::chrono::milliseconds boot_timeout);
@@ -41,8 +48,25 @@ class Vm {
 
   std::mutex& op_mutex() noexcept { return op_mutex_; }  ///< serialises start/exec/stop
 
+  /// How the last start went: "clone" (restored from a snapshot template), "cold"
+  /// (booted), or "" before a start.
+  std::string start_mode();
+
  private:
-  void boot_once(Backend& backend, Accelerator accel, std::chrono::milliseconds timeout);
+  MachineSpec machine_spec(Accelerator accel) const;
+  /// Launches a VMM on `spec` (adding run dir and agent socket) and returns the
+  /// agent connection's accepted fd.
+  UniqueFd launch(Backend& backend, MachineSpec spec, Deadline deadline);
+  void boot_once(Backend& backend, Accelerator accel, std::chrono::milliseconds timeout,
+                 const std::optional<MemoryFile>& memory = std::nullopt);
+  /// True once started from a template; false after a failure that should fall back.
+  bool start_from_template(Backend& backend, Accelerator accel, std::chrono::milliseconds timeout);
+  void clone_once(Backend& backend, Accelerator accel, std::chrono::milliseconds timeout,
+                  const SnapshotTemplate& tmpl);
+  void build_template(Backend& backend, Accelerator accel, std::chrono::milliseconds timeout,
+                      const std::string& dir);
+  void mark_running(Accelerator accel, Clock::time_point started, const char* mode);
+  bool cancelled();
   void teardown() noexcept;
   std::string death_description();
 
@@ -51,8 +75,11 @@ class Vm {
   VmInfo info_;
   BootSet boot_;
   std::string home_;
+  bool snapshots_;
   std::string run_dir_;
   bool cancelled_ = false;  // guarded by info_mutex_
+  std::string start_mode_;  // guarded by info_mutex_
+  Vm* builder_ = nullptr;   // guarded by info_mutex_: the VM creating our template
   std::unique_ptr<AgentListener> listener_;
   std::unique_ptr<Machine> machine_;
   std::unique_ptr<AgentConnection> agent_;

@@ -9,7 +9,7 @@ namespace pyro::python {
 /// pyro.Error and one subclass per ErrorCode, plus the exception translator.
 void register_errors(pybind11::module_& m);
 
-/// ExecResult, VmInfo, EnvironmentInfo, DoctorCheck, DoctorReport.
+/// ExecResult, VmInfo, EnvironmentInfo, PruneResult, DoctorCheck, DoctorReport.
 void register_types(pybind11::module_& m);
 
 /// pyro.Pyro, the client.

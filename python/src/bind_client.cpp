@@ -9,6 +9,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include <pybind11/stl.h>
 
@@ -91,6 +93,57 @@ ExecOptions exec_options(double timeout_seconds, Env env, const py::object& cwd,
   return o;
 }
 
+// Client option `snapshots`: None -> "" (the default), a bool -> "1"/"0", a str as given.
+std::string snapshots_arg(const py::object& value) {
+  if (value.is_none()) return {};
+  if (py::isinstance<py::bool_>(value)) return value.cast<bool>() ? "1" : "0";
+  if (py::isinstance<py::str>(value)) return value.cast<std::string>();
+  throw Error(ErrorCode::kInvalidArgument, "check `snapshots`: expected None, a bool or a str");
+}
+
+// Adapts an optional Python callable to a ProgressHandler. The operation runs
+// without the GIL; each message takes it to call `fn(message: str)`. The first
+// exception the callable raises is kept, later messages are not delivered, and
+// the exception is raised once the operation has returned (a failed operation
+// raises its own pyro.Error instead). Lives inside the bound lambda, so it is
+// destroyed with the GIL held.
+class PyProgress {
+ public:
+  explicit PyProgress(py::object fn) : fn_(std::move(fn)) {
+    if (!fn_.is_none() && !PyCallable_Check(fn_.ptr())) {
+      throw Error(ErrorCode::kInvalidArgument, "check `progress`: expected a callable or None");
+    }
+  }
+
+  ProgressHandler handler() {
+    if (fn_.is_none()) return {};
+    return [this](std::string_view message) {
+      py::gil_scoped_acquire gil;
+      if (error_) return;
+      try {
+        PyObject* s = PyUnicode_DecodeUTF8(message.data(), static_cast<Py_ssize_t>(message.size()),
+                                           "replace");
+        if (!s) throw py::error_already_set();
+        fn_(py::reinterpret_steal<py::str>(s));
+      } catch (py::error_already_set& e) {
+        error_ = std::move(e);
+      }
+    };
+  }
+
+  /// Raises the callable's exception, if it raised one. Call with the GIL held.
+  void rethrow() {
+    if (!error_) return;
+    py::error_already_set e = std::move(*error_);
+    error_.reset();
+    throw e;
+  }
+
+ private:
+  py::object fn_;
+  std::optional<py::error_already_set> error_;
+};
+
 }  // namespace
 
 void register_client(py::module_& m) {
@@ -104,18 +157,27 @@ Use it as a context manager so every VM it still owns is stopped on exit:
 
 Methods are thread-safe and release the GIL while they wait for a VM.)doc")
       .def(py::init([](const py::object& home, const py::object& accelerator,
-                       const py::object& qemu_binary, double boot_timeout_seconds) {
+                       const py::object& qemu_binary, double boot_timeout_seconds,
+                       const py::object& guest_dir, bool auto_pull, const py::object& snapshots) {
              ClientOptions o;
              o.home = path_arg(home);
              o.accelerator = accelerator.is_none() ? std::string() : accelerator.cast<std::string>();
              o.qemu_binary = path_arg(qemu_binary);
              o.boot_timeout_seconds = boot_timeout_seconds;
+             o.guest_dir = path_arg(guest_dir);
+             o.auto_pull = auto_pull;
+             o.snapshots = snapshots_arg(snapshots);
              return std::make_unique<Client>(std::move(o));  // cheap: nothing is booted yet
            }),
            py::arg("home") = py::none(), py::arg("accelerator") = py::none(),
            py::arg("qemu_binary") = py::none(), py::arg("boot_timeout_seconds") = 30.0,
+           py::arg("guest_dir") = py::none(), py::arg("auto_pull") = false,
+           py::arg("snapshots") = py::none(),
            "Open a client. `home` defaults to $PYRO_HOME, else $XDG_CACHE_HOME/pyro, else "
-           "~/.cache/pyro; `accelerator` is \"auto\", \"kvm\" or \"tcg\". Raises InvalidArgumentError.")
+           "~/.cache/pyro; `accelerator` is \"auto\", \"kvm\" or \"tcg\"; `guest_dir` defaults to "
+           "$PYRO_GUEST_DIR, else the installed guest files; `auto_pull` pulls a catalog "
+           "environment on first use; `snapshots` is None ($PYRO_SNAPSHOTS, else on), a bool, or "
+           "\"0\" to disable. Raises InvalidArgumentError.")
       .def(
           "run_in_vm",
           [](const Client& self, const std::string& environment, const std::string& command,
@@ -203,6 +265,80 @@ Methods are thread-safe and release the GIL while they wait for a VM.)doc")
             return client->list_environments();
           },
           "List the environments of the catalog and whether each is installed.")
+      .def(
+          "pull_environment",
+          [](const Client& self, const std::string& name, bool force, const py::object& progress) {
+            auto client = self.get();
+            PyProgress py_progress(progress);
+            PullOptions o;
+            o.force = force;
+            o.progress = py_progress.handler();
+            EnvironmentInfo info;
+            {
+              py::gil_scoped_release release;
+              info = client->pull_environment(name, o);
+            }
+            py_progress.rethrow();
+            return info;
+          },
+          py::arg("name"), py::kw_only(), py::arg("force") = false,
+          py::arg("progress") = py::none(),
+          "Build a catalog environment into the local cache, or do nothing when it is current.\n\n"
+          "`progress`, if given, is called with each progress line (a str), with the GIL held, "
+          "on the calling thread. If it raises, later lines are not delivered and its exception "
+          "is raised after the pull has finished.\n\n"
+          "Raises NotFoundError (not in the catalog), UnavailableError (build tools, network).")
+      .def(
+          "inspect_environment",
+          [](const Client& self, const std::string& name) {
+            auto client = self.get();
+            py::gil_scoped_release release;
+            return client->inspect_environment(name);
+          },
+          py::arg("name"),
+          "Describe one environment: source, packages, sizes, hashes, kernel and agent "
+          "versions.\n\nRaises NotFoundError.")
+      .def(
+          "prune_environments",
+          [](const Client& self, bool all, bool dry_run) {
+            auto client = self.get();
+            PruneOptions o;
+            o.all = all;
+            o.dry_run = dry_run;
+            py::gil_scoped_release release;
+            return client->prune_environments(o);
+          },
+          py::kw_only(), py::arg("all") = false, py::arg("dry_run") = false,
+          "Remove stale cache entries, and with `all` every environment. With `dry_run`, "
+          "report what would be removed and remove nothing.")
+      .def(
+          "import_environment",
+          [](const Client& self, const std::string& name, const py::object& source, bool force,
+             const py::object& progress) {
+            auto client = self.get();
+            if (source.is_none()) {
+              throw Error(ErrorCode::kInvalidArgument, "check `source`: expected a path, not None");
+            }
+            std::string src = path_arg(source);
+            PyProgress py_progress(progress);
+            ImportOptions o;
+            o.force = force;
+            o.progress = py_progress.handler();
+            EnvironmentInfo info;
+            {
+              py::gil_scoped_release release;
+              info = client->import_environment(name, src, o);
+            }
+            py_progress.rethrow();
+            return info;
+          },
+          py::arg("name"), py::arg("source"), py::kw_only(), py::arg("force") = false,
+          py::arg("progress") = py::none(),
+          "Import an OCI image layout or a docker save tarball as an environment.\n\n"
+          "`source` is a str or os.PathLike; `progress` works as for pull_environment.\n\n"
+          "Raises InvalidArgumentError (unsafe or malformed archive, bad name), "
+          "AlreadyExistsError (without force; catalog names are reserved), NotFoundError "
+          "(source missing).")
       .def(
           "doctor",
           [](const Client& self) {

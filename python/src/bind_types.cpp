@@ -71,6 +71,20 @@ py::dict environment_dict(const EnvironmentInfo& e) {
   d["kernel_version"] = e.kernel_version;
   d["agent_version"] = e.agent_version;
   d["sha256"] = e.sha256;
+  d["source"] = e.source;
+  d["version"] = e.version;
+  d["packages"] = py::cast(e.packages);
+  d["size_bytes"] = e.size_bytes;
+  d["built_at"] = e.built_at;
+  d["has_rootfs"] = e.has_rootfs;
+  d["snapshot_ready"] = e.snapshot_ready;
+  return d;
+}
+
+py::dict prune_dict(const PruneResult& r) {
+  py::dict d;
+  d["removed"] = py::cast(r.removed);
+  d["bytes_freed"] = r.bytes_freed;
   return d;
 }
 
@@ -134,17 +148,41 @@ void register_types(py::module_& m) {
       .def("to_dict", &vm_info_dict)
       .def("__repr__", [](const VmInfo& v) { return repr_of("VmInfo", vm_info_dict(v)); });
 
-  py::class_<EnvironmentInfo>(m, "EnvironmentInfo", "One environment of the catalog.")
+  py::class_<EnvironmentInfo>(m, "EnvironmentInfo", "One environment: from the catalog or imported.")
       .def_readonly("name", &EnvironmentInfo::name)
       .def_readonly("description", &EnvironmentInfo::description)
       .def_readonly("installed", &EnvironmentInfo::installed)
       .def_readonly("path", &EnvironmentInfo::path)
       .def_readonly("kernel_version", &EnvironmentInfo::kernel_version)
       .def_readonly("agent_version", &EnvironmentInfo::agent_version)
-      .def_readonly("sha256", &EnvironmentInfo::sha256)
+      .def_readonly("sha256", &EnvironmentInfo::sha256, "content hash, \"\" when not installed")
+      .def_readonly("source", &EnvironmentInfo::source,
+                    "\"catalog\" (built by pyro) or \"import\" (from an OCI/docker image)")
+      .def_readonly("version", &EnvironmentInfo::version,
+                    "e.g. \"12\" for debian:12, or the image reference")
+      .def_property_readonly(
+          "packages", [](const EnvironmentInfo& e) { return py::cast(e.packages); },
+          "Debian packages requested (catalog), else empty; a new list on each access")
+      .def_readonly("size_bytes", &EnvironmentInfo::size_bytes, "bytes it takes in the cache")
+      .def_readonly("built_at", &EnvironmentInfo::built_at, "RFC 3339, UTC")
+      .def_readonly("has_rootfs", &EnvironmentInfo::has_rootfs,
+                    "boots into an ext4 root filesystem (False: initramfs only)")
+      .def_readonly("snapshot_ready", &EnvironmentInfo::snapshot_ready,
+                    "a snapshot template exists for the default VM shape")
       .def("to_dict", &environment_dict)
-      .def("__repr__",
-           [](const EnvironmentInfo& e) { return repr_of("EnvironmentInfo", environment_dict(e)); });
+      .def("__repr__", [](const EnvironmentInfo& e) {
+        py::dict d = environment_dict(e);
+        d["packages"] = py::len(d["packages"]);  // keep the repr one short line
+        return repr_of("EnvironmentInfo", d);
+      });
+
+  py::class_<PruneResult>(m, "PruneResult", "What prune_environments removed (or would remove).")
+      .def_property_readonly(
+          "removed", [](const PruneResult& r) { return py::cast(r.removed); },
+          "paths removed, or that would be on a dry run")
+      .def_readonly("bytes_freed", &PruneResult::bytes_freed)
+      .def("to_dict", &prune_dict)
+      .def("__repr__", [](const PruneResult& r) { return repr_of("PruneResult", prune_dict(r)); });
 
   py::class_<DoctorCheck>(m, "DoctorCheck", "One named host check, whether it passed, and why.")
       .def_readonly("name", &DoctorCheck::name)

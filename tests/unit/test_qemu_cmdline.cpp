@@ -112,6 +112,78 @@ TEST_CASE("kernel args are appended last") {
         " pyro.debug=1 init=/init");
 }
 
+TEST_CASE("drives become virtio-blk devices in order") {
+  auto spec = sample_spec();
+  spec.drives = {Drive{"/env/rootfs.img", true, "raw"}, Drive{"/run/pyro/vm-1/scratch.qcow2", false, "qcow2"}};
+  auto args = build_qemu_args(spec, kHost);
+  CHECK(has_pair(args, "-drive",
+                 "file=/env/rootfs.img,format=raw,if=none,id=drive0,readonly=on,cache=unsafe"));
+  CHECK(has_pair(args, "-drive",
+                 "file=/run/pyro/vm-1/scratch.qcow2,format=qcow2,if=none,id=drive1,readonly=off,cache=unsafe"));
+  auto first = std::find(args.begin(), args.end(), "virtio-blk-device,drive=drive0");
+  auto second = std::find(args.begin(), args.end(), "virtio-blk-device,drive=drive1");
+  REQUIRE(first != args.end());
+  REQUIRE(second != args.end());
+  CHECK(first < second);  // /dev/vda, then /dev/vdb
+  CHECK(*(first - 1) == "-device");
+}
+
+TEST_CASE("a memory file backs guest RAM, shared or private") {
+  auto spec = sample_spec();
+  spec.memory_file = MemoryFile{"/cache/templates/k.tmp/ram", true};
+  auto args = build_qemu_args(spec, kHost);
+  CHECK(value_of(args, "-object") ==
+        "memory-backend-file,id=mem,size=512M,mem-path=/cache/templates/k.tmp/ram,share=on");
+  CHECK(value_of(args, "-machine") == "memory-backend=mem");
+  CHECK(value_of(args, "-M") == "microvm,pit=on,pic=on,rtc=on");  // QEMU merges -M and -machine
+  CHECK(value_of(args, "-m") == "512");
+  spec.memory_file->shared = false;
+  CHECK(value_of(build_qemu_args(spec, kHost), "-object").find(",share=off") != std::string::npos);
+  CHECK_FALSE(contains(build_qemu_args(sample_spec(), kHost), "-object"));
+  CHECK_FALSE(contains(build_qemu_args(sample_spec(), kHost), "-machine"));
+}
+
+TEST_CASE("incoming waits for a deferred migration") {
+  auto spec = sample_spec();
+  CHECK_FALSE(contains(build_qemu_args(spec, kHost), "-incoming"));
+  spec.incoming = true;
+  CHECK(value_of(build_qemu_args(spec, kHost), "-incoming") == "defer");
+}
+
+// A restore needs the same devices in the same order; only paths may differ.
+TEST_CASE("a template and its clone have the same device list") {
+  auto device_list = [](const std::vector<std::string>& args) {
+    std::vector<std::string> out;
+    for (size_t i = 0; i + 1 < args.size(); ++i) {
+      if (args[i] == "-device" || args[i] == "-netdev" || args[i] == "-M" || args[i] == "-machine" ||
+          args[i] == "-m" || args[i] == "-smp" || args[i] == "-accel") {
+        out.push_back(args[i] + " " + args[i + 1]);
+      }
+    }
+    return out;
+  };
+  for (bool network : {false, true}) {
+    auto tmpl = sample_spec();
+    tmpl.network = network;
+    tmpl.drives = {Drive{"/env/rootfs.img", true, "raw"}};
+    tmpl.memory_file = MemoryFile{"/cache/templates/k.tmp/ram", true};
+    auto clone = tmpl;
+    clone.vm_id = "vm-2";
+    clone.run_dir = "/run/pyro/vm-2";
+    clone.agent_socket = "/run/pyro/vm-2/agent.sock";
+    clone.memory_file = MemoryFile{"/cache/templates/k/ram", false};
+    clone.incoming = true;
+    CHECK(device_list(build_qemu_args(tmpl, kHost)) == device_list(build_qemu_args(clone, kHost)));
+  }
+}
+
+TEST_CASE("migration uris quote the state path for the shell") {
+  CHECK(shell_quote("/a b/c") == "'/a b/c'");
+  CHECK(shell_quote("it's") == "'it'\\''s'");
+  CHECK(migration_save_uri("/t/state") == "exec:cat > '/t/state'");
+  CHECK(migration_load_uri("/t/$(x)/state") == "exec:cat '/t/$(x)/state'");
+}
+
 TEST_CASE("lpj follows the tsc rate at HZ=250") {
   CHECK(lpj_for_tsc_khz(2596000) == 10384000);
   CHECK(lpj_for_tsc_khz(2445406) == 9781624);
@@ -161,6 +233,18 @@ TEST_CASE("impossible specs are rejected") {
   spec.run_dir = "/" + std::string(200, 'x');
   CHECK(code_of(spec) == ErrorCode::kInvalidArgument);
   CHECK(code_of(sample_spec(), QemuHostInfo{}) == ErrorCode::kInvalidArgument);
+  spec = sample_spec();
+  spec.drives = {Drive{"disk.img", true, "raw"}};
+  CHECK(code_of(spec) == ErrorCode::kInvalidArgument);
+  spec.drives = {Drive{"/a,b.img", true, "raw"}};
+  CHECK(code_of(spec) == ErrorCode::kInvalidArgument);
+  spec.drives = {Drive{"/disk.img", true, "vmdk"}};
+  CHECK(code_of(spec) == ErrorCode::kInvalidArgument);
+  spec = sample_spec();
+  spec.memory_file = MemoryFile{"/t,x/ram", false};
+  CHECK(code_of(spec) == ErrorCode::kInvalidArgument);
+  spec.memory_file = MemoryFile{"", false};
+  CHECK(code_of(spec) == ErrorCode::kInvalidArgument);
 }
 
 TEST_CASE("qemu version parsing") {

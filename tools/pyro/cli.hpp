@@ -42,6 +42,10 @@ using Args = std::span<const std::string>;
 int cmd_run_in_vm(const GlobalOptions& global, Args args);
 int cmd_doctor(const GlobalOptions& global, Args args);
 int cmd_list_environments(const GlobalOptions& global, Args args);
+int cmd_pull_environment(const GlobalOptions& global, Args args);
+int cmd_inspect_environment(const GlobalOptions& global, Args args);
+int cmd_prune_environments(const GlobalOptions& global, Args args);
+int cmd_import_environment(const GlobalOptions& global, Args args);
 int cmd_version(const GlobalOptions& global, Args args);
 
 }  // namespace pyro_cli

@@ -15,7 +15,7 @@
 namespace pyro_cli {
 namespace {
 
-constexpr std::array<FlagSpec, 8> kFlags = {{
+constexpr std::array<FlagSpec, 9> kFlags = {{
     {"vcpu-count", 0, "N", "virtual CPUs, 1-8 (default 1)"},
     {"mem-mib", 0, "N", "guest memory in MiB, 64-16384 (default 256)"},
     {"timeout-seconds", 0, "S", "the guest kills the command after S seconds (default 30)"},
@@ -24,6 +24,7 @@ constexpr std::array<FlagSpec, 8> kFlags = {{
     {"cwd", 0, "DIR", "working directory in the guest (default /)"},
     {"max-output-bytes", 0, "N", "keep at most N bytes per stream (default 1048576)"},
     {"json", 0, "", "print the result as one JSON object instead of relaying output"},
+    {"pull", 0, "", "pull ENV first when it is a catalog environment not yet installed"},
 }};
 
 constexpr std::string_view kDetails =
@@ -94,7 +95,9 @@ int cmd_run_in_vm(const GlobalOptions& global, Args args) {
     exec.env[kv.substr(0, eq)] = kv.substr(eq + 1);  // the last one wins, like `env`
   }
 
-  pyro::Pyro client(global.client);
+  pyro::ClientOptions client_options = global.client;
+  if (parsed.has("pull")) client_options.auto_pull = true;
+  pyro::Pyro client(client_options);
   pyro::ExecResult result;
   {
     InterruptGuard guard(client);

@@ -22,9 +22,12 @@
 namespace pyro_cli {
 namespace {
 
-constexpr std::array<FlagSpec, 4> kGlobalFlags = {{
+constexpr std::array<FlagSpec, 7> kGlobalFlags = {{
     {"home", 0, "DIR", "cache and state directory (default: $PYRO_HOME, else ~/.cache/pyro)"},
     {"accelerator", 0, "auto|kvm|tcg", "how to run guests (default: $PYRO_ACCEL, else auto)"},
+    {"guest-dir", 0, "DIR", "guest agent and build scripts (default: $PYRO_GUEST_DIR, else installed)"},
+    {"auto-pull", 0, "", "pull a catalog environment on first use instead of failing"},
+    {"no-snapshots", 0, "", "boot every VM from scratch (default: $PYRO_SNAPSHOTS, else on)"},
     {"verbose", 'v', "", "log more on stderr: -v info, -vv debug, -vvv trace", true},
     {"version", 0, "", "print the library version and exit"},
 }};
@@ -33,6 +36,10 @@ constexpr std::string_view kGlobalDetails =
     "verbs:\n"
     "  run ENV -- COMMAND...   boot a fresh VM, run one shell command in it, delete the VM\n"
     "  env list                list the environments and whether each is installed\n"
+    "  env pull NAME           build a catalog environment into the cache\n"
+    "  env inspect NAME        describe one environment\n"
+    "  env prune               remove stale cache entries (--all: every environment)\n"
+    "  env import NAME SOURCE  import an OCI layout or docker save tarball\n"
     "  doctor                  check the host and say why anything is unusable\n"
     "  version                 print the library version\n"
     "  help [VERB]             show help for pyro or for one verb\n"
@@ -74,12 +81,18 @@ void install_log_handler(int verbosity) {
 }
 
 constexpr std::string_view kEnvHelp =
-    "usage: pyro env list [--json]\n"
+    "usage: pyro env SUB-VERB [ARGS...]\n"
     "\n"
     "Environments: the boot sets (kernel, rootfs, agent) VMs are made from.\n"
     "\n"
     "sub-verbs:\n"
-    "  list    list the environments of the catalog and whether each is installed\n";
+    "  list [--json]                           list the catalog and imported environments\n"
+    "  pull NAME [--force] [--json]            build a catalog environment into the cache\n"
+    "  inspect NAME [--json]                   describe one environment\n"
+    "  prune [--all] [--dry-run] [--json]      remove stale cache entries\n"
+    "  import NAME SOURCE [--force] [--json]   import an OCI layout or docker save tarball\n"
+    "\n"
+    "`pyro env SUB-VERB --help` describes one.\n";
 
 // Runs `verb` with `args` (the words after it).
 int dispatch(const GlobalOptions& global, const std::string& verb, Args args) {
@@ -87,13 +100,17 @@ int dispatch(const GlobalOptions& global, const std::string& verb, Args args) {
   if (verb == "doctor") return cmd_doctor(global, args);
   if (verb == "version") return cmd_version(global, args);
   if (verb == "env") {
-    if (args.empty()) throw UsageError("", "missing sub-verb after `env`: try `pyro env list`");
+    if (args.empty()) throw UsageError("env", "missing sub-verb after `env`: try `pyro env list`");
     if (args[0] == "list") return cmd_list_environments(global, args.subspan(1));
+    if (args[0] == "pull") return cmd_pull_environment(global, args.subspan(1));
+    if (args[0] == "inspect") return cmd_inspect_environment(global, args.subspan(1));
+    if (args[0] == "prune") return cmd_prune_environments(global, args.subspan(1));
+    if (args[0] == "import") return cmd_import_environment(global, args.subspan(1));
     if (args[0] == "--help" || args[0] == "-h") {
       write_bytes(stdout, kEnvHelp);
       return kExitOk;
     }
-    throw UsageError("", fmt::format("unknown verb `env {}`: try `pyro env list`", args[0]));
+    throw UsageError("env", fmt::format("unknown verb `env {}`: try `pyro env --help`", args[0]));
   }
   if (verb == "help") {
     if (args.empty()) {
@@ -120,6 +137,9 @@ int run(Args args) {
   GlobalOptions global;
   if (auto* v = parsed.value("home")) global.client.home = *v;
   if (auto* v = parsed.value("accelerator")) global.client.accelerator = *v;
+  if (auto* v = parsed.value("guest-dir")) global.client.guest_dir = *v;
+  global.client.auto_pull = parsed.has("auto-pull");
+  if (parsed.has("no-snapshots")) global.client.snapshots = "0";
   global.verbosity = static_cast<int>(parsed.count("verbose"));
   if (parsed.consumed >= args.size()) throw UsageError("", "missing verb");
   install_log_handler(global.verbosity);

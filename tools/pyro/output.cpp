@@ -4,6 +4,8 @@
 #include <string>
 #include <system_error>
 
+#include <fmt/format.h>
+
 namespace pyro_cli {
 
 void write_bytes(std::FILE* stream, std::string_view bytes) {
@@ -46,6 +48,39 @@ nlohmann::json to_json(const pyro::EnvironmentInfo& e) {
       {"kernel_version", e.kernel_version},
       {"agent_version", e.agent_version},
       {"sha256", e.sha256},
+      {"source", e.source},
+      {"version", e.version},
+      {"packages", e.packages},
+      {"size_bytes", e.size_bytes},
+      {"built_at", e.built_at},
+      {"has_rootfs", e.has_rootfs},
+      {"snapshot_ready", e.snapshot_ready},
+  };
+}
+
+nlohmann::json to_json(const pyro::PruneResult& r) {
+  return {{"removed", r.removed}, {"bytes_freed", r.bytes_freed}};
+}
+
+std::string format_size(uint64_t bytes) {
+  if (bytes < 1024) return fmt::format("{} B", bytes);
+  if (bytes < (1ull << 20)) return fmt::format("{:.1f} KiB", static_cast<double>(bytes) / 1024);
+  if (bytes < (1ull << 30)) {
+    return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1ull << 20));
+  }
+  return fmt::format("{:.1f} GiB", static_cast<double>(bytes) / (1ull << 30));
+}
+
+std::string format_installed_line(const pyro::EnvironmentInfo& e) {
+  return fmt::format("{}: installed at {} (sha256 {}, {})\n", e.name, e.path,
+                     e.sha256.substr(0, 12), format_size(e.size_bytes));
+}
+
+pyro::ProgressHandler stderr_progress() {
+  return [](std::string_view message) {
+    // One write per line, so progress never interleaves with log lines.
+    std::string line = fmt::format("pyro: {}\n", message);
+    std::fwrite(line.data(), 1, line.size(), stderr);
   };
 }
 

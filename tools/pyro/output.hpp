@@ -3,7 +3,9 @@
 // keys they do not know, since new fields are only ever added.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -23,5 +25,16 @@ void print_json_line(const nlohmann::json& doc);
 nlohmann::json to_json(const pyro::ExecResult& result);
 nlohmann::json to_json(const pyro::EnvironmentInfo& env);
 nlohmann::json to_json(const pyro::DoctorReport& report);
+nlohmann::json to_json(const pyro::PruneResult& result);
+
+/// A byte count for people: "812 B", "3.4 MiB", "1.2 GiB".
+std::string format_size(uint64_t bytes);
+
+/// One line about an installed environment, as `pyro env pull` and `pyro env
+/// import` print it: "debian:12: installed at PATH (sha256 0123456789ab, 212.5 MiB)".
+std::string format_installed_line(const pyro::EnvironmentInfo& env);
+
+/// A progress handler that writes each line to stderr as "pyro: <line>".
+pyro::ProgressHandler stderr_progress();
 
 }  // namespace pyro_cli

@@ -40,15 +40,30 @@ typedef struct pyro_client_options {
     const char *qemu_binary;
     /** Deadline for one boot, VMM start to agent hello (default 30). */
     double boot_timeout_seconds;
+    /* ---- since version 2 (pyro 0.2) ---- */
+    /** Where the guest agent and the environment build scripts live. NULL or "":
+     *  $PYRO_GUEST_DIR, else found next to the library, else the build tree. */
+    const char *guest_dir;
+    /** Non-zero: pull a catalog environment on first use instead of failing
+     *  with PYRO_E_NOT_FOUND (default 0). */
+    int auto_pull;
+    /** Start VMs from snapshots: "0" disables. NULL or "": $PYRO_SNAPSHOTS,
+     *  else on. */
+    const char *snapshots;
 } pyro_client_options;
 
-#define PYRO_CLIENT_OPTIONS_VERSION 1
-#define PYRO_CLIENT_OPTIONS_INIT { PYRO_CLIENT_OPTIONS_VERSION, NULL, NULL, NULL, 30.0 }
+/** Version 1 (pyro 0.1) ends at `boot_timeout_seconds`; version 2 adds
+ *  `guest_dir`, `auto_pull` and `snapshots`. Both are accepted: fields beyond
+ *  an older version's end are not read and take their defaults. */
+#define PYRO_CLIENT_OPTIONS_VERSION 2
+#define PYRO_CLIENT_OPTIONS_INIT { PYRO_CLIENT_OPTIONS_VERSION, NULL, NULL, NULL, 30.0, NULL, 0, NULL }
 
 /**
- * Fills @p opts with the defaults of PYRO_CLIENT_OPTIONS_INIT.
+ * Fills @p opts with the defaults of PYRO_CLIENT_OPTIONS_INIT. With an older
+ * @p version only that version's fields are written, so a struct compiled
+ * against an older header is never overrun.
  * @param opts    the struct to initialise
- * @param version PYRO_CLIENT_OPTIONS_VERSION
+ * @param version PYRO_CLIENT_OPTIONS_VERSION, or an older known version (1)
  * @return PYRO_OK, or PYRO_E_INVALID_ARGUMENT when @p opts is NULL or
  *         @p version is unknown
  */
@@ -61,7 +76,7 @@ PYRO_EXTERN(pyro_status) pyro_client_options_init(pyro_client_options *opts, uns
  * @param opts options, or NULL for the defaults
  * @param err  optional error details
  * @return PYRO_OK, or PYRO_E_INVALID_ARGUMENT (NULL @p out, unknown options
- *         version, malformed option)
+ *         version, malformed option). Options versions 1 and 2 are accepted.
  */
 PYRO_EXTERN(pyro_status) pyro_client_new(pyro_client **out, const pyro_client_options *opts,
                                          pyro_error **err);

@@ -53,6 +53,17 @@ void validate(const MachineSpec& spec, const QemuHostInfo& host) {
   require_no_comma(spec, spec.agent_socket, "agent_socket");
   require_socket_path(spec, spec.agent_socket, "agent_socket");
   require_socket_path(spec, join_path(spec.run_dir, kQmpSocketName), "run_dir");
+  for (const auto& drive : spec.drives) {
+    require_path(spec, drive.path, "drives[].path");
+    require_no_comma(spec, drive.path, "drives[].path");
+    if (drive.format != "raw" && drive.format != "qcow2") {
+      reject(spec, fmt::format("`drives[].format` must be raw or qcow2, not `{}`", drive.format));
+    }
+  }
+  if (spec.memory_file) {
+    require_path(spec, spec.memory_file->path, "memory_file.path");
+    require_no_comma(spec, spec.memory_file->path, "memory_file.path");
+  }
 }
 
 }  // namespace
@@ -81,6 +92,23 @@ uint64_t read_host_tsc_khz() {
   std::ostringstream text;
   text << in.rdbuf();
   return parse_cpuinfo_tsc_khz(text.str());
+}
+
+std::string shell_quote(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += "'\\''";
+    else out += c;
+  }
+  return out + "'";
+}
+
+std::string migration_save_uri(const std::string& state_path) {
+  return "exec:cat > " + shell_quote(state_path);
+}
+
+std::string migration_load_uri(const std::string& state_path) {
+  return "exec:cat " + shell_quote(state_path);
 }
 
 std::string build_kernel_cmdline(const MachineSpec& spec, const QemuHostInfo& host) {
@@ -122,9 +150,26 @@ std::vector<std::string> build_qemu_args(const MachineSpec& spec, const QemuHost
   // No server=on: QEMU connects to the socket the host already listens on.
   add({"-chardev", "socket,id=agent,path=" + spec.agent_socket});
   add({"-device", "virtio-serial-device", "-device", "virtserialport,chardev=agent,name=pyro.agent"});
+  // cache=unsafe: every writable disk is a per-VM overlay thrown away with the VM,
+  // so flushes would only cost time.
+  for (size_t i = 0; i < spec.drives.size(); ++i) {
+    const Drive& drive = spec.drives[i];
+    const std::string id = fmt::format("drive{}", i);
+    add({"-drive", fmt::format("file={},format={},if=none,id={},readonly={},cache=unsafe", drive.path,
+                               drive.format, id, drive.read_only ? "on" : "off"),
+         "-device", "virtio-blk-device,drive=" + id});
+  }
   if (spec.network) {
     add({"-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0"});
   }
+  // The RAM backend is not a device: a template (shared) and its clones (private)
+  // may differ here and still agree on the device list a restore needs.
+  if (spec.memory_file) {
+    add({"-object", fmt::format("memory-backend-file,id=mem,size={}M,mem-path={},share={}", spec.mem_mib,
+                                spec.memory_file->path, spec.memory_file->shared ? "on" : "off"),
+         "-machine", "memory-backend=mem"});
+  }
+  if (spec.incoming) add({"-incoming", "defer"});
   return args;
 }
 

@@ -40,6 +40,13 @@ uint64_t read_host_tsc_khz();
 /// The kernel command line (the value of -append).
 std::string build_kernel_cmdline(const MachineSpec& spec, const QemuHostInfo& host);
 
+/// `text` as one POSIX shell word: single-quoted, `'` written as `'\''`.
+std::string shell_quote(std::string_view text);
+
+/// Migration URIs for a state file: QEMU runs them with /bin/sh -c.
+std::string migration_save_uri(const std::string& state_path);  ///< exec:cat > '<path>'
+std::string migration_load_uri(const std::string& state_path);  ///< exec:cat '<path>'
+
 /// The full argv, argv[0] being host.qemu_binary. Throws Error(kInvalidArgument)
 /// for a spec no VM can be started from (0 vCPUs, empty paths, ...).
 std::vector<std::string> build_qemu_args(const MachineSpec& spec, const QemuHostInfo& host);

@@ -1,0 +1,10 @@
+# Installs the guest tools in the one layout libpyro looks for (lib/env/guest_tools.cpp):
+#   <dest>/pyro-agent, <dest>/scripts/*.sh, <dest>/initramfs/*
+function(pyro_install_guest_tools dest)
+  if(TARGET pyro-agent)
+    install(PROGRAMS $<TARGET_FILE:pyro-agent> DESTINATION ${dest})
+  endif()
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/guest/scripts ${PROJECT_SOURCE_DIR}/guest/initramfs
+    DESTINATION ${dest} USE_SOURCE_PERMISSIONS
+    FILES_MATCHING PATTERN "*.sh" PATTERN "init" PATTERN "*.py")
+endfunction()

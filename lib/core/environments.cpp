@@ -1,0 +1,225 @@
+// The environment operations of class Pyro: list, inspect, pull (run the builder
+// scripts), import (unpack an OCI/docker image into an ext4 root) and prune.
+// Every write to <home>/environments/<dir> happens under that environment's lock
+// file, the one the shell builders take too, and lands by rename.
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/client_impl.hpp"
+#include "env/ext4_image.hpp"
+#include "env/guest_tools.hpp"
+#include "env/image_import.hpp"
+#include "env/script_runner.hpp"
+#include "util/disk_usage.hpp"
+#include "util/file_lock.hpp"
+#include "util/sha256.hpp"
+
+namespace pyro {
+inline namespace v1 {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string join(const std::vector<std::string>& items, const char* sep) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : sep) + item;
+  return out;
+}
+
+fs::path lock_path_for(const fs::path& env_dir) {
+  return env_dir.parent_path() / ("." + env_dir.filename().string() + ".lock");
+}
+
+// Links (or, across filesystems, copies) the shared kernel and initramfs.
+void link_boot_files(const fs::path& from, const fs::path& to) {
+  for (const char* name : {"vmlinux", "initrd.img"}) {
+    std::error_code ec;
+    fs::create_hard_link(from / name, to / name, ec);
+    if (ec) fs::copy_file(from / name, to / name, fs::copy_options::overwrite_existing);
+  }
+}
+
+}  // namespace
+
+std::vector<EnvironmentInfo> Pyro::list_environments() { return impl_->catalog.list(); }
+
+EnvironmentInfo Pyro::inspect_environment(const std::string& name) {
+  detail::validate_name("name", name);
+  return impl_->catalog.inspect(name);
+}
+
+EnvironmentInfo Pyro::pull_environment(const std::string& name, const PullOptions& options) {
+  return impl_->pull(name, options);
+}
+
+EnvironmentInfo Pyro::Impl::pull(const std::string& name, const PullOptions& pull_options) {
+  detail::validate_name("name", name);
+  const detail::CatalogEntry* entry = catalog.find(name);
+  if (!entry) {
+    catalog.inspect(name);  // throws kNotFound for unknown names
+    throw Error(ErrorCode::kFailedPrecondition,
+                fmt::format("pull environment `{}`: it was imported, not built from the catalog; "
+                            "import it again instead", name));
+  }
+  const std::string what = fmt::format("pull environment `{}`", name);
+  detail::GuestTools tools = detail::find_guest_tools(options.guest_dir);
+  const std::string& home = home;
+  std::error_code ec;
+  fs::create_directories(fs::path(home) / "environments", ec);
+
+  // Every environment boots the busybox kernel and initramfs, so it comes first.
+  if (entry->kind == "initramfs" || !catalog.inspect("busybox").installed) {
+    std::vector<std::string> argv = {tools.bootset_script, "--agent", tools.agent, "--home", home};
+    if (pull_options.force && entry->kind == "initramfs") argv.push_back("--force");
+    detail::run_script(argv, pull_options.progress, what);
+  }
+  if (entry->kind == "rootfs") {
+    std::vector<std::string> argv = {tools.rootfs_script, "--name", entry->name, "--dir", entry->dir,
+                                     "--suite", entry->suite, "--variant", entry->variant,
+                                     "--packages", join(entry->packages, ","), "--home", home};
+    if (pull_options.force) argv.push_back("--force");
+    detail::run_script(argv, pull_options.progress, what);
+  }
+  EnvironmentInfo info = catalog.inspect(name);
+  if (!info.installed) {
+    throw Error(ErrorCode::kInternal, fmt::format("{}: the builder succeeded but left no environment", what));
+  }
+  return info;
+}
+
+EnvironmentInfo Pyro::import_environment(const std::string& name, const std::string& source,
+                                         const ImportOptions& options) {
+  const std::string what = fmt::format("import environment `{}`", name);
+  if (impl_->catalog.find(name)) {
+    throw Error(ErrorCode::kAlreadyExists, fmt::format("{}: `{}` is a catalog name", what, name));
+  }
+  const fs::path dir = fs::path(impl_->home) / "environments" / detail::Catalog::import_dir_name(name);
+  std::error_code ec;
+  if (!fs::exists(source, ec)) {
+    throw Error(ErrorCode::kNotFound, fmt::format("{}: source `{}` does not exist", what, source));
+  }
+  // The kernel and initramfs (with the agent) come from the busybox boot set.
+  if (!impl_->catalog.inspect("busybox").installed) impl_->pull("busybox", {.progress = options.progress});
+  const detail::BootSet busybox = impl_->catalog.resolve("busybox");
+
+  fs::create_directories(dir.parent_path(), ec);
+  auto lock = detail::FileLock::acquire(lock_path_for(dir).string());
+  if (fs::exists(dir / "manifest.json") && !options.force) {
+    throw Error(ErrorCode::kAlreadyExists,
+                fmt::format("{}: it exists already; pass force to replace it", what));
+  }
+  const fs::path tmp = dir.parent_path() / fmt::format(".{}.tmp.{}", dir.filename().string(), ::getpid());
+  fs::remove_all(tmp, ec);
+  fs::create_directories(tmp / "root");
+  struct RemoveOnExit {
+    fs::path path;
+    ~RemoveOnExit() {
+      std::error_code ignored;
+      fs::remove_all(path, ignored);
+    }
+  } cleanup{tmp};
+
+  auto progress = [&](std::string_view line) {
+    detail::log(LogLevel::kInfo, "{}: {}", what, line);
+    if (options.progress) options.progress(line);
+  };
+  detail::ImageSummary image = detail::unpack_image(source, (tmp / "root").string(), progress);
+  detail::check_rootfs_usable((tmp / "root").string());
+  detail::make_ext4_image((tmp / "root").string(), (tmp / "rootfs.ext4").string(), 256ull << 20, progress);
+  fs::remove_all(tmp / "root");
+  link_boot_files(fs::path(busybox.kernel_path).parent_path(), tmp);
+
+  auto busybox_manifest = nlohmann::json::parse(std::ifstream(fs::path(busybox.kernel_path).parent_path() / "manifest.json"));
+  const std::string rootfs_sha = detail::sha256_file_hex((tmp / "rootfs.ext4").string());
+  nlohmann::json manifest = {
+      {"format", 1},
+      {"name", name},
+      {"kind", "rootfs"},
+      {"source", "import"},
+      {"description", fmt::format("imported from {} `{}`", image.format, fs::path(source).filename().string())},
+      {"version", image.reference},
+      {"image_format", image.format},
+      {"image_digest", image.manifest_digest},
+      {"image_layers", image.layers},
+      {"image_env", image.env},
+      {"image_working_dir", image.working_dir},
+      {"kernel_version", busybox_manifest.value("kernel_version", "")},
+      {"agent_version", busybox_manifest.value("agent_version", "")},
+      {"rootfs_sha256", rootfs_sha},
+      // The content hash covers what boots: kernel + initramfs (busybox's hash) and the root.
+      {"sha256", detail::sha256_hex(fmt::format("import\nboot={}\nrootfs={}\n", busybox.environment_sha256, rootfs_sha))},
+      {"built_at", detail::utc_now_rfc3339()},
+  };
+  std::ofstream(tmp / "manifest.json") << manifest.dump(2) << "\n";
+
+  // Swap in: the old environment (if any) moves aside first, so a crash between the
+  // two renames leaves either the old or the new one, never a half one.
+  const fs::path old = dir.parent_path() / fmt::format(".{}.old.{}", dir.filename().string(), ::getpid());
+  if (fs::exists(dir)) fs::rename(dir, old);
+  fs::rename(tmp, dir);
+  fs::remove_all(old, ec);
+  return impl_->catalog.inspect(name);
+}
+
+PruneResult Pyro::prune_environments(const PruneOptions& options) {
+  PruneResult result;
+  const fs::path envs = fs::path(impl_->home) / "environments";
+  auto remove = [&](const fs::path& path) {
+    result.bytes_freed += detail::allocated_bytes(path.string());
+    result.removed.push_back(path.string());
+    if (!options.dry_run) {
+      std::error_code ec;
+      fs::remove_all(path, ec);
+    }
+  };
+  // Take every environment's lock we can; an environment being built is skipped.
+  std::map<std::string, detail::FileLock> locks;
+  bool all_locked = true;
+  std::error_code ec;
+  std::vector<fs::path> entries;
+  for (const auto& e : fs::directory_iterator(envs, ec)) entries.push_back(e.path());
+  std::sort(entries.begin(), entries.end());
+  auto lock_for = [&](const std::string& dir_name) -> bool {
+    auto it = locks.find(dir_name);
+    if (it == locks.end()) {
+      it = locks.emplace(dir_name, detail::FileLock::try_acquire((envs / ("." + dir_name + ".lock")).string())).first;
+    }
+    if (!it->second.held()) all_locked = false;
+    return it->second.held();
+  };
+  for (const auto& path : entries) {
+    const std::string file = path.filename().string();
+    if (file.size() > 1 && file[0] == '.' && file.size() > 5 && file.substr(file.size() - 5) == ".lock") continue;
+    if (file[0] == '.') {
+      // Leftovers of interrupted builds: .<dir>.tmp.* and .<dir>.old.*
+      for (const char* marker : {".tmp.", ".old."}) {
+        auto at = file.find(marker);
+        if (at != std::string::npos && lock_for(file.substr(1, at - 1))) remove(path);
+      }
+    } else if (options.all && fs::is_directory(path) && lock_for(file)) {
+      remove(path);
+    }
+  }
+  const fs::path cache = fs::path(impl_->home) / "cache";
+  // Downloads are shared by builders: only when no build is running.
+  for (const auto& e : fs::directory_iterator(envs, ec)) {
+    auto file = e.path().filename().string();
+    if (file.size() > 6 && file[0] == '.' && file.substr(file.size() - 5) == ".lock") {
+      lock_for(file.substr(1, file.size() - 6));
+    }
+  }
+  if (fs::exists(cache) && all_locked) remove(cache);
+  if (options.all) {
+    const fs::path templates = fs::path(impl_->home) / "templates";
+    if (fs::exists(templates)) remove(templates);
+  }
+  return result;
+}
+
+}  // namespace v1
+}  // namespace pyro

@@ -1,0 +1,24 @@
+// Locating the guest tools: the static agent and the scripts that build boot sets
+// and root filesystems. They ship in one layout wherever pyro is installed:
+//   <dir>/pyro-agent, <dir>/scripts/build-bootset.sh, <dir>/scripts/build-rootfs.sh,
+//   <dir>/initramfs/init
+#pragma once
+
+#include <string>
+
+namespace pyro::detail {
+
+struct GuestTools {
+  std::string dir;
+  std::string agent;
+  std::string bootset_script;
+  std::string rootfs_script;
+};
+
+/// Search order: `configured`, $PYRO_GUEST_DIR, next to the loaded library
+/// (<libdir>/../libexec/pyro, or <module dir>/guest in the Python wheel), then the
+/// build tree this library was compiled in. Throws kUnavailable naming every place
+/// tried.
+GuestTools find_guest_tools(const std::string& configured);
+
+}  // namespace pyro::detail

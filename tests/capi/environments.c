@@ -1,0 +1,367 @@
+/* C API test of the environment operations: inspect, pull, prune, import, and
+ * the versioned options structs, through include/pyro/c/pyro.h only.
+ * Prints one line per test and a final "capi: N passed, M failed"; exits
+ * non-zero on any failure. Needs the busybox boot set in $PYRO_HOME; the forced
+ * pull rebuilds it (about 10 s). */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pyro/c/pyro.h"
+
+static int passed, failed;
+
+#define CHECK(cond)                                                          \
+    do {                                                                     \
+        if (cond) {                                                          \
+            ++passed;                                                        \
+        } else {                                                             \
+            ++failed;                                                        \
+            fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);  \
+        }                                                                    \
+    } while (0)
+
+/* One summary line per test function: "ok <what>" or "FAILED <what>". */
+static void report(const char *what, int failed_before) {
+    printf("%s %s\n", failed == failed_before ? "ok" : "FAILED", what);
+}
+
+/* Prints and frees an unexpected error. */
+static void print_error(const char *what, pyro_status s, pyro_error *err) {
+    fprintf(stderr, "%s: %s: %s\n", what, pyro_status_str(s), pyro_error_message(err));
+    pyro_error_free(err);
+}
+
+/* Checks that `s`/`err` carry `code` and a message mentioning `needle`; frees err. */
+static void check_error(pyro_status s, pyro_error *err, pyro_status code, const char *needle) {
+    CHECK(s == code);
+    CHECK(err != NULL && pyro_error_code(err) == code);
+    if (needle) CHECK(err != NULL && strstr(pyro_error_message(err), needle) != NULL);
+    pyro_error_free(err);
+}
+
+static int is_dir(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void test_inspect_busybox(pyro_client *client) {
+    const int failed_before = failed;
+    pyro_environment_info *info = NULL;
+    pyro_error *err = NULL;
+    pyro_status s = pyro_inspect_environment(&info, client, "busybox", &err);
+    CHECK(s == PYRO_OK && err == NULL);
+    if (s != PYRO_OK) {
+        print_error("inspect busybox", s, err);
+        return;
+    }
+    CHECK(strcmp(pyro_environment_info_name(info), "busybox") == 0);
+    CHECK(pyro_environment_info_installed(info));
+    CHECK(!pyro_environment_info_has_rootfs(info));
+    CHECK(strlen(pyro_environment_info_sha256(info)) == 64);
+    CHECK(strcmp(pyro_environment_info_source(info), "catalog") == 0);
+    CHECK(pyro_environment_info_version(info) != NULL);
+    CHECK(pyro_environment_info_path(info)[0] == '/');
+    CHECK(pyro_environment_info_size_bytes(info) > 0);
+    CHECK(pyro_environment_info_built_at(info)[0] != '\0');
+    CHECK(pyro_environment_info_description(info)[0] != '\0');
+    CHECK(pyro_environment_info_package_count(info) == 0);  /* busybox has no Debian packages */
+    CHECK(pyro_environment_info_package(info, 0) == NULL);
+    pyro_environment_info_free(info);
+    report("inspect busybox", failed_before);
+}
+
+static void test_inspect_catalog_packages(pyro_client *client) {
+    const int failed_before = failed;
+    pyro_environment_info *info = NULL;
+    pyro_status s = pyro_inspect_environment(&info, client, "debian:12", NULL);
+    CHECK(s == PYRO_OK);
+    if (s != PYRO_OK) return;
+    CHECK(pyro_environment_info_has_rootfs(info));
+    CHECK(pyro_environment_info_package_count(info) > 0);
+    {
+        size_t i, n = pyro_environment_info_package_count(info);
+        int has_git = 0;
+        for (i = 0; i < n; ++i) has_git |= strcmp(pyro_environment_info_package(info, i), "git") == 0;
+        CHECK(has_git);
+        CHECK(pyro_environment_info_package(info, n) == NULL);
+    }
+    pyro_environment_info_free(info);
+    report("inspect debian:12 lists its packages", failed_before);
+}
+
+static void test_inspect_unknown(pyro_client *client) {
+    const int failed_before = failed;
+    pyro_environment_info *info = (pyro_environment_info *)&info; /* must be reset to NULL */
+    pyro_error *err = NULL;
+    pyro_status s = pyro_inspect_environment(&info, client, "no-such-env", &err);
+    CHECK(info == NULL);
+    check_error(s, err, PYRO_E_NOT_FOUND, "no-such-env");
+    report("inspect unknown -> not_found", failed_before);
+}
+
+static void test_null_arguments(pyro_client *client) {
+    const int failed_before = failed;
+    pyro_environment_info *info = NULL;
+    pyro_prune_result *pr = NULL;
+    pyro_error *err = NULL;
+    pyro_status s;
+
+    s = pyro_pull_environment(NULL, client, "busybox", NULL, &err);
+    check_error(s, err, PYRO_E_INVALID_ARGUMENT, "`out`");
+    s = pyro_pull_environment(&info, NULL, "busybox", NULL, &err);
+    check_error(s, err, PYRO_E_INVALID_ARGUMENT, "`client`");
+    CHECK(info == NULL);
+    s = pyro_pull_environment(&info, client, NULL, NULL, &err);
+    check_error(s, err, PYRO_E_INVALID_ARGUMENT, "`name`");
+    s = pyro_inspect_environment(&info, client, NULL, &err);
+    check_error(s, err, PYRO_E_INVALID_ARGUMENT, "`name`");
+    s = pyro_inspect_environment(NULL, client, "busybox", &err);
+    check_error(s, err, PYRO_E_INVALID_ARGUMENT, "`out`");
+    s = pyro_prune_environments(NULL, client, NULL, &err);
+    check_error(s, err, PYRO_E_INVALID_ARGUMENT, "`out`");
+    s = pyro_prune_environments(&pr, NULL, NULL, &err);
+    check_error(s, err, PYRO_E_INVALID_ARGUMENT, "`client`");
+    s = pyro_import_environment(&info, client, "img", NULL, NULL, &err);
+    check_error(s, err, PYRO_E_INVALID_ARGUMENT, "`source`");
+    s = pyro_import_environment(&info, client, NULL, "/tmp", NULL, &err);
+    check_error(s, err, PYRO_E_INVALID_ARGUMENT, "`name`");
+    /* A NULL error pointer is allowed: the status alone tells. */
+    CHECK(pyro_inspect_environment(&info, client, NULL, NULL) == PYRO_E_INVALID_ARGUMENT);
+
+    /* Accessors and _free functions accept NULL. */
+    CHECK(pyro_environment_info_source(NULL) == NULL);
+    CHECK(pyro_environment_info_package_count(NULL) == 0);
+    CHECK(pyro_environment_info_package(NULL, 0) == NULL);
+    CHECK(pyro_environment_info_size_bytes(NULL) == 0);
+    CHECK(pyro_environment_info_has_rootfs(NULL) == 0);
+    CHECK(pyro_environment_info_snapshot_ready(NULL) == 0);
+    CHECK(pyro_prune_result_count(NULL) == 0);
+    CHECK(pyro_prune_result_path(NULL, 0) == NULL);
+    CHECK(pyro_prune_result_bytes_freed(NULL) == 0);
+    pyro_environment_info_free(NULL);
+    pyro_prune_result_free(NULL);
+    report("NULL arguments -> invalid_argument naming the parameter", failed_before);
+}
+
+static void test_options_versions(pyro_client *client) {
+    const int failed_before = failed;
+    pyro_environment_info *info = NULL;
+    pyro_prune_result *pr = NULL;
+    pyro_error *err = NULL;
+    pyro_pull_options pull = PYRO_PULL_OPTIONS_INIT;
+    pyro_import_options imp = PYRO_IMPORT_OPTIONS_INIT;
+    pyro_prune_options prune = PYRO_PRUNE_OPTIONS_INIT;
+    pyro_client_options copts = PYRO_CLIENT_OPTIONS_INIT;
+    pyro_client *c2 = NULL;
+    pyro_status s;
+
+    pull.version = 99;
+    s = pyro_pull_environment(&info, client, "busybox", &pull, &err);
+    check_error(s, err, PYRO_E_INVALID_ARGUMENT, "pyro_pull_options");
+    imp.version = 99;
+    s = pyro_import_environment(&info, client, "img", "/tmp", &imp, &err);
+    check_error(s, err, PYRO_E_INVALID_ARGUMENT, "pyro_import_options");
+    prune.version = 99;
+    s = pyro_prune_environments(&pr, client, &prune, &err);
+    check_error(s, err, PYRO_E_INVALID_ARGUMENT, "pyro_prune_options");
+    CHECK(info == NULL && pr == NULL);
+    copts.version = 99;
+    s = pyro_client_new(&c2, &copts, &err);
+    check_error(s, err, PYRO_E_INVALID_ARGUMENT, "pyro_client_options");
+    CHECK(c2 == NULL);
+
+    CHECK(pyro_pull_options_init(&pull, 99) == PYRO_E_INVALID_ARGUMENT);
+    CHECK(pyro_pull_options_init(NULL, PYRO_PULL_OPTIONS_VERSION) == PYRO_E_INVALID_ARGUMENT);
+    CHECK(pyro_pull_options_init(&pull, PYRO_PULL_OPTIONS_VERSION) == PYRO_OK);
+    CHECK(pull.version == PYRO_PULL_OPTIONS_VERSION && pull.force == 0 && pull.progress == NULL);
+    CHECK(pyro_import_options_init(&imp, PYRO_IMPORT_OPTIONS_VERSION) == PYRO_OK);
+    CHECK(imp.force == 0 && imp.progress == NULL);
+    CHECK(pyro_prune_options_init(&prune, PYRO_PRUNE_OPTIONS_VERSION) == PYRO_OK);
+    CHECK(prune.all == 0 && prune.dry_run == 0);
+    CHECK(pyro_client_options_init(&copts, 99) == PYRO_E_INVALID_ARGUMENT);
+    report("unknown options versions -> invalid_argument naming the struct", failed_before);
+}
+
+/* A caller compiled against the 0.1 header passes a version 1 struct, which
+ * ends at boot_timeout_seconds: it must still be accepted, and init(…, 1) must
+ * not write past that end. */
+static void test_client_options_version1(void) {
+    const int failed_before = failed;
+    pyro_client_options o;
+    pyro_client *c = NULL;
+    pyro_error *err = NULL;
+    pyro_status s;
+
+    memset(&o, 0, sizeof o);
+    o.guest_dir = (const char *)&o; /* sentinels: an old struct has no such fields */
+    o.auto_pull = 12345;
+    CHECK(pyro_client_options_init(&o, 1) == PYRO_OK);
+    CHECK(o.version == 1 && o.boot_timeout_seconds == 30.0 && o.home == NULL);
+    CHECK(o.guest_dir == (const char *)&o && o.auto_pull == 12345);
+    s = pyro_client_new(&c, &o, &err); /* the garbage beyond version 1 is not read */
+    CHECK(s == PYRO_OK && c != NULL);
+    if (s != PYRO_OK) print_error("client_new v1", s, err);
+    pyro_client_free(c);
+    c = NULL;
+
+    CHECK(pyro_client_options_init(&o, PYRO_CLIENT_OPTIONS_VERSION) == PYRO_OK);
+    CHECK(o.version == 2 && o.guest_dir == NULL && o.auto_pull == 0 && o.snapshots == NULL);
+    o.auto_pull = 1;
+    o.snapshots = "0";
+    s = pyro_client_new(&c, &o, &err);
+    CHECK(s == PYRO_OK && c != NULL);
+    if (s != PYRO_OK) print_error("client_new v2", s, err);
+    pyro_client_free(c);
+    report("client options version 1 and 2 accepted", failed_before);
+}
+
+static void test_prune_dry_run(pyro_client *client) {
+    const int failed_before = failed;
+    char stale[4096], file[4200];
+    FILE *f;
+    pyro_prune_options opts = PYRO_PRUNE_OPTIONS_INIT;
+    pyro_prune_result *res = NULL;
+    pyro_error *err = NULL;
+    pyro_status s;
+    size_t i;
+    int listed = 0;
+
+    /* A leftover of an interrupted build, as build-bootset.sh names its temp dirs. */
+    snprintf(stale, sizeof stale, "%s/environments/.busybox.tmp.capitest", pyro_client_home(client));
+    snprintf(file, sizeof file, "%s/junk", stale);
+    CHECK(mkdir(stale, 0755) == 0 || is_dir(stale));
+    f = fopen(file, "w");
+    CHECK(f != NULL);
+    if (f) {
+        for (i = 0; i < 4096; ++i) fputc('x', f);
+        fclose(f);
+    }
+
+    opts.dry_run = 1;
+    s = pyro_prune_environments(&res, client, &opts, &err);
+    CHECK(s == PYRO_OK);
+    if (s != PYRO_OK) {
+        print_error("prune dry run", s, err);
+        return;
+    }
+    for (i = 0; i < pyro_prune_result_count(res); ++i) {
+        listed |= strcmp(pyro_prune_result_path(res, i), stale) == 0;
+    }
+    CHECK(listed);
+    CHECK(pyro_prune_result_bytes_freed(res) >= 4096);
+    CHECK(pyro_prune_result_path(res, pyro_prune_result_count(res)) == NULL);
+    CHECK(is_dir(stale)); /* a dry run removes nothing */
+    pyro_prune_result_free(res);
+    res = NULL;
+
+    /* Without dry_run the leftover goes; installed environments stay. */
+    s = pyro_prune_environments(&res, client, NULL, &err);
+    CHECK(s == PYRO_OK);
+    if (s != PYRO_OK) print_error("prune", s, err);
+    CHECK(!is_dir(stale));
+    pyro_prune_result_free(res);
+    {
+        pyro_environment_info *info = NULL;
+        CHECK(pyro_inspect_environment(&info, client, "busybox", NULL) == PYRO_OK);
+        CHECK(pyro_environment_info_installed(info));
+        pyro_environment_info_free(info);
+    }
+    report("prune: dry run reports without deleting, then deletes", failed_before);
+}
+
+static void test_pull_noop(pyro_client *client) {
+    const int failed_before = failed;
+    pyro_environment_info *before = NULL, *after = NULL;
+    pyro_error *err = NULL;
+    pyro_status s;
+    CHECK(pyro_inspect_environment(&before, client, "busybox", NULL) == PYRO_OK);
+    s = pyro_pull_environment(&after, client, "busybox", NULL, &err);
+    CHECK(s == PYRO_OK);
+    if (s != PYRO_OK) {
+        print_error("pull busybox", s, err);
+    } else {
+        CHECK(pyro_environment_info_installed(after));
+        CHECK(strcmp(pyro_environment_info_name(after), "busybox") == 0);
+        CHECK(strcmp(pyro_environment_info_sha256(after), pyro_environment_info_sha256(before)) == 0);
+        CHECK(strcmp(pyro_environment_info_built_at(after), pyro_environment_info_built_at(before)) == 0);
+    }
+    pyro_environment_info_free(before);
+    pyro_environment_info_free(after);
+    report("pull busybox when current is a no-op", failed_before);
+}
+
+struct progress_count {
+    int calls;
+    int empty_or_null;
+};
+
+static void count_progress(const char *message, void *payload) {
+    struct progress_count *p = (struct progress_count *)payload;
+    ++p->calls;
+    if (message == NULL) ++p->empty_or_null;
+}
+
+static void test_pull_force_progress(pyro_client *client) {
+    const int failed_before = failed;
+    struct progress_count count = {0, 0};
+    pyro_pull_options opts = PYRO_PULL_OPTIONS_INIT;
+    pyro_environment_info *info = NULL;
+    pyro_error *err = NULL;
+    pyro_status s;
+    opts.force = 1;
+    opts.progress = count_progress;
+    opts.progress_payload = &count;
+    s = pyro_pull_environment(&info, client, "busybox", &opts, &err);
+    CHECK(s == PYRO_OK);
+    if (s != PYRO_OK) {
+        print_error("pull --force busybox", s, err);
+        return;
+    }
+    CHECK(count.calls >= 1);
+    CHECK(count.empty_or_null == 0);
+    CHECK(pyro_environment_info_installed(info));
+    CHECK(strlen(pyro_environment_info_sha256(info)) == 64);
+    pyro_environment_info_free(info);
+    report("pull busybox with force calls the progress callback", failed_before);
+}
+
+static void test_import_errors(pyro_client *client) {
+    const int failed_before = failed;
+    pyro_environment_info *info = NULL;
+    pyro_error *err = NULL;
+    pyro_status s = pyro_import_environment(&info, client, "capi-img", "/nonexistent/image.tar",
+                                            NULL, &err);
+    CHECK(info == NULL);
+    check_error(s, err, PYRO_E_NOT_FOUND, NULL);
+    s = pyro_import_environment(&info, client, "busybox", "/nonexistent/image.tar", NULL, &err);
+    check_error(s, err, PYRO_E_ALREADY_EXISTS, NULL); /* catalog names are reserved */
+    report("import: missing source, reserved name", failed_before);
+}
+
+int main(void) {
+    pyro_client *client = NULL;
+    pyro_error *err = NULL;
+    if (pyro_client_new(&client, NULL, &err) != PYRO_OK) {
+        fprintf(stderr, "client_new: %s\n", pyro_error_message(err));
+        pyro_error_free(err);
+        return 1;
+    }
+    test_inspect_busybox(client);
+    test_inspect_catalog_packages(client);
+    test_inspect_unknown(client);
+    test_null_arguments(client);
+    test_options_versions(client);
+    test_client_options_version1();
+    test_prune_dry_run(client);
+    test_pull_noop(client);
+    test_pull_force_progress(client);
+    test_inspect_busybox(client); /* still intact after the rebuild */
+    test_import_errors(client);
+    pyro_client_free(client);
+    printf("capi: %d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,173 @@
+"""The Debian catalog environments over real VMs: debian:12-base, debian:12, debian:12-build.
+
+Each environment is pulled on first use (guest/scripts/build-rootfs.sh through the
+core: mmdebstrap, then an ext4 image). That takes minutes per environment with a cold
+package cache and about a second once built; `busybox` must be installed, since the
+Debian environments boot with its kernel and /init.
+
+    PYRO_HOME=... PYTHONPATH=<build>/python python3 -m pytest tests/python/test_debian_environments.py
+"""
+
+import os
+from typing import Dict
+
+import pytest
+
+import pyro
+
+pytestmark = [pytest.mark.vm, pytest.mark.slow]
+
+# Boots under TCG take several seconds, more on a loaded host; compiling takes longer.
+EXEC_TIMEOUT = 120
+
+_pulled: Dict[str, "pyro.EnvironmentInfo"] = {}
+
+
+def pulled(client, busybox, name):
+    """Pulls `name` once per session (a no-op when the cached build is current)."""
+    if name not in _pulled:
+        lines = []
+        _pulled[name] = client.pull_environment(name, progress=lines.append)
+        assert _pulled[name].installed, "\n".join(lines[-20:])
+    return _pulled[name]
+
+
+def run(client, env, command, **kwargs):
+    kwargs.setdefault("timeout_seconds", EXEC_TIMEOUT)
+    return client.run_in_vm(env, command, **kwargs)
+
+
+def ok(result):
+    """Asserts success, with the output in the message when it fails."""
+    assert result.exit_code == 0 and not result.timed_out, (
+        f"exit {result.exit_code}, timed out {result.timed_out}\n"
+        f"stdout: {result.stdout!r}\nstderr: {result.stderr!r}")
+    return result
+
+
+@pytest.fixture(scope="module")
+def debian12(client, busybox):
+    return pulled(client, busybox, "debian:12").name
+
+
+@pytest.fixture(scope="module")
+def debian12_base(client, busybox):
+    return pulled(client, busybox, "debian:12-base").name
+
+
+@pytest.fixture(scope="module")
+def debian12_build(client, busybox):
+    return pulled(client, busybox, "debian:12-build").name
+
+
+# ---- the catalog entries ------------------------------------------------------------
+
+
+def test_pull_records_catalog_metadata(client, debian12):
+    info = client.inspect_environment(debian12)
+    assert info.installed and info.has_rootfs
+    assert info.source == "catalog"
+    assert info.version == "12"
+    assert {"git", "python3", "curl"} <= set(info.packages)
+    assert len(info.sha256) == 64
+    assert info.size_bytes > 50 * 1024 * 1024
+    assert os.path.isfile(os.path.join(info.path, "rootfs.ext4"))
+
+
+def test_pull_again_is_a_no_op(client, debian12):
+    before = client.inspect_environment(debian12)
+    after = client.pull_environment(debian12)
+    assert after.sha256 == before.sha256
+    assert after.built_at == before.built_at
+
+
+# ---- debian:12 ----------------------------------------------------------------------
+
+
+def test_debian12_runs_python_and_git(client, debian12):
+    vm = client.create_vm(debian12)
+    try:
+        r = ok(client.exec_vm(vm.vm_id, "python3 -c 'print(1+1)'", timeout_seconds=EXEC_TIMEOUT))
+        assert r.stdout == "2\n"
+        r = ok(client.exec_vm(vm.vm_id, "git --version", timeout_seconds=EXEC_TIMEOUT))
+        assert r.stdout.startswith("git version 2.")
+        r = ok(client.exec_vm(vm.vm_id, ". /etc/os-release && echo $VERSION_ID $VERSION_CODENAME"))
+        assert r.stdout == "12 bookworm\n"
+        # The agent is PID 1 of the Debian root, not of the initramfs.
+        r = ok(client.exec_vm(vm.vm_id, "cat /proc/1/comm; readlink /proc/1/exe; cat /etc/hostname"))
+        assert r.stdout.split("\n")[:3] == ["pyro-agent", "/.pyro/pyro-agent", "pyro"]
+    finally:
+        client.delete_vm(vm.vm_id)
+
+
+def test_workspace_exists(client, debian12):
+    r = ok(run(client, debian12, "stat -c '%a %U' /workspace && cd /workspace && pwd"))
+    assert r.stdout == "755 root\n/workspace\n"
+    r = ok(run(client, debian12, "pwd", cwd="/workspace"))
+    assert r.stdout == "/workspace\n"
+
+
+def test_root_is_a_writable_overlay_on_a_read_only_disk(client, debian12):
+    vm = client.create_vm(debian12)
+    try:
+        r = ok(client.exec_vm(vm.vm_id, "awk '$2 == \"/\" { print $3 }' /proc/mounts"))
+        assert r.stdout == "overlay\n"
+        # The disk itself is read-only (QEMU `readonly=on`): writing it fails.
+        r = ok(client.exec_vm(vm.vm_id, "cat /sys/block/vda/ro"))
+        assert r.stdout == "1\n"
+        r = client.exec_vm(vm.vm_id, "dd if=/dev/zero of=/dev/vda bs=512 count=1 conv=notrunc")
+        assert r.exit_code != 0
+        # ... but / takes writes, also over files that come from the image.
+        r = ok(client.exec_vm(
+            vm.vm_id,
+            "echo leak > /etc/pyro-leak-test && echo changed >> /etc/hostname"
+            " && mkdir -p /usr/local/pyro-test && echo ws > /workspace/pyro-leak-test"
+            " && cat /etc/pyro-leak-test /workspace/pyro-leak-test && tail -1 /etc/hostname"))
+        assert r.stdout == "leak\nws\nchanged\n"
+        r = ok(client.exec_vm(vm.vm_id, "echo tmp > /tmp/x && cat /tmp/x && awk '$2 == \"/tmp\" { print $3 }' /proc/mounts"))
+        assert r.stdout == "tmp\ntmpfs\n"
+    finally:
+        client.delete_vm(vm.vm_id)
+
+    # A new VM starts from the image again.
+    r = ok(run(client, debian12,
+               "for f in /etc/pyro-leak-test /workspace/pyro-leak-test /usr/local/pyro-test; do"
+               " test -e $f && echo \"leaked: $f\"; done; cat /etc/hostname"))
+    assert r.stdout == "pyro\n"
+
+
+# ---- debian:12-build ----------------------------------------------------------------
+
+
+def test_build_compiles_and_runs_c(client, debian12_build):
+    command = r"""set -e
+cd /workspace
+cat > hello.c <<'EOF'
+#include <stdio.h>
+int main(void) { printf("hello from %s, %d\n", "cc", 6 * 7); return 0; }
+EOF
+cc -O2 -o hello hello.c
+./hello
+"""
+    r = ok(run(client, debian12_build, command))
+    assert r.stdout == "hello from cc, 42\n"
+    # /bin/sh is dash, whose `command -v` looks at its first operand only.
+    r = ok(run(client, debian12_build,
+               "gcc --version | head -1; for c in make cmake pkg-config; do command -v $c; done"))
+    assert r.stdout.startswith("gcc (Debian 12")
+    assert r.stdout.splitlines()[1:] == ["/usr/bin/make", "/usr/bin/cmake", "/usr/bin/pkg-config"]
+
+
+# ---- debian:12-base -----------------------------------------------------------------
+
+
+def test_base_has_no_compiler(client, debian12_base):
+    r = run(client, debian12_base, "command -v gcc cc")
+    assert r.exit_code != 0 and r.stdout == ""
+    r = ok(run(client, debian12_base, "for c in gcc cc c++ make; do command -v $c; done; true"))
+    assert r.stdout == ""
+    r = ok(run(client, debian12_base, "bash -c 'echo $BASH_VERSION' && ps -p 1 -o comm= && ip -o link show lo"))
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("5.2") and lines[1] == "pyro-agent" and "lo:" in lines[2]
+    r = ok(run(client, debian12_base, "test -s /etc/ssl/certs/ca-certificates.crt && echo certs"))
+    assert r.stdout == "certs\n"

@@ -1,0 +1,23 @@
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "util/sha256.hpp"
+
+using pyro::detail::sha256_hex;
+
+TEST_CASE("sha256 matches the FIPS 180-4 test vectors") {
+  CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
+        "248d6a61dd54e5b085c1b4bcf76e0c4a6d9ef0cf87d8101d6bc62eb6e57ba5aa");
+  CHECK(sha256_hex(std::string(1000000, 'a')) ==
+        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+TEST_CASE("sha256 is the same fed in pieces") {
+  pyro::detail::Sha256 h;
+  std::string data(1000, 'x');
+  for (size_t i = 0; i < data.size(); i += 7) h.update(std::string_view(data).substr(i, 7));
+  CHECK(h.hex() == sha256_hex(data));
+}
