@@ -164,11 +164,19 @@ fi
 
 tmp="" mm_pid=""
 cleanup() { [ -z "$tmp" ] || rm_tree "$tmp"; }
-# mmdebstrap runs in the background so a signal is handled now, not when it ends;
-# it is stopped (and has undone its mounts) before the temp dir goes.
+# mmdebstrap runs in the background, in its own process group, so a signal is
+# handled now and not when it ends. mmdebstrap alone defers SIGTERM until apt and dpkg
+# are done (minutes), so the whole group gets it; mmdebstrap then undoes its mounts.
 on_signal() {
+  local i
   if [ -n "$mm_pid" ]; then
-    kill -TERM "$mm_pid" 2>/dev/null || true
+    log "stopping mmdebstrap"
+    kill -TERM -- "-$mm_pid" 2>/dev/null || true
+    for i in $(seq 50); do
+      kill -0 "$mm_pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    kill -KILL -- "-$mm_pid" 2>/dev/null || true
     wait "$mm_pid" 2>/dev/null || true
   fi
   exit "$1"
@@ -297,7 +305,9 @@ EOF
   [ ${#package_list[@]} = 0 ] || mm+=(--include="$packages")
   for o in "${aptopts[@]}"; do mm+=(--aptopt="$o"); done
   # mmdebstrap's progress lines ("I: ...") are prefixed so the caller can tell them apart.
-  SOURCE_DATE_EPOCH=$EPOCH "${mm[@]}" "$suite" "$root" "${mirrors[@]}" </dev/null \
+  # setsid: not a group leader here, so it execs in place and $! is mmdebstrap's pid
+  # and process group id.
+  SOURCE_DATE_EPOCH=$EPOCH setsid "${mm[@]}" "$suite" "$root" "${mirrors[@]}" </dev/null \
     > >(sed -u 's/^/build-rootfs: mmdebstrap: /' >&2) 2>&1 &
   mm_pid=$!
   mm_status=0

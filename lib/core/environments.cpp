@@ -68,7 +68,6 @@ EnvironmentInfo Pyro::Impl::pull(const std::string& name, const PullOptions& pul
   }
   const std::string what = fmt::format("pull environment `{}`", name);
   detail::GuestTools tools = detail::find_guest_tools(options.guest_dir);
-  const std::string& home = home;
   std::error_code ec;
   fs::create_directories(fs::path(home) / "environments", ec);
 

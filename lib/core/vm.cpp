@@ -116,6 +116,9 @@ void Vm::build_template(Backend& backend, Accelerator accel, std::chrono::millis
     try {
       boot_once(backend, accel, timeout, memory);
       ping();  // the agent is in its request loop, where every clone resumes
+      // One command warms the guest's own caches (slabs, page tables, dentries), which
+      // the snapshot keeps; QEMU's translation cache each clone rebuilds anyway.
+      exec("true", ExecOptions{});
       std::this_thread::sleep_for(kTemplateSettle);
       machine_->save_state(dir + "/state", kSaveTimeout);
       machine_->kill();
@@ -193,17 +196,17 @@ bool Vm::start_from_template(Backend& backend, Accelerator accel, std::chrono::m
       std::lock_guard lock(info_mutex_);
       builder_ = nullptr;
     });
-  } catch (const Error& e) {
-    if (cancelled()) throw;
+  } catch (const std::exception& e) {
+    if (cancelled()) throw Error(ErrorCode::kCancelled, e.what());
     log(LogLevel::kWarn, "start vm `{}`: no snapshot template, booting cold: {}", info_.vm_id, e.what());
     return false;
   }
   try {
     clone_once(backend, accel, std::min<std::chrono::milliseconds>(timeout, kMaxCloneTimeout), *tmpl);
     return true;
-  } catch (const Error& e) {
+  } catch (const std::exception& e) {
     teardown();
-    if (cancelled()) throw;
+    if (cancelled()) throw Error(ErrorCode::kCancelled, e.what());
     // A template that does not restore is stale or corrupt: the next start makes a new one.
     log(LogLevel::kWarn, "start vm `{}` from snapshot template `{}` failed, removing it and booting cold: {}",
         info_.vm_id, tmpl->dir, e.what());
@@ -230,7 +233,7 @@ void Vm::start(Backend& backend, Accelerator accel, std::chrono::milliseconds bo
     if (snapshots_ && !boot_.environment_sha256.empty() && start_from_template(backend, accel, boot_timeout)) {
       return;
     }
-  } catch (const Error& e) {  // only cancellation gets here
+  } catch (const Error& e) {  // only cancellation gets here (kCancelled)
     std::lock_guard lock(info_mutex_);
     info_.state = VmState::kCrashed;
     rethrow_in_context(e, true, fmt::format("start vm `{}` ({})", info_.vm_id, accelerator_name(accel)));

@@ -165,9 +165,9 @@ void make_ext4_image(const std::string& root_dir, const std::string& image_path,
   if (::statvfs(image_dir.c_str(), &vfs) == 0 &&
       static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize < usage.bytes) {
     throw Error(ErrorCode::kResourceExhausted,
-                fmt::format("{}: {} MiB free in `{}`, the tree needs about {} MiB", what,
-                            static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize / kMiB, image_dir.string(),
-                            usage.bytes / kMiB));
+                fmt::format("{}: {:.1f} MiB free in `{}`, the tree needs about {:.1f} MiB", what,
+                            static_cast<double>(vfs.f_bavail) * vfs.f_frsize / kMiB, image_dir.string(),
+                            static_cast<double>(usage.bytes) / kMiB));
   }
   std::error_code ec;
   fs::remove(image, ec);  // a fresh file: mke2fs never asks about an old filesystem

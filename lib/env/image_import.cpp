@@ -122,9 +122,10 @@ bool lstat_path(const fs::path& path, struct stat* st) { return ::lstat(path.c_s
 
 // Walks `rel_dir` below `root` one component at a time so that nothing is ever
 // written through a symlink. Returns the first component that is a symlink, or
-// "" when none is. A component that is a plain file is removed (a later layer
-// may replace a file by a directory implicitly); missing components are fine.
-std::string symlink_on_path(const fs::path& root, const std::string& rel_dir) {
+// "" when none is. Missing components are fine. With `remove_files`, a component
+// that is a plain file is removed: a later layer may turn a file into a directory
+// implicitly, by adding entries below it.
+std::string symlink_on_path(const fs::path& root, const std::string& rel_dir, bool remove_files) {
   std::string prefix;
   size_t pos = 0;
   while (pos < rel_dir.size()) {
@@ -136,7 +137,7 @@ std::string symlink_on_path(const fs::path& root, const std::string& rel_dir) {
     if (!lstat_path(root / prefix, &st)) return "";  // the rest does not exist yet
     if (S_ISLNK(st.st_mode)) return prefix;
     if (!S_ISDIR(st.st_mode)) {
-      ::unlink((root / prefix).c_str());
+      if (remove_files) ::unlink((root / prefix).c_str());
       return "";
     }
   }
@@ -145,6 +146,16 @@ std::string symlink_on_path(const fs::path& root, const std::string& rel_dir) {
 
 ErrorCode code_for_errno(int err) {
   return err == ENOSPC || err == EDQUOT ? ErrorCode::kResourceExhausted : ErrorCode::kInternal;
+}
+
+// libarchive's message with the system's reason, which it often leaves out
+// ("Write failed: No space left on device").
+std::string archive_message(archive* a) {
+  const char* msg = archive_error_string(a);
+  std::string out = msg ? msg : "unknown libarchive error";
+  const int err = archive_errno(a);
+  if (err > 0 && out.find(std::strerror(err)) == std::string::npos) out += fmt::format(": {}", std::strerror(err));
+  return out;
 }
 
 struct ExtractStats {
@@ -170,7 +181,7 @@ class TarExtractor {
     archive_read_support_format_empty(reader.get());
     if (archive_read_open_filename(reader.get(), tar_path.c_str(), 1 << 16) != ARCHIVE_OK) {
       ctx_.fail(ErrorCode::kInvalidArgument,
-                fmt::format("{}: not a tar archive: {}", what_, archive_error_string(reader.get())));
+                fmt::format("{}: not a tar archive: {}", what_, archive_message(reader.get())));
     }
     // No standard lookup: uid/gid numbers are kept as they are, never mapped
     // through the host's user database. Our own checks run first; libarchive's
@@ -188,14 +199,14 @@ class TarExtractor {
       if (r == ARCHIVE_EOF) break;
       if (r < ARCHIVE_WARN) {
         ctx_.fail(ErrorCode::kInvalidArgument,
-                  fmt::format("{}: read: {}", what_, archive_error_string(reader.get())));
+                  fmt::format("{}: read: {}", what_, archive_message(reader.get())));
       }
       apply_entry(reader.get(), writer.get(), entry);
     }
     // Directory modes and times are set here, after their contents.
     if (archive_write_close(writer.get()) != ARCHIVE_OK) {
       ctx_.fail(code_for_errno(archive_errno(writer.get())),
-                fmt::format("{}: finish: {}", what_, archive_error_string(writer.get())));
+                fmt::format("{}: finish: {}", what_, archive_message(writer.get())));
     }
     return stats_;
   }
@@ -212,9 +223,9 @@ class TarExtractor {
 
     const std::string dir = parent_of(*rel);
     const std::string base = base_of(*rel);
-    check_no_symlink(dir, name);
-
-    if (layer_ && base.rfind(".wh.", 0) == 0) {
+    const bool whiteout = layer_ && base.rfind(".wh.", 0) == 0;
+    check_no_symlink(dir, name, !whiteout);
+    if (whiteout) {
       apply_whiteout(dir, base, name);
       return;
     }
@@ -245,8 +256,8 @@ class TarExtractor {
     if (link == nullptr && type == AE_IFREG && size > 0) stats_.bytes += static_cast<uint64_t>(size);
   }
 
-  void check_no_symlink(const std::string& rel_dir, const std::string& name) {
-    const std::string link = symlink_on_path(root_, rel_dir);
+  void check_no_symlink(const std::string& rel_dir, const std::string& name, bool remove_files) {
+    const std::string link = symlink_on_path(root_, rel_dir, remove_files);
     if (!link.empty()) {
       ctx_.fail(ErrorCode::kInvalidArgument,
                 fmt::format("{} entry `{}` goes through the symlink `{}`", what_, name, link));
@@ -300,7 +311,7 @@ class TarExtractor {
     if (*target == rel) {
       ctx_.fail(ErrorCode::kInvalidArgument, fmt::format("{} hard link `{}` points to itself", what_, name));
     }
-    const std::string via = symlink_on_path(root_, parent_of(*target));
+    const std::string via = symlink_on_path(root_, parent_of(*target), false);
     if (!via.empty()) {
       ctx_.fail(ErrorCode::kInvalidArgument,
                 fmt::format("{} hard link `{}` -> `{}` goes through the symlink `{}`", what_, name, link, via));
@@ -339,11 +350,12 @@ class TarExtractor {
       if (r == ARCHIVE_EOF) return;
       if (r < ARCHIVE_WARN) {
         ctx_.fail(ErrorCode::kInvalidArgument,
-                  fmt::format("{} entry `{}`: read: {}", what_, name, archive_error_string(reader)));
+                  fmt::format("{} entry `{}`: read: {}", what_, name, archive_message(reader)));
       }
-      if (archive_write_data_block(writer, buf, len, offset) < ARCHIVE_WARN) {
+      // A failed write(2) (ENOSPC) comes back as ARCHIVE_WARN: anything but OK is fatal.
+      if (archive_write_data_block(writer, buf, len, offset) != ARCHIVE_OK) {
         ctx_.fail(code_for_errno(archive_errno(writer)),
-                  fmt::format("{} entry `{}`: write: {}", what_, name, archive_error_string(writer)));
+                  fmt::format("{} entry `{}`: write: {}", what_, name, archive_message(writer)));
       }
     }
   }
@@ -352,13 +364,11 @@ class TarExtractor {
   // counted and reported once per layer; failures stop the import.
   void check_write(archive* writer, int r, const std::string& name) {
     if (r == ARCHIVE_OK) return;
-    const char* msg = archive_error_string(writer);
     if (r == ARCHIVE_WARN) {
-      if (stats_.warnings++ == 0) stats_.first_warning = fmt::format("`{}`: {}", name, msg ? msg : "warning");
+      if (stats_.warnings++ == 0) stats_.first_warning = fmt::format("`{}`: {}", name, archive_message(writer));
       return;
     }
-    ctx_.fail(code_for_errno(archive_errno(writer)),
-              fmt::format("{} entry `{}`: {}", what_, name, msg ? msg : "write failed"));
+    ctx_.fail(code_for_errno(archive_errno(writer)), fmt::format("{} entry `{}`: {}", what_, name, archive_message(writer)));
   }
 
   const Context& ctx_;

@@ -90,8 +90,24 @@ def stub_params(stub: ast.ClassDef, name: str) -> List[Param]:
     raise AssertionError(f"_core.pyi: class Pyro has no method `{name}`")
 
 
+# Callback parameters exist only on surfaces that can take a callable (C++, C
+# through options structs, Python), not in the table (MCP and the CLI cannot
+# pass one). In Python they come last, keyword-only, defaulting to None.
+CALLBACK_PARAMS = {"progress"}
+
+
+def without_callbacks(params: List[Param], where: str) -> List[Param]:
+    kept = [p for p in params if p.name not in CALLBACK_PARAMS]
+    tail = params[len(kept):]
+    assert params[: len(kept)] == kept, f"{where}: callback parameters must come last"
+    for p in tail:
+        assert p.keyword_only and p.default == "None", f"{where}: `{p.name}` must be keyword-only, default None"
+    return kept
+
+
 def check_against_table(op: Dict, params: List[Param], where: str) -> None:
     table = op["params"]
+    params = without_callbacks(params, where)
     assert [p.name for p in params] == [t["name"] for t in table], where
     for p, t in zip(params, table):
         optional = t.get("optional", False)

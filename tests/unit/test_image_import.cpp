@@ -99,7 +99,7 @@ void write_tar(const fs::path& out, const std::vector<Entry>& entries, bool gzip
 void tar_directory(const fs::path& dir, const fs::path& out) {
   std::vector<Entry> entries;
   for (const auto& item : fs::recursive_directory_iterator(dir)) {
-    const std::string rel = fs::relative(item.path(), dir).string();
+    const std::string rel = item.path().lexically_relative(dir).string();
     if (item.is_directory()) {
       entries.push_back(::pyro::detail::dir(rel));
     } else {
@@ -199,7 +199,7 @@ std::vector<std::string> describe_tree(const fs::path& root) {
   for (const auto& item : fs::recursive_directory_iterator(root)) {
     struct stat st {};
     REQUIRE(::lstat(item.path().c_str(), &st) == 0);
-    std::string line = fs::relative(item.path(), root).string();
+    std::string line = item.path().lexically_relative(root).string();
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
     if (S_ISDIR(st.st_mode)) {
@@ -241,7 +241,12 @@ std::vector<std::string> expected_tree() {
 }
 
 void check_unpacked(const fs::path& root) {
-  CHECK(describe_tree(root) == expected_tree());
+  auto joined = [](const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& l : lines) out += l + "\n";
+    return out;
+  };
+  CHECK(joined(describe_tree(root)) == joined(expected_tree()));
   struct stat keep {}, hard {};
   REQUIRE(::lstat((root / "keep").c_str(), &keep) == 0);
   REQUIRE(::lstat((root / "hard").c_str(), &hard) == 0);
@@ -426,7 +431,13 @@ TEST_CASE("import verifies blob digests") {
       message = e.what();
       CHECK(e.code() == ErrorCode::kInvalidArgument);
     }
-    CHECK(message.find("does not match its digest") != std::string::npos);
+    CHECK(message.find(manifest["layers"][0]["digest"].get<std::string>()) != std::string::npos);
+  }
+  SUBCASE("a changed layer of the same size") {
+    std::string content = read_text(layer);
+    content[content.size() / 2] ^= 1;
+    write_text(layer, content);
+    CHECK(unpack_code((tmp / "layout").string(), tmp / "rootfs") == ErrorCode::kInvalidArgument);
   }
   SUBCASE("a missing layer") {
     fs::remove(layer);

@@ -18,10 +18,11 @@ constexpr std::array<FlagSpec, 1> kFlags = {{
 constexpr CommandSpec kSpec = {
     .path = "env list",
     .usage = "pyro env list [--json]",
-    .summary = "List the environments of the catalog and whether each is installed.",
+    .summary = "List the environments of the catalog and imported ones, and whether each is installed.",
     .flags = kFlags,
     .details = "With --json each object has name, description, installed, path, kernel_version,\n"
-               "agent_version and sha256 (ignore keys you do not know).\n",
+               "agent_version, sha256, source, version, packages, size_bytes, built_at,\n"
+               "has_rootfs and snapshot_ready (ignore keys you do not know).\n",
 };
 
 std::string format_table(const std::vector<pyro::EnvironmentInfo>& envs) {
