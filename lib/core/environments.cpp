@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -171,52 +172,44 @@ PruneResult Pyro::prune_environments(const PruneOptions& options) {
   auto remove = [&](const fs::path& path) {
     result.bytes_freed += detail::allocated_bytes(path.string());
     result.removed.push_back(path.string());
-    if (!options.dry_run) {
-      std::error_code ec;
-      fs::remove_all(path, ec);
-    }
+    std::error_code ec;
+    if (!options.dry_run) fs::remove_all(path, ec);
   };
-  // Take every environment's lock we can; an environment being built is skipped.
+  // One try-lock per environment, kept until the end: a build in progress holds its
+  // lock, and everything of that environment is then left alone.
   std::map<std::string, detail::FileLock> locks;
-  bool all_locked = true;
+  auto idle = [&](const std::string& dir_name) {
+    auto it = locks.find(dir_name);
+    if (it == locks.end()) {
+      auto lock = detail::FileLock::try_acquire((envs / ("." + dir_name + ".lock")).string());
+      it = locks.emplace(dir_name, std::move(lock)).first;
+    }
+    return it->second.held();
+  };
   std::error_code ec;
   std::vector<fs::path> entries;
   for (const auto& e : fs::directory_iterator(envs, ec)) entries.push_back(e.path());
   std::sort(entries.begin(), entries.end());
-  auto lock_for = [&](const std::string& dir_name) -> bool {
-    auto it = locks.find(dir_name);
-    if (it == locks.end()) {
-      it = locks.emplace(dir_name, detail::FileLock::try_acquire((envs / ("." + dir_name + ".lock")).string())).first;
-    }
-    if (!it->second.held()) all_locked = false;
-    return it->second.held();
-  };
+  bool builds_running = false;
   for (const auto& path : entries) {
-    const std::string file = path.filename().string();
-    if (file.size() > 1 && file[0] == '.' && file.size() > 5 && file.substr(file.size() - 5) == ".lock") continue;
-    if (file[0] == '.') {
-      // Leftovers of interrupted builds: .<dir>.tmp.* and .<dir>.old.*
+    const std::string name = path.filename().string();
+    if (name.ends_with(".lock")) {
+      builds_running |= !idle(name.substr(1, name.size() - 6));
+    } else if (name.starts_with(".")) {
+      // Leftovers of interrupted builds and swaps: .<dir>.tmp.* and .<dir>.old.*
       for (const char* marker : {".tmp.", ".old."}) {
-        auto at = file.find(marker);
-        if (at != std::string::npos && lock_for(file.substr(1, at - 1))) remove(path);
+        auto at = name.find(marker);
+        if (at != std::string::npos && idle(name.substr(1, at - 1))) remove(path);
       }
-    } else if (options.all && fs::is_directory(path) && lock_for(file)) {
+    } else if (options.all && fs::is_directory(path) && idle(name)) {
       remove(path);
     }
   }
+  // Downloads are shared by every builder: only when none is running.
   const fs::path cache = fs::path(impl_->home) / "cache";
-  // Downloads are shared by builders: only when no build is running.
-  for (const auto& e : fs::directory_iterator(envs, ec)) {
-    auto file = e.path().filename().string();
-    if (file.size() > 6 && file[0] == '.' && file.substr(file.size() - 5) == ".lock") {
-      lock_for(file.substr(1, file.size() - 6));
-    }
-  }
-  if (fs::exists(cache) && all_locked) remove(cache);
-  if (options.all) {
-    const fs::path templates = fs::path(impl_->home) / "templates";
-    if (fs::exists(templates)) remove(templates);
-  }
+  if (fs::exists(cache) && !builds_running) remove(cache);
+  const fs::path templates = fs::path(impl_->home) / "templates";
+  if (options.all && fs::exists(templates)) remove(templates);
   return result;
 }
 

@@ -85,19 +85,20 @@ def test_pull_again_is_a_no_op(client, debian12):
 
 
 def test_debian12_runs_python_and_git(client, debian12):
-    vm = client.create_vm(debian12)
-    try:
-        r = ok(client.exec_vm(vm.vm_id, "python3 -c 'print(1+1)'", timeout_seconds=EXEC_TIMEOUT))
-        assert r.stdout == "2\n"
-        r = ok(client.exec_vm(vm.vm_id, "git --version", timeout_seconds=EXEC_TIMEOUT))
-        assert r.stdout.startswith("git version 2.")
-        r = ok(client.exec_vm(vm.vm_id, ". /etc/os-release && echo $VERSION_ID $VERSION_CODENAME"))
-        assert r.stdout == "12 bookworm\n"
-        # The agent is PID 1 of the Debian root, not of the initramfs.
-        r = ok(client.exec_vm(vm.vm_id, "cat /proc/1/comm; readlink /proc/1/exe; cat /etc/hostname"))
-        assert r.stdout.split("\n")[:3] == ["pyro-agent", "/.pyro/pyro-agent", "pyro"]
-    finally:
-        client.delete_vm(vm.vm_id)
+    r = ok(run(client, debian12, "python3 -c 'print(1+1)'"))
+    assert r.stdout == "2\n"
+    r = ok(run(client, debian12, "git --version"))
+    assert r.stdout.startswith("git version 2.")
+
+
+def test_debian12_agent_is_pid1_of_the_debian_root(client, debian12):
+    # One exec per VM (exec_vm deletes the VM), so one command checks several things.
+    r = ok(run(client, debian12,
+               ". /etc/os-release && echo $VERSION_ID $VERSION_CODENAME;"
+               " cat /proc/1/comm; readlink /proc/1/exe; cat /etc/hostname; echo $PATH"))
+    assert r.stdout.splitlines() == [
+        "12 bookworm", "pyro-agent", "/.pyro/pyro-agent", "pyro",
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
 
 
 def test_workspace_exists(client, debian12):
@@ -108,26 +109,20 @@ def test_workspace_exists(client, debian12):
 
 
 def test_root_is_a_writable_overlay_on_a_read_only_disk(client, debian12):
-    vm = client.create_vm(debian12)
-    try:
-        r = ok(client.exec_vm(vm.vm_id, "awk '$2 == \"/\" { print $3 }' /proc/mounts"))
-        assert r.stdout == "overlay\n"
-        # The disk itself is read-only (QEMU `readonly=on`): writing it fails.
-        r = ok(client.exec_vm(vm.vm_id, "cat /sys/block/vda/ro"))
-        assert r.stdout == "1\n"
-        r = client.exec_vm(vm.vm_id, "dd if=/dev/zero of=/dev/vda bs=512 count=1 conv=notrunc")
-        assert r.exit_code != 0
-        # ... but / takes writes, also over files that come from the image.
-        r = ok(client.exec_vm(
-            vm.vm_id,
-            "echo leak > /etc/pyro-leak-test && echo changed >> /etc/hostname"
-            " && mkdir -p /usr/local/pyro-test && echo ws > /workspace/pyro-leak-test"
-            " && cat /etc/pyro-leak-test /workspace/pyro-leak-test && tail -1 /etc/hostname"))
-        assert r.stdout == "leak\nws\nchanged\n"
-        r = ok(client.exec_vm(vm.vm_id, "echo tmp > /tmp/x && cat /tmp/x && awk '$2 == \"/tmp\" { print $3 }' /proc/mounts"))
-        assert r.stdout == "tmp\ntmpfs\n"
-    finally:
-        client.delete_vm(vm.vm_id)
+    command = r"""
+awk '$2 == "/" { print "root " $3 }' /proc/mounts
+awk '$2 == "/tmp" { print "tmp " $3 }' /proc/mounts
+echo "vda ro $(cat /sys/block/vda/ro)"
+# The disk itself is read-only (QEMU `readonly=on`): writing it fails ...
+dd if=/dev/zero of=/dev/vda bs=512 count=1 conv=notrunc 2>/dev/null && echo "disk written" || echo "disk refused"
+# ... but / takes writes, also over files that come from the image.
+echo leak > /etc/pyro-leak-test && echo changed >> /etc/hostname && mkdir -p /usr/local/pyro-test \
+  && echo ws > /workspace/pyro-leak-test && cat /etc/pyro-leak-test /workspace/pyro-leak-test \
+  && tail -1 /etc/hostname
+"""
+    r = ok(run(client, debian12, command))
+    assert r.stdout.splitlines() == [
+        "root overlay", "tmp tmpfs", "vda ro 1", "disk refused", "leak", "ws", "changed"]
 
     # A new VM starts from the image again.
     r = ok(run(client, debian12,
