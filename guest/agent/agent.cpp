@@ -95,7 +95,7 @@ void Agent::dispatch(const std::shared_ptr<Connection>& conn, uint32_t stream,
     }).detach();
   } else if (method == "restore") {
     // Runs inline: the host waits for it before sending anything else.
-    run_restore(params);
+    run_restore(params, is_pid1_);
     conn->send(protocol::make_response(stream, json::object()));
   } else if (method == "shutdown") {
     conn->send(protocol::make_response(stream, json::object()));

@@ -130,7 +130,7 @@ std::string decode_base64(const std::string& text) {
   return out;
 }
 
-void run_restore(const json& params) {
+void run_restore(const json& params, bool in_vm) {
   if (!params.is_object()) invalid("params must be an object");
   const std::string seed = decode_base64(string_param(params, "seed"));
   if (seed.size() < kMinSeedBytes || seed.size() > kMaxSeedBytes) {
@@ -145,6 +145,10 @@ void run_restore(const json& params) {
   const std::string machine_id = string_param(params, "machine_id");
   if (!valid_machine_id(machine_id)) invalid("`machine_id` must be 32 lowercase hex digits");
 
+  if (!in_vm) {
+    throw AgentError("failed_precondition",
+                     "restore: the agent is not PID 1 of a VM; refusing to change this machine");
+  }
   reseed_rng(seed);
   set_realtime(rt->get<int64_t>());
   if (::sethostname(hostname.data(), hostname.size()) != 0) {

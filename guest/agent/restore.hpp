@@ -6,9 +6,11 @@
 
 namespace pyro::agent {
 
-/// Validates `params` and applies them. Throws AgentError (invalid_argument for bad
-/// params, internal when the kernel refuses the seed or the clock).
-void run_restore(const nlohmann::json& params);
+/// Validates `params` and, when `in_vm` (the agent is PID 1 of a VM), applies them.
+/// Throws AgentError: invalid_argument for bad params, failed_precondition outside a
+/// VM (a host-side test must never set the host's clock), internal when the kernel
+/// refuses the seed, the clock or the hostname.
+void run_restore(const nlohmann::json& params, bool in_vm);
 
 /// Standard base64 (RFC 4648, padding optional) to bytes. Throws AgentError
 /// (invalid_argument) on a character outside the alphabet.

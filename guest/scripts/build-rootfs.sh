@@ -13,12 +13,20 @@
 set -euo pipefail
 export LC_ALL=C
 
+# Close descriptors inherited from the caller: mmdebstrap hands apt `cat >&N` hooks
+# with the lowest free fd, and dash cannot parse a two-digit N ("Bad fd number"), so
+# a caller with a few open files made it fail. 255 is bash reading this script.
+for fd in /proc/$$/fd/*; do
+  fd=${fd##*/}
+  case "$fd" in 0|1|2|255) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
+done
+
 # Bump when the same inputs would give a different root filesystem (hooks, mke2fs
 # options, layout): it is part of the inputs key, so every environment is rebuilt.
 readonly SCRIPT_VERSION=1
 readonly FORMAT=1
 readonly BOOT_ENV=busybox
-# Fixed timestamps: mmdebstrap and mke2fs give (nearly) reproducible output with them.
+# Fixed timestamps: fewer differences between builds (the image is still not byte-identical).
 readonly EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
 readonly MIB=$((1024 * 1024))
 
@@ -168,11 +176,11 @@ cleanup() { [ -z "$tmp" ] || rm_tree "$tmp"; }
 # handled now and not when it ends. mmdebstrap alone defers SIGTERM until apt and dpkg
 # are done (minutes), so the whole group gets it; mmdebstrap then undoes its mounts.
 on_signal() {
-  local i
+  local _
   if [ -n "$mm_pid" ]; then
     log "stopping mmdebstrap"
     kill -TERM -- "-$mm_pid" 2>/dev/null || true
-    for i in $(seq 50); do
+    for _ in $(seq 50); do
       kill -0 "$mm_pid" 2>/dev/null || break
       sleep 0.2
     done
@@ -351,6 +359,20 @@ chmod 0644 "$stage/rootfs.ext4" 2>/dev/null || true
 # ---------------------------------------------------------------- boot set
 # The kernel and initramfs are the busybox environment's: hard links (same
 # filesystem, no copy; a rebuilt boot set is a new inode, so these stay intact).
+# A shared lock on busybox's builder lock: its files and manifest are read as one
+# consistent set, never between the two renames of a busybox rebuild.
+exec 8>>"$env_root/.$BOOT_ENV.lock"
+flock -s 8
+for f in vmlinux initrd.img manifest.json; do
+  [ -f "$boot_dir/$f" ] || die "read boot set \`$boot_dir/$f\`: missing (removed during the build)"
+done
+new_boot_sha=$(manifest_field "$boot_dir/manifest.json" sha256)
+if [ "$new_boot_sha" != "$boot_sha" ]; then
+  log "the \`$BOOT_ENV\` boot set changed during the build; using the new one"
+  boot_sha=$new_boot_sha
+  inputs_key=$(printf '%s\n' "$rootfs_key" "boot_sha256=$boot_sha" "format=$FORMAT" \
+    | sha256sum | cut -d' ' -f1)
+fi
 for f in vmlinux initrd.img; do
   ln "$boot_dir/$f" "$stage/$f" 2>/dev/null || cp -p "$boot_dir/$f" "$stage/$f"
 done
@@ -363,6 +385,7 @@ kernel_package=$(manifest_field "$boot_dir/manifest.json" kernel_package)
 kernel_package_version=$(manifest_field "$boot_dir/manifest.json" kernel_package_version)
 agent_version=$(manifest_field "$boot_dir/manifest.json" agent_version)
 busybox_version=$(manifest_field "$boot_dir/manifest.json" busybox_version)
+exec 8>&-
 case "$suite" in
   bookworm) version=12 ;; trixie) version=13 ;; bullseye) version=11 ;; *) version=$suite ;;
 esac

@@ -50,6 +50,8 @@ struct Pyro::Impl {
   uint64_t created_seq = 0;
   std::map<std::string, uint64_t> order;  // vm_id -> creation sequence
 
+  bool snapshots_enabled = true;  // ClientOptions::snapshots / $PYRO_SNAPSHOTS, "0" disables
+
   std::mutex accel_mutex;
   std::optional<detail::AcceleratorChoice> accel;
 
@@ -69,6 +71,9 @@ struct Pyro::Impl {
                   fmt::format("check `boot_timeout_seconds`: {} is not in (0, 600]",
                               options.boot_timeout_seconds));
     }
+    const std::string snapshots =
+        options.snapshots.empty() ? detail::env_or("PYRO_SNAPSHOTS", "") : options.snapshots;
+    snapshots_enabled = snapshots != "0";
     detail::sweep_stale_run_dirs(home);
   }
 
@@ -151,7 +156,7 @@ struct Pyro::Impl {
     info.mem_mib = vm_options.mem_mib;
     info.network = vm_options.network;
     info.created_at = detail::utc_now_rfc3339();
-    auto vm = std::make_shared<Vm>(info, std::move(boot), home);
+    auto vm = std::make_shared<Vm>(info, std::move(boot), home, snapshots_enabled);
     std::lock_guard lock(vms_mutex);
     vms.emplace(info.vm_id, vm);
     order.emplace(info.vm_id, ++created_seq);

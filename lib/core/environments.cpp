@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/client_impl.hpp"
+#include "core/snapshot_templates.hpp"
 #include "env/ext4_image.hpp"
 #include "env/guest_tools.hpp"
 #include "env/image_import.hpp"
@@ -47,11 +48,27 @@ void link_boot_files(const fs::path& from, const fs::path& to) {
 
 }  // namespace
 
-std::vector<EnvironmentInfo> Pyro::list_environments() { return impl_->catalog.list(); }
+namespace {
+// The catalog knows files; whether a snapshot template exists is the templates' business.
+EnvironmentInfo with_snapshot_state(EnvironmentInfo info, const std::string& home) {
+  if (info.installed) {
+    const VmOptions shape;
+    info.snapshot_ready =
+        detail::template_ready(home, info.sha256, shape.vcpu_count, shape.mem_mib, shape.network);
+  }
+  return info;
+}
+}  // namespace
+
+std::vector<EnvironmentInfo> Pyro::list_environments() {
+  auto all = impl_->catalog.list();
+  for (auto& info : all) info = with_snapshot_state(std::move(info), impl_->home);
+  return all;
+}
 
 EnvironmentInfo Pyro::inspect_environment(const std::string& name) {
   detail::validate_name("name", name);
-  return impl_->catalog.inspect(name);
+  return with_snapshot_state(impl_->catalog.inspect(name), impl_->home);
 }
 
 EnvironmentInfo Pyro::pull_environment(const std::string& name, const PullOptions& options) {
@@ -209,7 +226,22 @@ PruneResult Pyro::prune_environments(const PruneOptions& options) {
   const fs::path cache = fs::path(impl_->home) / "cache";
   if (fs::exists(cache) && !builds_running) remove(cache);
   const fs::path templates = fs::path(impl_->home) / "templates";
-  if (options.all && fs::exists(templates)) remove(templates);
+  if (options.all) {
+    if (fs::exists(templates)) remove(templates);
+  } else {
+    // Templates of environments no longer installed, or made by another QEMU.
+    std::vector<std::string> live;
+    for (const auto& info : impl_->catalog.list()) {
+      if (info.installed) live.push_back(info.sha256);
+    }
+    std::string qemu;
+    try {
+      qemu = impl_->backend->version();
+    } catch (const Error&) {
+      // no VMM: keep templates of every QEMU version
+    }
+    for (const auto& path : detail::stale_templates(impl_->home, live, qemu)) remove(path);
+  }
   return result;
 }
 

@@ -157,7 +157,7 @@ void Vm::clone_once(Backend& backend, Accelerator accel, std::chrono::millisecon
   if (major != protocol::kProtocolMajor ||
       std::find(methods.begin(), methods.end(), "restore") == methods.end()) {
     throw Error(ErrorCode::kAgentProtocol,
-                fmt::format("agent in the template speaks protocol {} without `restore`", major));
+                fmt::format("check the restored agent: protocol {}.x without `restore`", major));
   }
   const uint64_t hello_ms = ms_since(started);
   agent_->call("restore", clone_restore_params(info_.vm_id), deadline);
