@@ -20,6 +20,8 @@ void run_script(const std::vector<std::string>& argv, const ProgressHandler& pro
     bp::ipstream err;
     bp::child child(bp::exe = argv.front(), bp::args = std::vector<std::string>(argv.begin() + 1, argv.end()),
                     bp::std_in < bp::null, bp::std_out > bp::null, bp::std_err > err);
+    // No bp::limit_handles: in Boost 1.74 it also closes the stderr pipe. pyro's own
+    // descriptors are close-on-exec, and the builders close any others at start.
     std::string line;
     while (std::getline(err, line)) {
       log(LogLevel::kInfo, "{}", line);
