@@ -122,6 +122,22 @@ void ChildProcess::record_status_locked(int status) {
   pidfd_.reset();
 }
 
+// Blocking reap of a process known to have exited (or just SIGKILLed).
+void ChildProcess::wait_locked() {
+  int status = 0;
+  pid_t r;
+  do {
+    r = ::waitpid(pid_, &status, 0);
+  } while (r < 0 && errno == EINTR);
+  if (r == pid_) {
+    record_status_locked(status);
+  } else {
+    reaped_ = true;
+    exit_description_ = "exited with unknown status";
+    pidfd_.reset();
+  }
+}
+
 void ChildProcess::reap_if_exited_locked() {
   if (reaped_) return;
   siginfo_t info;
@@ -141,18 +157,7 @@ void ChildProcess::reap_if_exited_locked() {
   }
   if (info.si_pid == 0) return;  // still running
   if (group_) ::killpg(pid_, SIGKILL);
-  int status = 0;
-  pid_t r;
-  do {
-    r = ::waitpid(pid_, &status, 0);
-  } while (r < 0 && errno == EINTR);
-  if (r == pid_) {
-    record_status_locked(status);
-  } else {
-    reaped_ = true;
-    exit_description_ = "exited with unknown status";
-    pidfd_.reset();
-  }
+  wait_locked();
 }
 
 bool ChildProcess::alive() {
@@ -196,18 +201,7 @@ void ChildProcess::kill() {
   } else {
     ::kill(pid_, SIGKILL);
   }
-  int status = 0;
-  pid_t r;
-  do {
-    r = ::waitpid(pid_, &status, 0);
-  } while (r < 0 && errno == EINTR);
-  if (r == pid_) {
-    record_status_locked(status);
-  } else {
-    reaped_ = true;
-    exit_description_ = "exited with unknown status";
-    pidfd_.reset();
-  }
+  wait_locked();
 }
 
 std::string ChildProcess::exit_description() {

@@ -51,6 +51,7 @@ class ChildProcess {
   ChildProcess(pid_t pid, bool group, UniqueFd pidfd);
   void reap_if_exited_locked();
   void record_status_locked(int status);
+  void wait_locked();
 
   const pid_t pid_;
   const bool group_;
