@@ -253,3 +253,15 @@ def test_import_errors(client, tmp_path):
         client.import_environment("busybox", tmp_path / "missing.tar")
     with pytest.raises(pyro.InvalidArgumentError):
         client.import_environment("pytest-img", None)
+
+
+def test_auto_pull_builds_a_missing_environment_on_first_use(tmp_path, busybox):
+    home = tmp_path / "home"
+    with pyro.Pyro(home=home) as plain:
+        with pytest.raises(pyro.NotFoundError) as missing:
+            plain.run_in_vm("busybox", "true")
+        assert "pull" in str(missing.value)
+    with pyro.Pyro(home=home, auto_pull=True) as pulling:
+        r = pulling.run_in_vm("busybox", "echo pulled")
+        assert r.exit_code == 0 and r.stdout == "pulled\n"
+        assert pulling.inspect_environment("busybox").installed
