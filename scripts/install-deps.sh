@@ -13,7 +13,7 @@ readonly APT_PACKAGES=(
   busybox-static e2fsprogs mmdebstrap cpio lz4 socat kmod file
 )
 # Python modules, installed with pip as their distribution names (`_` becomes `-`).
-readonly PIP_MODULES=(scikit_build_core pytest)
+readonly PIP_MODULES=(scikit_build_core pytest jsonschema)
 APT_EXTRA=()
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }

@@ -1,0 +1,120 @@
+"""Every frame the real pyro-agent sends validates against spec/agent-protocol.schema.json.
+
+The agent runs on the host in its test mode (`--socket PATH`, not PID 1), the same
+binary that goes into the initramfs; this test speaks the framing itself, so it also
+checks docs/agent-protocol.md independently of the C++ host code."""
+
+import json
+import os
+import socket
+import struct
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = json.loads((ROOT / "spec" / "agent-protocol.schema.json").read_text())
+REQUEST, RESPONSE, DATA, EVENT = 1, 2, 3, 4
+
+
+def validator(definition: str):
+    schema = {"$schema": SCHEMA["$schema"], "$defs": SCHEMA["$defs"], "$ref": f"#/$defs/{definition}"}
+    return jsonschema.Draft202012Validator(schema)
+
+
+@pytest.fixture()
+def agent(tmp_path):
+    binary = os.environ.get("PYRO_AGENT") or str(ROOT / "build" / "guest" / "pyro-agent")
+    assert Path(binary).is_file(), f"pyro-agent not found at {binary}; set PYRO_AGENT"
+    path = str(tmp_path / "agent.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(1)
+    proc = subprocess.Popen([binary, "--socket", path])
+    listener.settimeout(10)
+    conn, _ = listener.accept()
+    conn.settimeout(10)
+    try:
+        yield conn
+    finally:
+        conn.close()
+        listener.close()
+        proc.wait(timeout=10)
+
+
+def read_frame(conn):
+    def exactly(n):
+        buf = b""
+        while len(buf) < n:
+            chunk = conn.recv(n - len(buf))
+            assert chunk, "agent closed the connection"
+            buf += chunk
+        return buf
+
+    length, stream, ftype, flags = struct.unpack(">IIBB", exactly(10))
+    assert length >> 24 == 0 and length <= 4 << 20
+    return stream, ftype, flags, exactly(length)
+
+
+def send_request(conn, stream, method, params, well_formed=True):
+    payload = json.dumps({"method": method, "params": params}).encode()
+    if well_formed:  # the error cases below send malformed requests on purpose
+        validator("request").validate(json.loads(payload))
+    conn.sendall(struct.pack(">IIBB", len(payload), stream, REQUEST, 0) + payload)
+
+
+def call(conn, stream, method, params, well_formed=True):
+    """Returns (data frames, response payload), validating each frame on the way."""
+    send_request(conn, stream, method, params, well_formed)
+    data = []
+    while True:
+        got_stream, ftype, flags, payload = read_frame(conn)
+        assert got_stream == stream
+        if ftype == DATA:
+            assert payload[0] in (1, 2) and len(payload) - 1 <= 64 << 10
+            data.append(payload)
+            continue
+        assert ftype == RESPONSE and flags & 1, "a response ends its stream"
+        body = json.loads(payload)
+        validator("response").validate(body)
+        return data, body
+
+
+def test_hello_event_and_every_method_validate(agent):
+    stream, ftype, _, payload = read_frame(agent)
+    assert (stream, ftype) == (0, EVENT)
+    event = json.loads(payload)
+    validator("event").validate(event)
+    validator("hello_event").validate(event)
+
+    _, hello = call(agent, 1, "hello", {"protocol": {"major": 1, "minor": 1}})
+    validator("hello_result").validate(hello["result"])
+    assert set(hello["result"]["methods"]) >= {"hello", "ping", "exec", "shutdown", "restore"}
+
+    _, ping = call(agent, 3, "ping", {})
+    validator("ping_result").validate(ping["result"])
+
+    params = {"command": "printf out; printf err >&2; exit 3", "timeout_ms": 5000}
+    validator("exec_params").validate(params)
+    data, done = call(agent, 5, "exec", params)
+    validator("exec_result").validate(done["result"])
+    assert done["result"]["exit_code"] == 3
+    assert b"".join(d[1:] for d in data if d[0] == 1) == b"out"
+    assert b"".join(d[1:] for d in data if d[0] == 2) == b"err"
+
+    _, timed = call(agent, 7, "exec", {"command": "sleep 5", "timeout_ms": 200})
+    validator("exec_result").validate(timed["result"])
+    assert timed["result"]["timed_out"] is True
+
+    for stream, method, bad in [(9, "exec", {"command": "true", "cwd": "/nonexistent"}),
+                                (11, "exec", {"timeout_ms": "soon"}),
+                                (13, "no_such_method", {}),
+                                (15, "restore", {"seed": "AAAA", "realtime_ns": 1, "hostname": "x",
+                                                 "machine_id": "0" * 32})]:
+        _, err = call(agent, stream, method, bad, well_formed=False)
+        validator("error").validate(err["error"])
+
+    _, bye = call(agent, 17, "shutdown", {})
+    validator("shutdown_result").validate(bye["result"])
