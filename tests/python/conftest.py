@@ -8,7 +8,9 @@ At the end of the session, a check fails the run if any QEMU process started fro
 $PYRO_HOME or any entry under $PYRO_HOME/run is left behind.
 """
 
+import json
 import os
+import subprocess
 import time
 from pathlib import Path
 from typing import Iterator, List
@@ -77,13 +79,40 @@ def client() -> Iterator["object"]:
         p.close()
 
 
+def skip_without_vms(reason: str) -> None:
+    """Skips a test that needs VMs; with PYRO_REQUIRE_VMS=1 (CI) fails it instead."""
+    if os.environ.get("PYRO_REQUIRE_VMS") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def busybox(client) -> str:
     """The environment name, when VMs of it can be booted; skips otherwise."""
     installed = {e.name: e.installed for e in client.list_environments()}
     if not installed.get(ENVIRONMENT):
-        reason = f"environment `{ENVIRONMENT}` is not installed under {client.home}"
-        if os.environ.get("PYRO_REQUIRE_VMS") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+        skip_without_vms(f"environment `{ENVIRONMENT}` is not installed under {client.home}")
     return ENVIRONMENT
+
+
+@pytest.fixture(scope="session")
+def cli() -> str:
+    """The `pyro` CLI binary under test, from $PYRO_CLI."""
+    path = os.environ.get("PYRO_CLI")
+    if not path:
+        pytest.fail("PYRO_CLI is not set: point it at the built `pyro` binary")
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"PYRO_CLI={path!r} is not an executable file")
+    return path
+
+
+@pytest.fixture(scope="session")
+def vm_cli(cli: str) -> str:
+    """The CLI, when a VM can actually be booted from the busybox environment."""
+    r = subprocess.run([cli, "env", "list", "--json"], capture_output=True, text=True,
+                       timeout=60, check=False)
+    assert r.returncode == 0, r.stderr
+    envs = {e["name"]: e for e in json.loads(r.stdout)}
+    if not envs.get(ENVIRONMENT, {}).get("installed"):
+        skip_without_vms(f"environment `{ENVIRONMENT}` is not installed under $PYRO_HOME")
+    return cli

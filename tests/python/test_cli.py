@@ -1,11 +1,10 @@
 """Tests of the `pyro` CLI as a subprocess.
 
 The binary comes from $PYRO_CLI (set by the test runner). Tests that boot VMs
-skip when the `busybox` environment is not installed under $PYRO_HOME.
+skip when the `busybox` environment is not installed under $PYRO_HOME (conftest.py).
 """
 
 import json
-import os
 import re
 import signal
 import subprocess
@@ -19,33 +18,9 @@ EXIT_USAGE = 64
 EXIT_PYRO_ERROR = 125
 
 
-@pytest.fixture(scope="session")
-def cli() -> str:
-    path = os.environ.get("PYRO_CLI")
-    if not path:
-        pytest.fail("PYRO_CLI is not set: point it at the built `pyro` binary")
-    if not os.access(path, os.X_OK):
-        pytest.fail(f"PYRO_CLI={path!r} is not an executable file")
-    return path
-
-
 def pyro(cli: str, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
     """Runs the CLI; stdout and stderr are kept as raw bytes."""
     return subprocess.run([cli, *args], capture_output=True, timeout=timeout, check=False)
-
-
-@pytest.fixture(scope="session")
-def vm_cli(cli: str) -> str:
-    """The CLI, when a VM can actually be booted from the busybox environment."""
-    r = pyro(cli, "env", "list", "--json")
-    assert r.returncode == 0, r.stderr.decode(errors="replace")
-    envs = {e["name"]: e for e in json.loads(r.stdout)}
-    if not envs.get("busybox", {}).get("installed"):
-        reason = "environment `busybox` is not installed under $PYRO_HOME"
-        if os.environ.get("PYRO_REQUIRE_VMS") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return cli
 
 
 # --- without VMs ---------------------------------------------------------

@@ -6,7 +6,6 @@ fail with PYRO_REQUIRE_VMS=1) when it is not installed under $PYRO_HOME.
 """
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -21,16 +20,6 @@ INFO_KEYS = {
 }
 
 
-@pytest.fixture(scope="session")
-def cli() -> str:
-    path = os.environ.get("PYRO_CLI")
-    if not path:
-        pytest.fail("PYRO_CLI is not set: point it at the built `pyro` binary")
-    if not os.access(path, os.X_OK):
-        pytest.fail(f"PYRO_CLI={path!r} is not an executable file")
-    return path
-
-
 def pyro(cli: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([cli, *args], capture_output=True, text=True, timeout=timeout,
                           check=False)
@@ -41,17 +30,6 @@ def json_line(r: subprocess.CompletedProcess):
     lines = r.stdout.splitlines()
     assert len(lines) == 1, r.stdout  # JSON Lines: one document, one line
     return json.loads(lines[0])
-
-
-@pytest.fixture(scope="session")
-def busybox_cli(cli: str) -> str:
-    envs = {e["name"]: e for e in json_line(pyro(cli, "env", "list", "--json"))}
-    if not envs.get("busybox", {}).get("installed"):
-        reason = "environment `busybox` is not installed under $PYRO_HOME"
-        if os.environ.get("PYRO_REQUIRE_VMS") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return cli
 
 
 # ---- list and inspect ---------------------------------------------------------------
@@ -73,15 +51,15 @@ def test_env_list_table(cli):
         assert any(line.split()[0] == name for line in r.stdout.splitlines()[1:]), name
 
 
-def test_env_inspect_json(busybox_cli):
-    e = json_line(pyro(busybox_cli, "env", "inspect", "busybox", "--json"))
+def test_env_inspect_json(vm_cli):
+    e = json_line(pyro(vm_cli, "env", "inspect", "busybox", "--json"))
     assert set(e) >= INFO_KEYS
     assert e["name"] == "busybox" and e["installed"] and not e["has_rootfs"]
     assert len(e["sha256"]) == 64 and e["source"] == "catalog" and e["packages"] == []
 
 
-def test_env_inspect_human(busybox_cli):
-    r = pyro(busybox_cli, "env", "inspect", "busybox")
+def test_env_inspect_human(vm_cli):
+    r = pyro(vm_cli, "env", "inspect", "busybox")
     assert r.returncode == 0, r.stderr
     fields = {}
     for line in r.stdout.splitlines():
@@ -126,17 +104,17 @@ def test_run_unknown_environment_exits_125(cli):
 # ---- prune and pull -----------------------------------------------------------------
 
 
-def test_env_prune_dry_run(busybox_cli, tmp_path):
-    e = json_line(pyro(busybox_cli, "env", "inspect", "busybox", "--json"))
+def test_env_prune_dry_run(vm_cli, tmp_path):
+    e = json_line(pyro(vm_cli, "env", "inspect", "busybox", "--json"))
     stale = Path(e["path"]).parent / ".busybox.tmp.clitest"
     stale.mkdir(exist_ok=True)
     (stale / "junk").write_bytes(b"x" * 4096)
     try:
-        r = json_line(pyro(busybox_cli, "env", "prune", "--dry-run", "--json"))
+        r = json_line(pyro(vm_cli, "env", "prune", "--dry-run", "--json"))
         assert str(stale) in r["removed"]
         assert r["bytes_freed"] >= 4096
         assert stale.is_dir()
-        human = pyro(busybox_cli, "env", "prune", "--dry-run")
+        human = pyro(vm_cli, "env", "prune", "--dry-run")
         assert human.returncode == 0, human.stderr
         assert f"would remove {stale}" in human.stdout.splitlines()
         assert human.stdout.splitlines()[-1].startswith("would free ")
@@ -147,12 +125,12 @@ def test_env_prune_dry_run(busybox_cli, tmp_path):
         stale.rmdir()
 
 
-def test_env_pull_busybox_is_a_no_op(busybox_cli):
-    before = json_line(pyro(busybox_cli, "env", "inspect", "busybox", "--json"))
-    after = json_line(pyro(busybox_cli, "env", "pull", "busybox", "--json"))
+def test_env_pull_busybox_is_a_no_op(vm_cli):
+    before = json_line(pyro(vm_cli, "env", "inspect", "busybox", "--json"))
+    after = json_line(pyro(vm_cli, "env", "pull", "busybox", "--json"))
     assert after["installed"] and after["sha256"] == before["sha256"]
     assert after["built_at"] == before["built_at"]
-    human = pyro(busybox_cli, "env", "pull", "busybox")
+    human = pyro(vm_cli, "env", "pull", "busybox")
     assert human.returncode == 0, human.stderr
     assert human.stdout.count("\n") == 1
     assert human.stdout.startswith(f"busybox: installed at {before['path']} ")
