@@ -27,6 +27,17 @@ inline std::string env_or(const char* name, const std::string& fallback) {
   return v && *v ? std::string(v) : fallback;
 }
 
+// A short-lived VM of the default shape that no client lists (accelerator probe, doctor).
+inline VmInfo throwaway_vm_info(const char* purpose) {
+  VmInfo info;
+  info.vm_id = new_vm_id();
+  info.environment = purpose;
+  const VmOptions shape;
+  info.vcpu_count = shape.vcpu_count;
+  info.mem_mib = shape.mem_mib;
+  return info;
+}
+
 inline std::chrono::milliseconds to_ms(double seconds) {
   return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000.0));
 }
@@ -114,12 +125,7 @@ struct Pyro::Impl {
     std::lock_guard lock(accel_mutex);
     if (!accel) {
       accel = detail::choose_accelerator(options.accelerator, *backend, [&](Accelerator a) {
-        VmInfo probe;
-        probe.vm_id = detail::new_vm_id();
-        probe.environment = "probe";
-        probe.vcpu_count = 1;
-        probe.mem_mib = 256;
-        Vm vm(probe, boot, home);
+        Vm vm(detail::throwaway_vm_info("probe"), boot, home);
         vm.start(*backend, a, std::chrono::seconds(15));
         vm.ping();
       });

@@ -94,12 +94,7 @@ DoctorReport Pyro::doctor() {
       auto choice = impl_->accelerator_for(*boot);
       report.accelerator = detail::accelerator_name(choice.accelerator);
       report.accelerator_reason = choice.reason;
-      VmInfo probe;
-      probe.vm_id = detail::new_vm_id();
-      probe.environment = "doctor";
-      probe.vcpu_count = 1;
-      probe.mem_mib = 256;
-      Vm vm(probe, *boot, impl_->home);
+      Vm vm(detail::throwaway_vm_info("doctor"), *boot, impl_->home);
       vm.start(*impl_->backend, choice.accelerator, to_ms(impl_->options.boot_timeout_seconds));
       vm.ping();
       check("boot", true, fmt::format("a {} VM booted to its agent in {} ms", report.accelerator, vm.info().boot_ms));
