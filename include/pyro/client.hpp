@@ -24,6 +24,7 @@
 #include "pyro/export.hpp"
 #include "pyro/log.hpp"
 #include "pyro/types.hpp"
+#include "pyro/workspace.hpp"
 
 namespace pyro {
 inline namespace v1 {
@@ -115,6 +116,97 @@ class PYRO_API Pyro {
   /// Checks the host: VMM, accelerator (probing it), kernel, cache. Never throws
   /// for a failed check; the report says what is unusable and why.
   DoctorReport doctor();
+
+
+  // ---- Workspaces (pyro/workspace.hpp). `workspace` is an id or a name. Unlike VMs,
+  // workspaces belong to no client: they persist under home() until deleted, and
+  // any process may drive them. Operations on one workspace are serialised across
+  // threads and processes; different workspaces run concurrently.
+
+  /// Creates a workspace whose /workspace holds the seed (the baseline), and starts it.
+  /// Errors: kInvalidArgument (options, unsafe seed archive), kNotFound (environment,
+  /// seed), kAlreadyExists (name), kResourceExhausted (seed larger than the disk),
+  /// plus the start errors of run_in_vm. Nothing is left behind on failure.
+  WorkspaceInfo create_workspace(const std::string& environment, const WorkspaceOptions& options = {});
+
+  /// Every workspace under home(), oldest first; notices VMMs that died (state crashed).
+  std::vector<WorkspaceInfo> list_workspaces();
+
+  /// One workspace. Errors: kNotFound.
+  WorkspaceInfo status_workspace(const std::string& workspace);
+
+  /// Renames or relabels. Errors: kNotFound, kInvalidArgument, kAlreadyExists (name).
+  WorkspaceInfo update_workspace(const std::string& workspace, const WorkspaceUpdate& update);
+
+  /// Stops the VM and removes the workspace with its disk and snapshots. Errors: kNotFound.
+  void delete_workspace(const std::string& workspace);
+
+  /// Runs one shell command in the running workspace; state persists between calls.
+  /// `exec.cwd` empty means /workspace. Errors: kNotFound, kFailedPrecondition (not
+  /// running), kInvalidArgument, kDeadlineExceeded, kVmCrashed.
+  ExecResult exec_workspace(const std::string& workspace, const std::string& command,
+                            const ExecOptions& exec = {});
+
+  /// Copies a host directory or archive into the running workspace (files are
+  /// replaced one by one, each atomically; nothing is deleted). Errors: kNotFound,
+  /// kInvalidArgument, kFailedPrecondition.
+  PushResult push_workspace_sync(const std::string& workspace, const std::string& source_path,
+                                 const PushOptions& options = {});
+
+  /// Lists a directory (or one file) under /workspace. Errors: kNotFound, kInvalidArgument.
+  std::vector<WorkspaceFileEntry> list_workspace_files(const std::string& workspace,
+                                                       const std::string& path = "",
+                                                       bool recursive = false);
+
+  /// Reads a text file, at most `max_bytes` (<= WorkspaceLimits::kMaxFileReadBytes).
+  /// Errors: kNotFound, kInvalidArgument (path, binary content), kFailedPrecondition.
+  WorkspaceFileContent read_workspace_file(const std::string& workspace, const std::string& path,
+                                           uint64_t max_bytes = 65536);
+
+  /// Creates or replaces a text file atomically (parents created). Errors:
+  /// kInvalidArgument (path, not UTF-8, too large), kFailedPrecondition.
+  WorkspaceFileEntry write_workspace_file(const std::string& workspace, const std::string& path,
+                                          const std::string& text);
+
+  /// Applies a unified diff atomically: every hunk of every file, or nothing. A hunk
+  /// that does not match is a result (applied false, with the report), not an error.
+  /// Errors: kInvalidArgument (malformed patch, path rules), kFailedPrecondition.
+  PatchResult apply_workspace_patch(const std::string& workspace, const std::string& patch,
+                                    const PatchOptions& options = {});
+
+  /// Changes under /workspace since the baseline. Works running or stopped.
+  WorkspaceDiff diff_workspace(const std::string& workspace);
+
+  /// Copies one file or a directory tree from /workspace to a new host path.
+  /// Errors: kNotFound, kAlreadyExists (output_path exists), kInvalidArgument.
+  ExportResult export_workspace(const std::string& workspace, const std::string& path,
+                                const std::string& output_path);
+
+  /// Saves the /workspace disk under `name` (the VM keeps running). Errors:
+  /// kAlreadyExists, kInvalidArgument (name), kNotFound.
+  WorkspaceSnapshotInfo create_snapshot(const std::string& workspace, const std::string& name);
+  std::vector<WorkspaceSnapshotInfo> list_snapshots(const std::string& workspace);
+  void delete_snapshot(const std::string& workspace, const std::string& name);
+
+  /// Restarts the workspace with /workspace as it was at the baseline (snapshot
+  /// empty) or at a snapshot. Processes in the VM are ended. Errors: kNotFound.
+  WorkspaceInfo reset_workspace(const std::string& workspace, const std::string& snapshot = "");
+
+  /// Shuts the VM down; /workspace stays on disk. Idempotent.
+  WorkspaceInfo stop_workspace(const std::string& workspace);
+
+  /// Boots a stopped or crashed workspace from its disk. Idempotent when running.
+  WorkspaceInfo start_workspace(const std::string& workspace);
+
+  /// Offline inspection of a stopped workspace's disk, without booting. Errors:
+  /// kFailedPrecondition (running), kNotFound, kInvalidArgument, kUnavailable (no debugfs).
+  std::vector<WorkspaceFileEntry> list_workspace_disk(const std::string& workspace,
+                                                      const std::string& path = "",
+                                                      bool recursive = false);
+  WorkspaceFileContent read_workspace_disk(const std::string& workspace, const std::string& path,
+                                           uint64_t max_bytes = 65536);
+  /// Copies the raw ext4 image of /workspace to a new host file.
+  ExportResult export_workspace_disk(const std::string& workspace, const std::string& output_path);
 
   /// The resolved cache/state directory.
   const std::string& home() const noexcept;

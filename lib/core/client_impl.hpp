@@ -17,6 +17,7 @@
 #include "core/validate.hpp"
 #include "core/vm.hpp"
 #include "env/catalog.hpp"
+#include "workspace/workspace_manager.hpp"
 #include "pyro/client.hpp"
 #include "pyro/error.hpp"
 
@@ -133,6 +134,25 @@ struct Pyro::Impl {
                   accel->reason);
     }
     return *accel;
+  }
+
+  std::mutex workspaces_mutex;
+  std::unique_ptr<detail::WorkspaceManager> workspace_manager;
+
+  // Created on first use: most clients never touch a workspace.
+  detail::WorkspaceManager& workspaces() {
+    std::lock_guard lock(workspaces_mutex);
+    if (!workspace_manager) {
+      detail::WorkspaceContext ctx;
+      ctx.home = home;
+      ctx.backend = backend.get();
+      ctx.resolve_environment = [this](const std::string& env) { return resolve_environment(env); };
+      ctx.accelerator = [this](const detail::BootSet& boot) { return accelerator_for(boot).accelerator; };
+      ctx.boot_timeout = detail::to_ms(options.boot_timeout_seconds);
+      ctx.snapshots = snapshots_enabled;
+      workspace_manager = std::make_unique<detail::WorkspaceManager>(std::move(ctx));
+    }
+    return *workspace_manager;
   }
 
   /// Builds a catalog environment (environments.cpp).

@@ -6,6 +6,7 @@
 #include "pyro/log.hpp"
 #include "pyro/types.hpp"
 #include "pyro/version.hpp"
+#include "pyro/workspace.hpp"
 
 namespace pyro {
 inline namespace v1 {
@@ -36,6 +37,15 @@ const char* vm_state_name(VmState state) noexcept {
     case VmState::kRunning: return "running";
     case VmState::kStopped: return "stopped";
     case VmState::kCrashed: return "crashed";
+  }
+  return "unknown";
+}
+
+const char* workspace_state_name(WorkspaceState state) noexcept {
+  switch (state) {
+    case WorkspaceState::kStopped: return "stopped";
+    case WorkspaceState::kRunning: return "running";
+    case WorkspaceState::kCrashed: return "crashed";
   }
   return "unknown";
 }

@@ -1,0 +1,60 @@
+// WorkspaceManager: every workspace operation of pyro::Pyro (docs/workspaces.md).
+// Workspaces persist under <home>/workspaces/<id>/ and belong to no process: each
+// operation takes the workspace's file lock, so threads and processes serialise
+// per workspace, and reads its state from disk (workspace_store.hpp).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "backend/backend.hpp"
+#include "pyro/types.hpp"
+#include "pyro/workspace.hpp"
+
+namespace pyro::detail {
+
+/// What the manager needs from its client: the VMM, the environments and the
+/// accelerator choice (shared with ephemeral VMs).
+struct WorkspaceContext {
+  std::string home;
+  Backend* backend = nullptr;
+  std::function<BootSet(const std::string& environment)> resolve_environment;
+  std::function<Accelerator(const BootSet& boot)> accelerator;
+  std::chrono::milliseconds boot_timeout{30000};
+  bool snapshots = true;
+};
+
+class WorkspaceManager {
+ public:
+  explicit WorkspaceManager(WorkspaceContext context);
+
+  WorkspaceInfo create_workspace(const std::string& environment, const WorkspaceOptions& options = {});
+  std::vector<WorkspaceInfo> list_workspaces();
+  WorkspaceInfo status_workspace(const std::string& workspace);
+  WorkspaceInfo update_workspace(const std::string& workspace, const WorkspaceUpdate& update);
+  void delete_workspace(const std::string& workspace);
+  ExecResult exec_workspace(const std::string& workspace, const std::string& command, const ExecOptions& exec = {});
+  PushResult push_workspace_sync(const std::string& workspace, const std::string& source_path, const PushOptions& options = {});
+  std::vector<WorkspaceFileEntry> list_workspace_files(const std::string& workspace, const std::string& path = "", bool recursive = false);
+  WorkspaceFileContent read_workspace_file(const std::string& workspace, const std::string& path, uint64_t max_bytes = 65536);
+  WorkspaceFileEntry write_workspace_file(const std::string& workspace, const std::string& path, const std::string& text);
+  PatchResult apply_workspace_patch(const std::string& workspace, const std::string& patch, const PatchOptions& options = {});
+  WorkspaceDiff diff_workspace(const std::string& workspace);
+  ExportResult export_workspace(const std::string& workspace, const std::string& path, const std::string& output_path);
+  WorkspaceSnapshotInfo create_snapshot(const std::string& workspace, const std::string& name);
+  std::vector<WorkspaceSnapshotInfo> list_snapshots(const std::string& workspace);
+  void delete_snapshot(const std::string& workspace, const std::string& name);
+  WorkspaceInfo reset_workspace(const std::string& workspace, const std::string& snapshot = "");
+  WorkspaceInfo stop_workspace(const std::string& workspace);
+  WorkspaceInfo start_workspace(const std::string& workspace);
+  std::vector<WorkspaceFileEntry> list_workspace_disk(const std::string& workspace, const std::string& path = "", bool recursive = false);
+  WorkspaceFileContent read_workspace_disk(const std::string& workspace, const std::string& path, uint64_t max_bytes = 65536);
+  ExportResult export_workspace_disk(const std::string& workspace, const std::string& output_path);
+
+ private:
+  WorkspaceContext ctx_;
+};
+
+}  // namespace pyro::detail
