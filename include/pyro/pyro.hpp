@@ -6,3 +6,4 @@
 #include "pyro/log.hpp"
 #include "pyro/types.hpp"
 #include "pyro/version.hpp"
+#include "pyro/workspace.hpp"

@@ -1,5 +1,8 @@
 #include "agent/agent_connection.hpp"
 
+#include <sys/random.h>
+#include <unistd.h>
+
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -65,17 +68,78 @@ UniqueFd AgentListener::accept(Deadline deadline, const DeathCheck& dead) {
   return conn;
 }
 
-AgentConnection::AgentConnection(UniqueFd fd, DeathCheck dead)
-    : fd_(std::move(fd)), dead_(std::move(dead)) {}
+AgentConnection::AgentConnection(UniqueFd fd, DeathCheck dead, bool shared_channel)
+    : fd_(std::move(fd)), dead_(std::move(dead)), shared_(shared_channel) {
+  if (shared_) {
+    uint32_t r = 0;
+    if (::getrandom(&r, sizeof r, 0) != sizeof r) r = static_cast<uint32_t>(::getpid()) << 8;
+    next_stream_ = ((r % (1u << 30)) | 1u);
+  }
+}
 
-const AgentHello& AgentConnection::wait_hello(Deadline deadline) {
-  while (!have_hello_) handle_event(read_frame(deadline, "wait for the agent's hello"));
+void AgentConnection::check_major() const {
   if (hello_.major != protocol::kProtocolMajor) {
     throw Error(ErrorCode::kAgentProtocol,
                 fmt::format("agent speaks protocol {}.{}, the host speaks {}.{}", hello_.major,
                             hello_.minor, protocol::kProtocolMajor, protocol::kProtocolMinor));
   }
+}
+
+const AgentHello& AgentConnection::wait_hello(Deadline deadline) {
+  while (!have_hello_) handle_event(read_frame(deadline, "wait for the agent's hello"));
+  check_major();
   return hello_;
+}
+
+const AgentHello& AgentConnection::handshake(Deadline deadline) {
+  // Long enough for a loaded TCG guest to answer, short enough to recover quickly
+  // from a request the agent dropped while reopening its port.
+  constexpr auto kAttempt = std::chrono::milliseconds(1500);
+  const nlohmann::json params = {
+      {"protocol", {{"major", protocol::kProtocolMajor}, {"minor", protocol::kProtocolMinor}}}};
+  std::lock_guard lock(call_mutex_);
+  for (;;) {
+    const uint32_t stream = next_stream_;
+    next_stream_ += 2;
+    write_all(fd_.get(), protocol::encode_frame(protocol::make_request(stream, "hello", params)), deadline,
+              "the agent");
+    const Deadline attempt = std::min(deadline, Clock::now() + kAttempt);
+    bool resend = false;
+    while (!resend) {
+      protocol::Frame frame;
+      try {
+        frame = read_frame(attempt, "wait for the agent's hello");
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::kDeadlineExceeded || Clock::now() >= deadline) throw;
+        resend = true;
+        continue;
+      }
+      if (frame.stream == 0) {
+        have_hello_ = false;
+        handle_event(frame);
+        resend = have_hello_;  // a new agent session: our request may have been dropped
+        continue;
+      }
+      if (frame.stream != stream || frame.type != protocol::FrameType::kResponse) continue;  // stale
+      protocol::Response reply;
+      try {
+        reply = protocol::parse_response(frame);
+      } catch (const std::exception& e) {
+        throw Error(ErrorCode::kAgentProtocol, fmt::format("agent hello: {}", e.what()));
+      }
+      if (!reply.ok) {
+        throw Error(ErrorCode::kAgentProtocol, fmt::format("agent hello refused: {}", reply.error_message));
+      }
+      nlohmann::json event = reply.result;
+      event["event"] = "hello";
+      protocol::Frame as_event;
+      as_event.type = protocol::FrameType::kEvent;
+      as_event.payload = event.dump();
+      handle_event(as_event);
+      check_major();
+      return hello_;
+    }
+  }
 }
 
 void AgentConnection::handle_event(const protocol::Frame& frame) {
@@ -149,6 +213,7 @@ nlohmann::json AgentConnection::call(std::string_view method, const nlohmann::js
       continue;
     }
     if (frame.stream != stream) {
+      if (shared_) continue;  // a reply to an earlier host's request
       throw Error(ErrorCode::kAgentProtocol,
                   fmt::format("{}: reply on unknown stream {}", what, frame.stream));
     }

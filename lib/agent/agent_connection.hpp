@@ -56,7 +56,16 @@ using DataSink = std::function<void(protocol::Channel, std::string_view)>;
 
 class AgentConnection {
  public:
-  AgentConnection(UniqueFd fd, DeathCheck dead);
+  /// `shared_channel`: the port was used by other host processes before (a
+  /// workspace VM), so replies to their requests may still arrive; such frames are
+  /// dropped, and stream ids start at a random odd number.
+  AgentConnection(UniqueFd fd, DeathCheck dead, bool shared_channel = false);
+
+  /// For a shared channel: sends `hello` until the agent answers one. The agent may
+  /// be booting, or reopening its port after the previous host hung up, which drops
+  /// what was sent meanwhile; its hello event then triggers a new request.
+  /// Throws kDeadlineExceeded, kVmCrashed or kAgentProtocol.
+  const AgentHello& handshake(Deadline deadline);
 
   /// Waits for the agent's hello event and checks the protocol major version.
   /// Throws kDeadlineExceeded, kVmCrashed or kAgentProtocol.
@@ -73,12 +82,14 @@ class AgentConnection {
   // Reads until one frame is available; throws on deadline, EOF or garbage.
   protocol::Frame read_frame(Deadline deadline, std::string_view waiting_for);
   void handle_event(const protocol::Frame& frame);
+  void check_major() const;
 
   UniqueFd fd_;
   DeathCheck dead_;
   protocol::FrameDecoder decoder_;
   AgentHello hello_;
   bool have_hello_ = false;
+  bool shared_ = false;
   uint32_t next_stream_ = 1;
   std::mutex call_mutex_;
 };

@@ -29,6 +29,9 @@ struct Drive {
   std::string path;
   bool read_only = true;
   std::string format = "raw";  ///< "raw" or "qcow2"
+  /// Throwaway disks ignore flushes; a disk that must survive the VM (a workspace's)
+  /// honours them.
+  bool persistent = false;
 };
 
 /// Guest RAM backed by a file: `shared` (MAP_SHARED) for a snapshot template, so the
@@ -53,6 +56,15 @@ struct MachineSpec {
   std::optional<MemoryFile> memory_file;
   /// Start paused, waiting for load_state() (QEMU `-incoming defer`) instead of booting.
   bool incoming = false;
+  /// The VMM daemonizes and outlives this process (a workspace VM): no parent-death
+  /// signal, and it listens on `agent_socket` itself, so any later process can connect.
+  bool detached = false;
+};
+
+/// Identifies a VMM process beyond pid reuse.
+struct MachineRef {
+  int64_t pid = 0;
+  uint64_t start_time = 0;  ///< clock ticks since boot, from /proc/<pid>/stat
 };
 
 /// One running VMM process. The destructor kills it (if alive), reaps it and
@@ -61,6 +73,12 @@ class Machine {
  public:
   virtual ~Machine() = default;
   virtual int64_t pid() const = 0;
+  virtual MachineRef ref() const = 0;
+  /// Gives up ownership: the destructor then leaves the VMM running (detached VMs).
+  virtual void release() = 0;
+  /// Pauses or resumes the guest's vCPUs (QMP stop / cont).
+  virtual void pause(std::chrono::milliseconds timeout) = 0;
+  virtual void resume(std::chrono::milliseconds timeout) = 0;
   /// Non-blocking liveness check (reaps the process once it has exited).
   virtual bool alive() = 0;
   /// After exit: "exited with status 1" or "killed by signal 9", plus the last
@@ -90,6 +108,10 @@ class Backend {
   /// Starts the VMM process and returns once it runs (not once the guest booted).
   /// Throws Error(kUnavailable) when the VMM cannot start, with its stderr.
   virtual std::unique_ptr<Machine> launch(const MachineSpec& spec) = 0;
+  /// A Machine for a detached VMM started earlier, possibly by another process;
+  /// `run_dir` is the spec's. It does not own the process: destroying it leaves the
+  /// VMM running, stop() and kill() end it.
+  virtual std::unique_ptr<Machine> attach(const std::string& run_dir, const MachineRef& ref) = 0;
   /// Why `accel` cannot work on this host, or "" when it may (a test boot decides).
   virtual std::string accelerator_obstacle(Accelerator accel) = 0;
 };

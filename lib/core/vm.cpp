@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/agent_exec.hpp"
 #include "core/home.hpp"
 #include "core/logging.hpp"
 #include "core/snapshot_templates.hpp"
@@ -13,8 +14,6 @@
 namespace pyro::detail {
 namespace {
 
-// The agent kills a command at its timeout; this covers draining and the reply.
-constexpr auto kExecReplyGrace = std::chrono::seconds(15);
 constexpr auto kStopGrace = std::chrono::milliseconds(1000);
 constexpr size_t kConsoleTailBytes = 2048;
 // A clone needs well under a second; more means something is wrong, and a cold
@@ -263,51 +262,13 @@ ExecResult Vm::exec(const std::string& command, const ExecOptions& options) {
     throw Error(ErrorCode::kFailedPrecondition,
                 fmt::format("exec in vm `{}`: it is not running", info_.vm_id));
   }
-  const auto timeout_ms = static_cast<int64_t>(options.timeout_seconds * 1000.0);
-  nlohmann::json params = {
-      {"command", command},
-      {"timeout_ms", timeout_ms},
-      {"stdout_limit", options.max_output_bytes},
-      {"stderr_limit", options.max_output_bytes},
-  };
-  if (!options.env.empty()) params["env"] = options.env;
-  if (!options.cwd.empty()) params["cwd"] = options.cwd;
-
-  ExecResult result;
-  result.vm_id = info_.vm_id;
-  // The agent enforces the limits; the host enforces them again so a faulty
-  // guest cannot make the host buffer without bound.
-  auto sink = [&](protocol::Channel channel, std::string_view bytes) {
-    std::string& out = channel == protocol::Channel::kStderr ? result.stderr_data : result.stdout_data;
-    size_t room = options.max_output_bytes > out.size() ? options.max_output_bytes - out.size() : 0;
-    out.append(bytes.substr(0, room));
-  };
-  const Deadline deadline = Clock::now() + std::chrono::milliseconds(timeout_ms) + kExecReplyGrace;
-  nlohmann::json reply;
   try {
-    reply = agent_->call("exec", params, deadline, sink);
+    ExecResult result = exec_over_agent(*agent_, command, options);
+    result.vm_id = info_.vm_id;
+    return result;
   } catch (const Error& e) {
-    bool cancelled;
-    {
-      std::lock_guard lock(info_mutex_);
-      cancelled = cancelled_;
-    }
-    rethrow_in_context(e, cancelled, fmt::format("exec in vm `{}`", info_.vm_id));
+    rethrow_in_context(e, cancelled(), fmt::format("exec in vm `{}`", info_.vm_id));
   }
-  try {
-    result.exit_code = reply.at("exit_code").get<int>();
-    result.signal = reply.value("signal", 0);
-    result.timed_out = reply.value("timed_out", false);
-    result.duration_ms = reply.value("duration_ms", uint64_t{0});
-    result.stdout_truncated = reply.value("stdout_truncated", false) ||
-                              reply.value("stdout_bytes", uint64_t{0}) > result.stdout_data.size();
-    result.stderr_truncated = reply.value("stderr_truncated", false) ||
-                              reply.value("stderr_bytes", uint64_t{0}) > result.stderr_data.size();
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorCode::kAgentProtocol,
-                fmt::format("exec in vm `{}`: malformed exec result: {}", info_.vm_id, e.what()));
-  }
-  return result;
 }
 
 void Vm::cancel() noexcept {

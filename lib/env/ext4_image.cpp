@@ -169,10 +169,20 @@ void make_ext4_image(const std::string& root_dir, const std::string& image_path,
                             static_cast<double>(vfs.f_bavail) * vfs.f_frsize / kMiB, image_dir.string(),
                             static_cast<double>(usage.bytes) / kMiB));
   }
+  make_ext4_filesystem(root_dir, image_path, size, "pyro-root", inodes);
+}
+
+void make_ext4_filesystem(const std::string& content_dir, const std::string& image_path, uint64_t size_bytes,
+                          const std::string& label, uint64_t min_inodes) {
+  const std::string what = fmt::format("make ext4 image `{}`", image_path);
+  const fs::path image(image_path);
+  const uint64_t size = size_bytes;
+  const uint64_t inodes = min_inodes;
+  const std::string root_dir = content_dir;
   std::error_code ec;
   fs::remove(image, ec);  // a fresh file: mke2fs never asks about an old filesystem
 
-  std::vector<std::string> args = {"-q", "-t", "ext4", "-d", root_dir, "-L", "pyro-root", "-E", "root_owner=0:0"};
+  std::vector<std::string> args = {"-q", "-t", "ext4", "-d", root_dir, "-L", label, "-E", "root_owner=0:0"};
   if (inodes > size / 16384) {
     args.push_back("-N");
     args.push_back(std::to_string(inodes));

@@ -29,4 +29,10 @@ void check_rootfs_usable(const std::string& root_dir);
 void make_ext4_image(const std::string& root_dir, const std::string& image_path, uint64_t extra_bytes,
                      const ProgressHandler& progress);
 
+/// Writes `image_path` (replacing it) as a sparse ext4 filesystem of `size_bytes`
+/// labelled `label`, holding the tree `content_dir` (root owned by 0:0), with at
+/// least `min_inodes` inodes (0: mke2fs's default). Throws as make_ext4_image.
+void make_ext4_filesystem(const std::string& content_dir, const std::string& image_path, uint64_t size_bytes,
+                          const std::string& label, uint64_t min_inodes);
+
 }  // namespace pyro::detail

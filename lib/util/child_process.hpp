@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "util/deadline.hpp"
+#include "util/process_handle.hpp"
 #include "util/unique_fd.hpp"
 
 namespace pyro::detail {
@@ -27,25 +28,25 @@ struct SpawnOptions {
 };
 
 /// Thread-safe. The destructor SIGKILLs and reaps a child that still runs.
-class ChildProcess {
+class ChildProcess final : public ProcessHandle {
  public:
   /// Starts the process; returns once it has exec'd. Throws Error(kUnavailable)
   /// when fork or exec fails.
   static std::unique_ptr<ChildProcess> spawn(const SpawnOptions& options);
 
-  ~ChildProcess();
+  ~ChildProcess() override;
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
-  int64_t pid() const noexcept { return pid_; }
+  int64_t pid() const noexcept override { return pid_; }
   /// Non-blocking; reaps the process (once) when it has exited.
-  bool alive();
+  bool alive() override;
   /// Waits until the process exits or `deadline` passes; true once it is reaped.
-  bool wait_until(Deadline deadline);
+  bool wait_until(Deadline deadline) override;
   /// SIGKILLs the process (and its group) unless already reaped, then reaps it.
-  void kill();
+  void kill() override;
   /// "exited with status N" / "killed by signal N"; empty while running.
-  std::string exit_description();
+  std::string exit_description() override;
 
  private:
   ChildProcess(pid_t pid, bool group, UniqueFd pidfd);

@@ -12,6 +12,7 @@
 #include "backend/backend.hpp"
 #include "pyro/types.hpp"
 #include "pyro/workspace.hpp"
+#include "workspace/workspace_store.hpp"
 
 namespace pyro::detail {
 
@@ -54,7 +55,14 @@ class WorkspaceManager {
   ExportResult export_workspace_disk(const std::string& workspace, const std::string& output_path);
 
  private:
+  class Session;
+  WorkspaceInfo info_of(const WorkspaceRecord& record) const;
+  /// Copies the disk of a workspace to `to` consistently (paused guest when running).
+  void copy_disk(Session& session, const std::string& to);
+  void require_stopped(Session& session, const char* action);
+
   WorkspaceContext ctx_;
+  WorkspaceStore store_;
 };
 
 }  // namespace pyro::detail

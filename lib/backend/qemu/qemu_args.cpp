@@ -147,16 +147,23 @@ std::vector<std::string> build_qemu_args(const MachineSpec& spec, const QemuHost
   add({"-append", build_kernel_cmdline(spec, host)});
   add({"-serial", "file:" + join_path(spec.run_dir, kConsoleLogName)});
   add({"-qmp", "unix:" + join_path(spec.run_dir, kQmpSocketName) + ",server=on,wait=off"});
-  // No server=on: QEMU connects to the socket the host already listens on.
-  add({"-chardev", "socket,id=agent,path=" + spec.agent_socket});
+  if (spec.detached) {
+    // A detached VMM outlives its starter: it listens, and each later process connects.
+    add({"-chardev", "socket,id=agent,path=" + spec.agent_socket + ",server=on,wait=off"});
+    add({"-daemonize", "-pidfile", join_path(spec.run_dir, kPidFileName)});
+  } else {
+    // No server=on: QEMU connects to the socket the host already listens on.
+    add({"-chardev", "socket,id=agent,path=" + spec.agent_socket});
+  }
   add({"-device", "virtio-serial-device", "-device", "virtserialport,chardev=agent,name=pyro.agent"});
-  // cache=unsafe: every writable disk is a per-VM overlay thrown away with the VM,
-  // so flushes would only cost time.
+  // cache=unsafe for disks thrown away with the VM (flushes would only cost time);
+  // a persistent disk (a workspace's) honours the guest's flushes.
   for (size_t i = 0; i < spec.drives.size(); ++i) {
     const Drive& drive = spec.drives[i];
     const std::string id = fmt::format("drive{}", i);
-    add({"-drive", fmt::format("file={},format={},if=none,id={},readonly={},cache=unsafe", drive.path,
-                               drive.format, id, drive.read_only ? "on" : "off"),
+    add({"-drive", fmt::format("file={},format={},if=none,id={},readonly={},cache={}", drive.path,
+                               drive.format, id, drive.read_only ? "on" : "off",
+                               drive.persistent ? "writeback" : "unsafe"),
          "-device", "virtio-blk-device,drive=" + id});
   }
   if (spec.network) {

@@ -27,6 +27,7 @@ inline constexpr uint64_t kGuestKernelHz = 250;
 inline constexpr std::string_view kConsoleLogName = "console.log";
 inline constexpr std::string_view kQmpSocketName = "qmp.sock";
 inline constexpr std::string_view kQemuLogName = "qemu.log";
+inline constexpr std::string_view kPidFileName = "qemu.pid";  // detached VMMs only
 
 /// Loops-per-jiffy for a TSC rate, as passed in `lpj=`.
 uint64_t lpj_for_tsc_khz(uint64_t tsc_khz);

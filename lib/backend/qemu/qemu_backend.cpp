@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <regex>
 #include <fmt/format.h>
 
@@ -13,6 +14,7 @@
 #include "backend/qemu/qemu_machine.hpp"
 #include "pyro/error.hpp"
 #include "util/child_process.hpp"
+#include "util/daemon_process.hpp"
 #include "util/file_tail.hpp"
 #include "util/find_executable.hpp"
 
@@ -145,9 +147,14 @@ std::unique_ptr<Machine> QemuBackend::launch(const MachineSpec& spec) {
                 fmt::format("launch vm `{}`: create `{}`: {}", spec.vm_id, log_path, std::strerror(errno)));
   }
   ::unlink(join(spec.run_dir, kQmpSocketName).c_str());  // never connect to a stale one
-  auto child = ChildProcess::spawn({.argv = argv, .output_fd = log.get()});
+  std::unique_ptr<QemuMachine> machine;
+  if (spec.detached) {
+    machine = launch_daemon(spec, argv, log.get());
+  } else {
+    auto child = ChildProcess::spawn({.argv = argv, .output_fd = log.get()});
+    machine = std::make_unique<QemuMachine>(std::move(child), spec.run_dir);
+  }
   log.reset();
-  auto machine = std::make_unique<QemuMachine>(std::move(child), spec.run_dir);
   try {
     // QEMU answers on QMP only once its options are valid, the kernel is loaded
     // and its main loop runs: a reliable "it started" instead of a sleep.
@@ -167,6 +174,41 @@ std::unique_ptr<Machine> QemuBackend::launch(const MachineSpec& spec) {
     throw Error(ErrorCode::kUnavailable, fmt::format("launch vm `{}`: qemu {}", spec.vm_id, why));
   }
   return machine;
+}
+
+// `-daemonize`: the process we start exits once the daemon it forked is set up
+// (options checked, sockets listening); the daemon, reparented and in its own
+// session, keeps running after this process ends.
+std::unique_ptr<QemuMachine> QemuBackend::launch_daemon(const MachineSpec& spec,
+                                                        const std::vector<std::string>& argv, int log_fd) {
+  const std::string pid_path = join(spec.run_dir, kPidFileName);
+  ::unlink(pid_path.c_str());
+  auto starter = ChildProcess::spawn({.argv = argv, .output_fd = log_fd, .die_with_parent = false});
+  if (!starter->wait_until(deadline_after(kStartTimeout))) {
+    starter->kill();
+    throw Error(ErrorCode::kUnavailable,
+                fmt::format("launch vm `{}`: qemu did not finish daemonizing in time", spec.vm_id));
+  }
+  const std::string how = starter->exit_description();
+  std::ifstream in(pid_path);
+  int64_t pid = 0;
+  if (how != "exited with status 0" || !(in >> pid) || pid <= 0) {
+    throw Error(ErrorCode::kUnavailable,
+                fmt::format("launch vm `{}`: qemu {}: {}", spec.vm_id, how,
+                            trim(read_file_tail(join(spec.run_dir, kQemuLogName), kStartLogBytes))));
+  }
+  auto start_time = process_start_time(pid);
+  if (!start_time) {
+    throw Error(ErrorCode::kUnavailable,
+                fmt::format("launch vm `{}`: qemu daemon {} exited at once: {}", spec.vm_id, pid,
+                            trim(read_file_tail(join(spec.run_dir, kQemuLogName), kStartLogBytes))));
+  }
+  return std::make_unique<QemuMachine>(std::make_unique<DaemonProcess>(pid, *start_time), spec.run_dir);
+}
+
+std::unique_ptr<Machine> QemuBackend::attach(const std::string& run_dir, const MachineRef& ref) {
+  return std::make_unique<QemuMachine>(std::make_unique<DaemonProcess>(ref.pid, ref.start_time), run_dir,
+                                       /*owned=*/false);
 }
 
 std::string QemuBackend::accelerator_obstacle(Accelerator accel) {

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "backend/backend.hpp"
 
@@ -18,6 +19,8 @@ std::string parse_qemu_version(std::string_view version_output);
 /// when nothing does. Paths are parameters so tests can point them elsewhere.
 std::string kvm_obstacle(const std::string& dev_kvm, const std::string& pvm_module_dir);
 
+class QemuMachine;
+
 class QemuBackend final : public Backend {
  public:
   explicit QemuBackend(std::string qemu_binary);
@@ -25,9 +28,12 @@ class QemuBackend final : public Backend {
   std::string name() const override { return "qemu"; }
   std::string version() override;
   std::unique_ptr<Machine> launch(const MachineSpec& spec) override;
+  std::unique_ptr<Machine> attach(const std::string& run_dir, const MachineRef& ref) override;
   std::string accelerator_obstacle(Accelerator accel) override;
 
  private:
+  std::unique_ptr<QemuMachine> launch_daemon(const MachineSpec& spec, const std::vector<std::string>& argv,
+                                                   int log_fd);
   /// The absolute path of the binary; throws Error(kUnavailable) when missing.
   std::string resolve_binary() const;
   uint64_t tsc_khz();

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "backend/qemu/qemu_args.hpp"
+#include "util/daemon_process.hpp"
 #include "util/file_tail.hpp"
 
 namespace pyro::detail {
@@ -23,16 +24,40 @@ std::string trim(std::string s) {
 
 }  // namespace
 
-QemuMachine::QemuMachine(std::unique_ptr<ChildProcess> child, std::string run_dir)
-    : child_(std::move(child)), run_dir_(std::move(run_dir)) {}
+QemuMachine::QemuMachine(std::unique_ptr<ProcessHandle> child, std::string run_dir, bool owned)
+    : child_(std::move(child)), run_dir_(std::move(run_dir)), owned_(owned) {}
 
 QemuMachine::~QemuMachine() {
-  child_->kill();
   {
     std::lock_guard lock(qmp_mu_);
     qmp_.reset();
   }
+  if (!owned_) return;  // a detached VMM lives on; its sockets are its own
+  child_->kill();
   ::unlink(run_path(kQmpSocketName).c_str());
+}
+
+MachineRef QemuMachine::ref() const {
+  if (auto* daemon = dynamic_cast<const DaemonProcess*>(child_.get())) {
+    return {daemon->pid(), daemon->start_time()};
+  }
+  return {child_->pid(), process_start_time(child_->pid()).value_or(0)};
+}
+
+void QemuMachine::pause(std::chrono::milliseconds timeout) {
+  try {
+    qmp_execute("stop", nullptr, deadline_after(timeout));
+  } catch (const QmpCommandError& e) {
+    throw Error(ErrorCode::kUnavailable, fmt::format("pause vm: {}", e.what()));
+  }
+}
+
+void QemuMachine::resume(std::chrono::milliseconds timeout) {
+  try {
+    qmp_execute("cont", nullptr, deadline_after(timeout));
+  } catch (const QmpCommandError& e) {
+    throw Error(ErrorCode::kUnavailable, fmt::format("resume vm: {}", e.what()));
+  }
 }
 
 std::string QemuMachine::run_path(std::string_view name) const {
@@ -50,6 +75,10 @@ void QemuMachine::connect_qmp(Deadline deadline) {
 nlohmann::json QemuMachine::qmp_execute(const std::string& command, const nlohmann::json& arguments,
                                         Deadline deadline) {
   std::lock_guard lock(qmp_mu_);
+  if (!qmp_ && !owned_) {
+    // An attached (detached-VMM) machine connects on first use.
+    qmp_.emplace(QmpClient::connect(run_path(kQmpSocketName), deadline, [this] { return child_->alive(); }));
+  }
   if (!qmp_) {
     throw Error(ErrorCode::kUnavailable, fmt::format("qmp command `{}`: not connected", command));
   }
@@ -84,6 +113,13 @@ void QemuMachine::stop(std::chrono::milliseconds grace) {
   bool asked = false;
   {
     std::lock_guard lock(qmp_mu_);
+    if (!qmp_ && !owned_ && child_->alive()) {
+      try {
+        qmp_.emplace(QmpClient::connect(run_path(kQmpSocketName), deadline, [this] { return child_->alive(); }));
+      } catch (const Error&) {
+        // no QMP: the kill below still ends it
+      }
+    }
     if (qmp_ && child_->alive()) {
       try {
         qmp_->execute("quit", deadline);

@@ -9,14 +9,15 @@
 
 #include "backend/backend.hpp"
 #include "backend/qemu/qmp_client.hpp"
-#include "util/child_process.hpp"
+#include "util/process_handle.hpp"
 
 namespace pyro::detail {
 
 class QemuMachine final : public Machine {
  public:
-  /// Takes over a spawned QEMU whose files live in `run_dir`.
-  QemuMachine(std::unique_ptr<ChildProcess> child, std::string run_dir);
+  /// Takes over a QEMU process whose files live in `run_dir`; `owned`: the
+  /// destructor kills it (until release()).
+  QemuMachine(std::unique_ptr<ProcessHandle> process, std::string run_dir, bool owned = true);
   ~QemuMachine() override;
 
   /// Connects to QMP, giving up when QEMU exits first or at `deadline`.
@@ -31,6 +32,10 @@ class QemuMachine final : public Machine {
   bool wait_exit(Deadline deadline) { return child_->wait_until(deadline); }
 
   int64_t pid() const override { return child_->pid(); }
+  MachineRef ref() const override;
+  void release() override { owned_ = false; }
+  void pause(std::chrono::milliseconds timeout) override;
+  void resume(std::chrono::milliseconds timeout) override;
   bool alive() override { return child_->alive(); }
   std::string exit_description() override;
   std::string console_tail(size_t max_bytes) override;
@@ -45,8 +50,9 @@ class QemuMachine final : public Machine {
  private:
   std::string run_path(std::string_view name) const;
 
-  std::unique_ptr<ChildProcess> child_;
+  std::unique_ptr<ProcessHandle> child_;
   const std::string run_dir_;
+  bool owned_;
   std::mutex qmp_mu_;
   std::optional<QmpClient> qmp_;
 };

@@ -1,0 +1,221 @@
+#include "workspace/agent_files.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "protocol/frame.hpp"
+#include "pyro/error.hpp"
+
+namespace pyro::detail {
+namespace {
+
+constexpr auto kCallTimeout = std::chrono::seconds(60);
+// Raw bytes per fs_apply call: base64 (4/3) plus JSON must stay under the 4 MiB frame.
+constexpr size_t kBatchBytes = 2u << 20;
+// Raw bytes per fs_read call.
+constexpr uint64_t kReadChunk = 4u << 20;
+
+Deadline call_deadline() { return deadline_after(kCallTimeout); }
+
+std::vector<TreeEntry> entries_of(const nlohmann::json& result) {
+  std::vector<TreeEntry> out;
+  for (const auto& e : result.at("entries")) out.push_back(e.get<TreeEntry>());
+  return out;
+}
+
+template <typename F>
+auto parsed(const char* method, F&& f) {
+  try {
+    return f();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorCode::kAgentProtocol, fmt::format("malformed `{}` result: {}", method, e.what()));
+  }
+}
+
+}  // namespace
+
+std::string base64_encode(std::string_view data) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < data.size(); i += 3) {
+    const uint32_t v = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8) | uint8_t(data[i + 2]);
+    out += kAlphabet[v >> 18];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += kAlphabet[v & 63];
+  }
+  if (i < data.size()) {
+    uint32_t v = uint8_t(data[i]) << 16;
+    if (i + 1 < data.size()) v |= uint8_t(data[i + 1]) << 8;
+    out += kAlphabet[v >> 18];
+    out += kAlphabet[(v >> 12) & 63];
+    out += i + 1 < data.size() ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+TreeEntry agent_stat(AgentConnection& agent, const std::string& path) {
+  nlohmann::json r = agent.call("fs_stat", {{"path", path}}, call_deadline());
+  return parsed("fs_stat", [&] { return r.get<TreeEntry>(); });
+}
+
+std::optional<TreeEntry> agent_try_stat(AgentConnection& agent, const std::string& path) {
+  try {
+    return agent_stat(agent, path);
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::kNotFound) return std::nullopt;
+    throw;
+  }
+}
+
+std::vector<TreeEntry> agent_list(AgentConnection& agent, const std::string& path, bool recursive) {
+  nlohmann::json r = agent.call("fs_list", {{"path", path}, {"recursive", recursive}}, call_deadline());
+  return parsed("fs_list", [&] { return entries_of(r); });
+}
+
+std::vector<TreeEntry> agent_manifest(AgentConnection& agent, const std::string& path) {
+  nlohmann::json r = agent.call("fs_manifest", {{"path", path}}, call_deadline());
+  if (r.value("truncated", false)) {
+    throw Error(ErrorCode::kResourceExhausted, fmt::format("list `{}`: more entries than the agent lists at once", path));
+  }
+  return parsed("fs_manifest", [&] { return entries_of(r); });
+}
+
+AgentFile agent_read(AgentConnection& agent, const std::string& path, uint64_t max_bytes) {
+  AgentFile file;
+  for (;;) {
+    const uint64_t want = std::min<uint64_t>(kReadChunk, max_bytes - file.content.size());
+    const size_t before = file.content.size();
+    nlohmann::json r = agent.call(
+        "fs_read", {{"path", path}, {"offset", before}, {"max_bytes", want}}, call_deadline(),
+        [&](protocol::Channel, std::string_view bytes) {
+          file.content.append(bytes.substr(0, want - std::min<uint64_t>(want, file.content.size() - before)));
+        });
+    file.size = parsed("fs_read", [&] { return r.at("size").get<uint64_t>(); });
+    const bool eof = r.value("eof", file.content.size() >= file.size);
+    if (eof || file.content.size() >= max_bytes || file.content.size() == before) return file;
+  }
+}
+
+void agent_read_to_file(AgentConnection& agent, const std::string& path, uint64_t size, const std::string& local,
+                        uint32_t mode) {
+  int fd = ::open(local.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw Error(errno == ENOSPC ? ErrorCode::kResourceExhausted : ErrorCode::kInternal,
+                fmt::format("create `{}`: {}", local, std::strerror(errno)));
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  uint64_t offset = 0;
+  std::string write_error;
+  for (;;) {
+    nlohmann::json r = agent.call("fs_read", {{"path", path}, {"offset", offset}, {"max_bytes", kReadChunk}},
+                                  call_deadline(), [&](protocol::Channel, std::string_view bytes) {
+                                    while (!bytes.empty() && write_error.empty()) {
+                                      ssize_t n = ::write(fd, bytes.data(), bytes.size());
+                                      if (n < 0 && errno == EINTR) continue;
+                                      if (n < 0) {
+                                        write_error = std::strerror(errno);
+                                        break;
+                                      }
+                                      bytes.remove_prefix(static_cast<size_t>(n));
+                                      offset += static_cast<uint64_t>(n);
+                                    }
+                                  });
+    if (!write_error.empty()) {
+      throw Error(ErrorCode::kResourceExhausted, fmt::format("write `{}`: {}", local, write_error));
+    }
+    const uint64_t now_size = r.value("size", size);
+    if (r.value("eof", offset >= now_size) || r.value("bytes", uint64_t{0}) == 0) break;
+  }
+  ::fchmod(fd, mode & 07777);
+}
+
+void AgentOps::write(const std::string& path, std::string_view data, uint32_t mode, const std::string& expect,
+                     bool append) {
+  nlohmann::json op = {{"op", "write"}, {"path", path}, {"data", base64_encode(data)}, {"mode", mode & 07777}};
+  if (!expect.empty()) op["expect_sha256"] = expect;
+  if (append) op["append"] = true;
+  bytes_ += data.size() + path.size() + 64;
+  ops_.push_back(std::move(op));
+}
+
+void AgentOps::mkdir(const std::string& path, uint32_t mode) {
+  ops_.push_back({{"op", "mkdir"}, {"path", path}, {"mode", mode & 07777}});
+  bytes_ += path.size() + 64;
+}
+
+void AgentOps::remove(const std::string& path, const std::string& expect, bool recursive) {
+  nlohmann::json op = {{"op", "delete"}, {"path", path}, {"recursive", recursive}};
+  if (!expect.empty()) op["expect_sha256"] = expect;
+  ops_.push_back(std::move(op));
+  bytes_ += path.size() + 128;
+}
+
+void AgentOps::symlink(const std::string& path, const std::string& target) {
+  ops_.push_back({{"op", "symlink"}, {"path", path}, {"target", target}});
+  bytes_ += path.size() + target.size() + 64;
+}
+
+void AgentOps::rename(const std::string& from, const std::string& to) {
+  ops_.push_back({{"op", "rename"}, {"from", from}, {"to", to}});
+  bytes_ += from.size() + to.size() + 64;
+}
+
+void agent_apply(AgentConnection& agent, const AgentOps& ops, bool atomic) {
+  if (ops.empty()) return;
+  agent.call("fs_apply", {{"ops", ops.json()}, {"atomic", atomic}}, call_deadline());
+}
+
+void AgentBatch::flush_if_full() {
+  if (ops_.payload_bytes() >= kBatchBytes) flush();
+}
+
+void AgentBatch::flush() {
+  agent_apply(agent_, ops_, /*atomic=*/false);
+  ops_.clear();
+}
+
+void AgentBatch::write_file(const std::string& path, const std::string& local, uint32_t mode) {
+  std::ifstream in(local, std::ios::binary);
+  if (!in) throw Error(ErrorCode::kNotFound, fmt::format("read `{}`: {}", local, std::strerror(errno)));
+  std::string chunk(kBatchBytes, '\0');
+  in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+  chunk.resize(static_cast<size_t>(in.gcount()));
+  if (in.peek() == std::char_traits<char>::eof()) {
+    ops_.write(path, chunk, mode);
+    flush_if_full();
+    return;
+  }
+  // Larger than one call: append to a temporary name, then rename it into place.
+  std::random_device rd;
+  const std::string slash = path.find('/') == std::string::npos ? "" : path.substr(0, path.rfind('/') + 1);
+  const std::string tmp = slash + fmt::format(".pyro-push-{:08x}", rd());
+  flush();
+  bool first = true;
+  while (!chunk.empty()) {
+    ops_.write(tmp, chunk, mode, "", /*append=*/!first);
+    flush();
+    first = false;
+    chunk.resize(kBatchBytes);
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    chunk.resize(static_cast<size_t>(in.gcount()));
+  }
+  ops_.rename(tmp, path);
+  flush();
+}
+
+}  // namespace pyro::detail

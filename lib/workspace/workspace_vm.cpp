@@ -1,0 +1,209 @@
+#include "workspace/workspace_vm.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "core/logging.hpp"
+#include "pyro/error.hpp"
+#include "util/daemon_process.hpp"
+#include "util/file_tail.hpp"
+#include "util/unix_socket.hpp"
+
+namespace pyro::detail {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr auto kConnectTimeout = std::chrono::seconds(30);
+constexpr auto kCallTimeout = std::chrono::seconds(30);
+constexpr auto kStopGrace = std::chrono::milliseconds(3000);
+constexpr auto kQmpTimeout = std::chrono::seconds(10);
+constexpr size_t kLogTailBytes = 1500;
+
+uint64_t ms_since(Clock::time_point start) {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
+}
+
+// Connects to the VMM's agent socket, which exists once the VMM daemonized.
+UniqueFd connect_agent_socket(const std::string& path, Deadline deadline, const DeathCheck& dead) {
+  for (;;) {
+    std::error_code ec;
+    UniqueFd fd = connect_unix(path, ec);
+    if (fd) return fd;
+    std::string why = dead();
+    if (!why.empty()) throw Error(ErrorCode::kVmCrashed, fmt::format("connect to `{}`: {}", path, why));
+    if (Clock::now() >= deadline) {
+      throw Error(ErrorCode::kDeadlineExceeded, fmt::format("connect to `{}`: {}", path, ec.message()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+}  // namespace
+
+WorkspaceVm::WorkspaceVm(const WorkspaceContext& ctx, const WorkspaceStore& store, WorkspaceRecord& record)
+    : ctx_(ctx), store_(store), record_(record) {}
+
+WorkspaceVm::~WorkspaceVm() {
+  agent_.reset();  // hang up: the next process reconnects
+  machine_.reset();
+}
+
+std::string WorkspaceVm::death_description() {
+  const bool alive = machine_ ? machine_->alive()
+                              : process_start_time(record_.vmm.pid) == std::optional(record_.vmm.start_time);
+  if (alive) return "";
+  std::string why = "the VMM exited";
+  std::string log = read_file_tail(run_dir() + "/qemu.log", kLogTailBytes);
+  if (!log.empty()) why += ": " + log;
+  std::string console = read_file_tail(run_dir() + "/console.log", kLogTailBytes);
+  if (!console.empty()) why += "; guest console ends with:\n" + console;
+  return why;
+}
+
+Machine& WorkspaceVm::machine() {
+  if (!machine_) machine_ = ctx_.backend->attach(run_dir(), record_.vmm);
+  return *machine_;
+}
+
+bool WorkspaceVm::refresh() {
+  if (record_.state != "running") return false;
+  if (machine().alive()) return true;
+  agent_.reset();
+  record_.state = "crashed";
+  record_.crash_reason = death_description();
+  record_.vmm = {};
+  machine_.reset();
+  log(LogLevel::kWarn, "workspace `{}`: its VMM died: {}", record_.id, record_.crash_reason);
+  return false;
+}
+
+void WorkspaceVm::boot_once(const BootSet& boot, Accelerator accel) {
+  const auto started = Clock::now();
+  const Deadline deadline = started + ctx_.boot_timeout;
+  const std::string dir = run_dir();
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  if (::mkdir(dir.c_str(), 0700) != 0) {
+    throw Error(ErrorCode::kPermissionDenied, fmt::format("create `{}`: {}", dir, std::strerror(errno)));
+  }
+  MachineSpec spec;
+  spec.vm_id = record_.id;
+  spec.boot = boot;
+  spec.vcpu_count = record_.vcpu_count;
+  spec.mem_mib = record_.mem_mib;
+  spec.network = record_.network;
+  spec.accelerator = accel;
+  spec.run_dir = dir;
+  spec.agent_socket = dir + "/agent.sock";
+  spec.detached = true;
+  std::string device = "/dev/vda";
+  if (!boot.rootfs_path.empty()) {
+    spec.drives.push_back(Drive{boot.rootfs_path, /*read_only=*/true, "raw"});
+    spec.kernel_args.push_back("pyro.root=/dev/vda");
+    device = "/dev/vdb";
+  }
+  spec.drives.push_back(Drive{store_.disk_path(record_.id), /*read_only=*/false, "raw", /*persistent=*/true});
+  if (spec.agent_socket.size() > max_unix_socket_path()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("start workspace `{}`: socket path `{}` is longer than {} bytes; use a shorter "
+                            "PYRO_HOME",
+                            record_.id, spec.agent_socket, max_unix_socket_path()));
+  }
+  machine_ = ctx_.backend->launch(spec);
+  DeathCheck dead = [this] { return death_description(); };
+  UniqueFd fd = connect_agent_socket(spec.agent_socket, deadline, dead);
+  agent_ = std::make_unique<AgentConnection>(std::move(fd), dead, /*shared_channel=*/true);
+  const AgentHello& hello = agent_->handshake(deadline);
+  agent_->call("workspace_mount", {{"device", device}, {"path", "/workspace"}}, deadline);
+  record_.state = "running";
+  record_.vmm = machine_->ref();
+  record_.accelerator = accelerator_name(accel);
+  record_.boot_ms = ms_since(started);
+  record_.start_mode = "cold";
+  record_.crash_reason.clear();
+  machine_->release();  // from now on it outlives us
+  log(LogLevel::kInfo, "workspace `{}` booted cold with {} in {} ms (agent {})", record_.id,
+      accelerator_name(accel), record_.boot_ms, hello.agent_version);
+}
+
+void WorkspaceVm::start() {
+  BootSet boot = ctx_.resolve_environment(record_.environment);
+  Accelerator accel = ctx_.accelerator(boot);
+  for (int attempt = 1;; ++attempt) {
+    try {
+      boot_once(boot, accel);
+      return;
+    } catch (const Error& e) {
+      agent_.reset();
+      if (machine_) {
+        machine_->kill();
+        machine_.reset();
+      }
+      record_.state = "stopped";
+      record_.vmm = {};
+      const bool retryable = e.code() == ErrorCode::kDeadlineExceeded || e.code() == ErrorCode::kVmCrashed;
+      if (!retryable || attempt == 2) {
+        throw Error(e.code(), fmt::format("start workspace `{}` ({}): {}", record_.id, accelerator_name(accel),
+                                          e.what()));
+      }
+      log(LogLevel::kWarn, "start workspace `{}`: attempt {} failed, retrying: {}", record_.id, attempt, e.what());
+    }
+  }
+}
+
+AgentConnection& WorkspaceVm::agent() {
+  if (agent_) return *agent_;
+  if (!refresh()) {
+    throw Error(record_.state == "crashed" ? ErrorCode::kVmCrashed : ErrorCode::kFailedPrecondition,
+                fmt::format("workspace `{}` is {}{}", record_.id, record_.state,
+                            record_.state == "crashed" ? ": " + record_.crash_reason
+                                                       : " (start it with start_workspace)"));
+  }
+  const Deadline deadline = deadline_after(kConnectTimeout);
+  DeathCheck dead = [this] { return death_description(); };
+  UniqueFd fd = connect_agent_socket(run_dir() + "/agent.sock", deadline, dead);
+  agent_ = std::make_unique<AgentConnection>(std::move(fd), dead, /*shared_channel=*/true);
+  agent_->handshake(deadline);
+  return *agent_;
+}
+
+void WorkspaceVm::sync(bool strict) {
+  try {
+    agent().call("sync", nlohmann::json::object(), deadline_after(kCallTimeout));
+  } catch (const Error& e) {
+    if (strict) throw;
+    log(LogLevel::kWarn, "workspace `{}`: sync before stopping failed: {}", record_.id, e.what());
+  }
+}
+
+void WorkspaceVm::pause() { machine().pause(kQmpTimeout); }
+void WorkspaceVm::resume() { machine().resume(kQmpTimeout); }
+
+void WorkspaceVm::stop() noexcept {
+  try {
+    if (refresh()) {
+      sync(/*strict=*/false);
+      agent_.reset();
+      machine().stop(kStopGrace);
+    }
+  } catch (const std::exception& e) {
+    log(LogLevel::kWarn, "workspace `{}`: stop: {}", record_.id, e.what());
+    try {
+      machine().kill();
+    } catch (...) {
+    }
+  }
+  agent_.reset();
+  machine_.reset();
+  record_.state = "stopped";
+  record_.vmm = {};
+  std::error_code ec;
+  fs::remove_all(run_dir(), ec);
+}
+
+}  // namespace pyro::detail

@@ -1,0 +1,60 @@
+// The VMM of one workspace: booting it detached (it outlives this process),
+// finding it again from the record, reaching its agent, pausing and stopping it.
+// Callers hold the workspace's lock; this class keeps the record in step but
+// never saves it.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "agent/agent_connection.hpp"
+#include "backend/backend.hpp"
+#include "workspace/workspace_manager.hpp"
+#include "workspace/workspace_store.hpp"
+
+namespace pyro::detail {
+
+class WorkspaceVm {
+ public:
+  WorkspaceVm(const WorkspaceContext& ctx, const WorkspaceStore& store, WorkspaceRecord& record);
+  ~WorkspaceVm();
+
+  /// True when the record says running and the VMM is alive. A VMM that died
+  /// turns the record into "crashed" with what its logs say.
+  bool refresh();
+
+  /// Boots the workspace from its disk and mounts /workspace; one retry on a hung
+  /// or crashed boot. On success the record is "running". Throws kUnavailable,
+  /// kDeadlineExceeded, kVmCrashed, kAgentProtocol.
+  void start();
+
+  /// The agent of the running VM, connected on first use. Throws
+  /// kFailedPrecondition (not running), kVmCrashed, kDeadlineExceeded.
+  AgentConnection& agent();
+
+  /// Flushes the guest's file systems (agent `sync`); best effort when `strict` is false.
+  void sync(bool strict);
+
+  /// Guest vCPUs off/on, for a consistent copy of the disk.
+  void pause();
+  void resume();
+
+  /// Syncs (best effort), ends the VMM, record "stopped". Idempotent.
+  void stop() noexcept;
+
+  /// Where the VMM's sockets and logs are.
+  std::string run_dir() const { return store_.run_dir(record_.id); }
+
+ private:
+  void boot_once(const BootSet& boot, Accelerator accel);
+  std::string death_description();
+  Machine& machine();
+
+  const WorkspaceContext& ctx_;
+  const WorkspaceStore& store_;
+  WorkspaceRecord& record_;
+  std::unique_ptr<Machine> machine_;
+  std::unique_ptr<AgentConnection> agent_;
+};
+
+}  // namespace pyro::detail
