@@ -94,6 +94,14 @@ pyro_status guard(pyro_error** err, const char* function, F&& body) noexcept {
   }
 }
 
+/// Unknown pyro_exec_options version (NULL is fine: defaults).
+pyro_status check_exec_version(const pyro_exec_options* in, const char* function,
+                               pyro_error** err) noexcept;
+
+/// C exec options to C++ (NULL: defaults). Throws pyro::Error for a malformed
+/// env entry, so call it inside guard().
+pyro::ExecOptions to_exec_options(const pyro_exec_options* in);
+
 /// NULL-safe borrowed C string of a std::string field.
 inline const char* c_str_or_null(const std::string* s) noexcept { return s ? s->c_str() : nullptr; }
 

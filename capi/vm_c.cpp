@@ -23,6 +23,10 @@ pyro_status to_vm_options(const pyro_vm_options* in, pyro::VmOptions& out, const
   return PYRO_OK;
 }
 
+}  // namespace
+
+namespace pyro::capi {
+
 pyro_status check_exec_version(const pyro_exec_options* in, const char* function,
                                pyro_error** err) noexcept {
   if (in && in->version != PYRO_EXEC_OPTIONS_VERSION) {
@@ -54,7 +58,10 @@ pyro::ExecOptions to_exec_options(const pyro_exec_options* in) {
   return out;
 }
 
-}  // namespace
+}  // namespace pyro::capi
+
+using pyro::capi::check_exec_version;
+using pyro::capi::to_exec_options;
 
 extern "C" {
 

@@ -8,10 +8,14 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <functional>
+#include <mutex>
+#include <shared_mutex>
 #include <thread>
 
 #include "agent_error.hpp"
 #include "exec.hpp"
+#include "fs.hpp"
 #include "log.hpp"
 #include "protocol/message.hpp"
 #include "restore.hpp"
@@ -49,7 +53,8 @@ json Agent::hello_fields() const {
   json fields = {
       {"protocol", {{"major", protocol::kProtocolMajor}, {"minor", protocol::kProtocolMinor}}},
       {"agent_version", kAgentVersion},
-      {"methods", {"hello", "ping", "exec", "shutdown", "restore"}},
+      {"methods", {"hello", "ping", "exec", "shutdown", "restore", "workspace_mount", "fs_stat", "fs_list",
+                   "fs_read", "fs_manifest", "fs_apply", "sync"}},
       {"features", json::array()},
       {"kernel", kernel_release()},
   };
@@ -100,13 +105,52 @@ void Agent::dispatch(const std::shared_ptr<Connection>& conn, uint32_t stream,
   } else if (method == "shutdown") {
     conn->send(protocol::make_response(stream, json::object()));
     terminate();
-  } else {
+  } else if (!dispatch_workspace(conn, stream, method, params)) {
     throw AgentError("unimplemented", "unknown method `" + method + "`");
   }
 }
 
+bool Agent::dispatch_workspace(const std::shared_ptr<Connection>& conn, uint32_t stream,
+                               const std::string& method, const json& params) {
+  std::function<json()> run;
+  Workspace& ws = workspace_;
+  if (method == "fs_stat") {
+    run = [&ws, params] { return fs_stat(ws, params); };
+  } else if (method == "fs_list") {
+    run = [&ws, params] { return fs_list(ws, params); };
+  } else if (method == "fs_manifest") {
+    run = [&ws, params] { return fs_manifest(ws, params); };
+  } else if (method == "fs_read") {
+    run = [&ws, params, conn, stream] { return fs_read(ws, *conn, stream, params); };
+  } else if (method == "fs_apply") {
+    run = [&ws, params] { return fs_apply(ws, params); };
+  } else if (method == "workspace_mount") {
+    run = [&ws, params, pid1 = is_pid1_] { return workspace_mount(ws, params, pid1); };
+  } else if (method == "sync") {
+    run = [params] { return fs_sync(params); };
+  } else {
+    return false;
+  }
+  // File work can take long (hashing, big reads): it must not stall the reader
+  // thread, so each request gets its own thread, like exec.
+  std::thread([conn, stream, method, run = std::move(run)] {
+    try {
+      conn->send(protocol::make_response(stream, run()));
+    } catch (const AgentError& e) {
+      conn->send(protocol::make_error_response(stream, e.code(), e.what()));
+    } catch (const std::exception& e) {
+      conn->send(protocol::make_error_response(stream, "internal", method + ": " + e.what()));
+    } catch (...) {
+      conn->send(protocol::make_error_response(stream, "internal", method + ": unknown failure"));
+    }
+  }).detach();
+  return true;
+}
+
 void Agent::terminate(int exit_code) noexcept {
   reaper_.kill_all();
+  // Waits for a running fs_apply: a batch is never cut off half done.
+  std::unique_lock<std::shared_mutex> no_more_edits(workspace_.lock());
   ::sync();
   if (is_pid1_) {
     ::reboot(RB_POWER_OFF);

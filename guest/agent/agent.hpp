@@ -1,4 +1,5 @@
-// Request dispatch: `hello`, `ping`, `exec`, `shutdown`, `restore` (docs/agent-protocol.md).
+// Request dispatch: `hello`, `ping`, `exec`, `shutdown`, `restore` and the workspace
+// methods (docs/agent-protocol.md).
 #pragma once
 
 #include <memory>
@@ -7,6 +8,7 @@
 
 #include "connection.hpp"
 #include "reaper.hpp"
+#include "workspace.hpp"
 
 namespace pyro::agent {
 
@@ -14,7 +16,12 @@ inline constexpr const char* kAgentVersion = "0.1.0";
 
 class Agent {
  public:
-  Agent(Reaper& reaper, bool is_pid1) : reaper_(reaper), is_pid1_(is_pid1) {}
+  /// `workspace_root` is "" in a VM (the disk is mounted at /workspace) or the
+  /// directory given with --workspace-root for host-side tests.
+  Agent(Reaper& reaper, bool is_pid1, const std::string& workspace_root = "")
+      : reaper_(reaper),
+        is_pid1_(is_pid1),
+        workspace_(workspace_root.empty() ? "/workspace" : workspace_root, !workspace_root.empty()) {}
 
   /// Fields of the `hello` event and of the `hello` result.
   nlohmann::json hello_fields() const;
@@ -31,9 +38,12 @@ class Agent {
  private:
   void dispatch(const std::shared_ptr<Connection>& conn, uint32_t stream,
                 const std::string& method, const nlohmann::json& params);
+  bool dispatch_workspace(const std::shared_ptr<Connection>& conn, uint32_t stream,
+                          const std::string& method, const nlohmann::json& params);
 
   Reaper& reaper_;
   bool is_pid1_;
+  Workspace workspace_;
 };
 
 }  // namespace pyro::agent

@@ -32,7 +32,8 @@ constexpr auto kRetryInterval = 50ms;
 constexpr auto kSocketRetryLimit = 2s;  // test mode: the listener is gone for good after this
 
 struct Options {
-  std::string socket_path;  // empty: virtio-serial mode
+  std::string socket_path;     // empty: virtio-serial mode
+  std::string workspace_root;  // empty: /workspace, once workspace_mount has mounted it
 };
 
 enum class EndReason { kEof, kMalformed };
@@ -113,7 +114,7 @@ int run(const Options& options) {
 
   pyro::agent::Reaper reaper;
   reaper.start();
-  Agent agent(reaper, ::getpid() == 1);
+  Agent agent(reaper, ::getpid() == 1, options.workspace_root);
   const bool socket_mode = !options.socket_path.empty();
 
   for (;;) {
@@ -148,7 +149,11 @@ int main(int argc, char** argv) {
       options.socket_path = argv[++i];
       continue;
     }
-    std::fprintf(stderr, "usage: pyro-agent [--version] [--socket PATH]\n");
+    if (arg == "--workspace-root" && i + 1 < argc) {
+      options.workspace_root = argv[++i];
+      continue;
+    }
+    std::fprintf(stderr, "usage: pyro-agent [--version] [--socket PATH] [--workspace-root DIR]\n");
     return 2;
   }
   try {

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "agent_error.hpp"
+#include "base64.hpp"
 #include "log.hpp"
 
 namespace pyro::agent {
@@ -107,32 +108,11 @@ void write_if_writable(const char* path, const std::string& content) {
 
 }  // namespace
 
-std::string decode_base64(const std::string& text) {
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '+') v = 62;
-    else if (c == '/') v = 63;
-    else if (c == '=') break;
-    else throw AgentError("invalid_argument", "restore: `seed` is not base64");
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
-  return out;
-}
-
 void run_restore(const json& params, bool in_vm) {
   if (!params.is_object()) invalid("params must be an object");
-  const std::string seed = decode_base64(string_param(params, "seed"));
+  const auto decoded = base64_decode(string_param(params, "seed"));
+  if (!decoded) invalid("`seed` is not base64");
+  const std::string& seed = *decoded;
   if (seed.size() < kMinSeedBytes || seed.size() > kMaxSeedBytes) {
     invalid("`seed` must decode to 32..4096 bytes");
   }

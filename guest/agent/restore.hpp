@@ -12,8 +12,4 @@ namespace pyro::agent {
 /// refuses the seed, the clock or the hostname.
 void run_restore(const nlohmann::json& params, bool in_vm);
 
-/// Standard base64 (RFC 4648, padding optional) to bytes. Throws AgentError
-/// (invalid_argument) on a character outside the alphabet.
-std::string decode_base64(const std::string& text);
-
 }  // namespace pyro::agent

@@ -106,10 +106,13 @@ nlohmann::json clone_restore_params(const std::string& vm_id) {
 
 std::string template_key(const TemplateIdentity& id) {
   // One field per line: no field can run into the next.
-  return sha256_hex(fmt::format("pyro-template\nformat={}\nqemu={}\nenvironment_sha256={}\naccelerator={}\n"
-                                "vcpu_count={}\nmem_mib={}\nnetwork={}\n",
-                                kTemplateFormat, id.qemu_version, id.environment_sha256, id.accelerator,
-                                id.vcpu_count, id.mem_mib, id.network ? 1 : 0));
+  std::string text = fmt::format("pyro-template\nformat={}\nqemu={}\nenvironment_sha256={}\naccelerator={}\n"
+                                 "vcpu_count={}\nmem_mib={}\nnetwork={}\n",
+                                 kTemplateFormat, id.qemu_version, id.environment_sha256, id.accelerator,
+                                 id.vcpu_count, id.mem_mib, id.network ? 1 : 0);
+  // Only workspace templates carry the field, so the keys of VM templates stay as they were.
+  if (id.workspace_disk_mib) text += fmt::format("workspace_disk_mib={}\n", id.workspace_disk_mib);
+  return sha256_hex(text);
 }
 
 TemplateStore::TemplateStore(std::string home) : root_((fs::path(home) / "templates").string()) {}

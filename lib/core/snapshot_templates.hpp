@@ -38,6 +38,9 @@ struct TemplateIdentity {
   uint32_t vcpu_count = 0;
   uint32_t mem_mib = 0;
   bool network = false;
+  /// Size of the writable /workspace disk the template was booted with (workspace
+  /// VMs), 0 for none: the guest read the disk's size while booting.
+  uint64_t workspace_disk_mib = 0;
 };
 
 /// Hex sha256 over kTemplateFormat and every field of `identity` but the name.

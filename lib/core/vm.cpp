@@ -36,8 +36,12 @@ uint64_t ms_since(Clock::time_point start) {
 
 }  // namespace
 
-Vm::Vm(VmInfo info, BootSet boot, std::string home, bool snapshots)
-    : info_(std::move(info)), boot_(std::move(boot)), home_(std::move(home)), snapshots_(snapshots) {}
+Vm::Vm(VmInfo info, BootSet boot, std::string home, bool snapshots, std::vector<Drive> extra_drives)
+    : info_(std::move(info)),
+      boot_(std::move(boot)),
+      home_(std::move(home)),
+      snapshots_(snapshots),
+      extra_drives_(std::move(extra_drives)) {}
 
 Vm::~Vm() { stop(); }
 
@@ -64,6 +68,7 @@ MachineSpec Vm::machine_spec(Accelerator accel) const {
     spec.drives.push_back(Drive{boot_.rootfs_path, /*read_only=*/true, "raw"});
     spec.kernel_args.push_back("pyro.root=/dev/vda");
   }
+  spec.drives.insert(spec.drives.end(), extra_drives_.begin(), extra_drives_.end());
   return spec;
 }
 

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "agent/agent_connection.hpp"
 #include "backend/backend.hpp"
@@ -21,7 +22,8 @@ struct SnapshotTemplate;
 class Vm {
  public:
   /// `snapshots`: start from a snapshot template when `boot.environment_sha256` is known.
-  Vm(VmInfo info, BootSet boot, std::string home, bool snapshots = false);
+  /// `extra_drives` follow the root filesystem's drive (a workspace template's disk).
+  Vm(VmInfo info, BootSet boot, std::string home, bool snapshots = false, std::vector<Drive> extra_drives = {});
   ~Vm();  ///< stop()
 
   /// Boots on `backend` with `accel`; `boot_timeout` bounds each of the two attempts.
@@ -32,6 +34,11 @@ class Vm {
 
   /// Runs one command through the agent. Requires state running.
   ExecResult exec(const std::string& command, const ExecOptions& options);
+
+  /// Cold boots with the RAM in `dir`/ram, saves the device state to `dir`/state and
+  /// ends the VMM: a snapshot template (snapshot_templates.hpp). Requires state created.
+  void build_template(Backend& backend, Accelerator accel, std::chrono::milliseconds timeout,
+                      const std::string& dir);
 
   /// Round trip of an agent no-op (bench only).
   void ping();
@@ -63,8 +70,6 @@ class Vm {
   bool start_from_template(Backend& backend, Accelerator accel, std::chrono::milliseconds timeout);
   void clone_once(Backend& backend, Accelerator accel, std::chrono::milliseconds timeout,
                   const SnapshotTemplate& tmpl);
-  void build_template(Backend& backend, Accelerator accel, std::chrono::milliseconds timeout,
-                      const std::string& dir);
   void mark_running(Accelerator accel, Clock::time_point started, const char* mode);
   bool cancelled();
   void teardown() noexcept;
@@ -76,6 +81,7 @@ class Vm {
   BootSet boot_;
   std::string home_;
   bool snapshots_;
+  std::vector<Drive> extra_drives_;
   std::string run_dir_;
   bool cancelled_ = false;  // guarded by info_mutex_
   std::string start_mode_;  // guarded by info_mutex_

@@ -175,6 +175,8 @@ void AgentOps::rename(const std::string& from, const std::string& to) {
   bytes_ += from.size() + to.size() + 64;
 }
 
+void agent_sync(AgentConnection& agent) { agent.call("sync", nlohmann::json::object(), call_deadline()); }
+
 void agent_apply(AgentConnection& agent, const AgentOps& ops, bool atomic) {
   if (ops.empty()) return;
   agent.call("fs_apply", {{"ops", ops.json()}, {"atomic", atomic}}, call_deadline());

@@ -58,6 +58,10 @@ class AgentOps {
   size_t bytes_ = 0;
 };
 
+/// Makes what was written durable: the host may lose the VMM (kill -9) right
+/// after, and the guest's journal would otherwise commit seconds later.
+void agent_sync(AgentConnection& agent);
+
 /// Runs `ops` with fs_apply; `atomic`: all or nothing. Throws the agent's error.
 void agent_apply(AgentConnection& agent, const AgentOps& ops, bool atomic);
 

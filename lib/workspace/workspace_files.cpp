@@ -13,6 +13,7 @@
 
 #include "core/logging.hpp"
 #include "pyro/error.hpp"
+#include "util/file_lock.hpp"
 #include "util/sha256.hpp"
 #include "workspace/agent_files.hpp"
 #include "workspace/disk_reader.hpp"
@@ -151,6 +152,7 @@ WorkspaceFileEntry WorkspaceManager::write_workspace_file(const std::string& wor
     AgentOps ops;
     ops.write(rel, text, 0644);
     agent_apply(session.agent(), ops, /*atomic=*/true);
+    agent_sync(session.agent());
     return to_file_entry(agent_stat(session.agent(), rel));
   } catch (const Error& e) {
     throw session.fail(e, fmt::format("write `{}` in workspace `{}`", rel, session.id()));
@@ -161,9 +163,12 @@ PushResult WorkspaceManager::push_workspace_sync(const std::string& workspace, c
                                                  const PushOptions& options) {
   const std::string dest = workspace_relative_path(options.dest, "dest");
   if (source_path.empty()) throw Error(ErrorCode::kInvalidArgument, "check `source_path`: empty");
-  // Unpacked (or copied) on the host first, with the seed's safety rules.
-  const std::string staging = fs::temp_directory_path().string() + "/pyro-push-" + random_suffix();
+  Session session(ctx_, store_, workspace);
+  // Unpacked (or copied) on the host first, with the seed's safety rules, in a
+  // staging directory of the store (swept if we die; never inside a usual source).
+  const std::string staging = store_.root() + "/.tmp-push-" + random_suffix();
   fs::create_directory(staging);
+  FileLock staging_lock = FileLock::acquire(staging + "/lock");
   struct Cleanup {
     std::string dir;
     ~Cleanup() {
@@ -171,10 +176,11 @@ PushResult WorkspaceManager::push_workspace_sync(const std::string& workspace, c
       fs::remove_all(dir, ec);
     }
   } cleanup{staging};
-  materialize_seed(source_path, staging, SeedLimits{});
-  std::vector<TreeEntry> tree = scan_tree(staging);
+  const std::string content = staging + "/content";
+  fs::create_directory(content);
+  materialize_seed(source_path, content, SeedLimits{});
+  std::vector<TreeEntry> tree = scan_tree(content);
 
-  Session session(ctx_, store_, workspace);
   PushResult result;
   try {
     AgentConnection& agent = session.agent();
@@ -189,12 +195,13 @@ PushResult WorkspaceManager::push_workspace_sync(const std::string& workspace, c
         batch.ops().symlink(target(e.path), e.target);
         ++result.symlinks;
       } else if (e.type == "file") {
-        batch.write_file(target(e.path), staging + "/" + e.path, e.mode);
+        batch.write_file(target(e.path), content + "/" + e.path, e.mode);
         ++result.files;
         result.bytes += e.size;
       }
     }
     batch.flush();
+    agent_sync(agent);
   } catch (const Error& e) {
     throw session.fail(e, fmt::format("push `{}` into workspace `{}`", source_path, session.id()));
   }
@@ -276,6 +283,7 @@ PatchResult WorkspaceManager::apply_workspace_patch(const std::string& workspace
     if (all_ok && !options.dry_run) {
       try {
         agent_apply(agent, ops, /*atomic=*/true);
+        agent_sync(agent);
       } catch (const Error& e) {
         if (e.code() != ErrorCode::kFailedPrecondition) throw;
         // A file changed between our read and the apply (a process in the guest):

@@ -4,25 +4,32 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "core/home.hpp"
 #include "core/logging.hpp"
+#include "core/snapshot_templates.hpp"
+#include "core/vm.hpp"
 #include "pyro/error.hpp"
 #include "util/daemon_process.hpp"
 #include "util/file_tail.hpp"
 #include "util/unix_socket.hpp"
+#include "workspace/agent_files.hpp"
 
 namespace pyro::detail {
 namespace fs = std::filesystem;
 namespace {
 
 constexpr auto kConnectTimeout = std::chrono::seconds(30);
-constexpr auto kCallTimeout = std::chrono::seconds(30);
 constexpr auto kStopGrace = std::chrono::milliseconds(3000);
 constexpr auto kQmpTimeout = std::chrono::seconds(10);
 constexpr size_t kLogTailBytes = 1500;
+// A clone needs well under a second; more means something is wrong, and a cold boot is the better bet.
+constexpr auto kMaxCloneTimeout = std::chrono::milliseconds(20000);
+constexpr auto kSaveTimeout = std::chrono::seconds(30);
 
 uint64_t ms_since(Clock::time_point start) {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
@@ -82,9 +89,7 @@ bool WorkspaceVm::refresh() {
   return false;
 }
 
-void WorkspaceVm::boot_once(const BootSet& boot, Accelerator accel) {
-  const auto started = Clock::now();
-  const Deadline deadline = started + ctx_.boot_timeout;
+MachineSpec WorkspaceVm::machine_spec(const BootSet& boot, Accelerator accel, std::string& device) {
   const std::string dir = run_dir();
   std::error_code ec;
   fs::remove_all(dir, ec);
@@ -101,8 +106,9 @@ void WorkspaceVm::boot_once(const BootSet& boot, Accelerator accel) {
   spec.run_dir = dir;
   spec.agent_socket = dir + "/agent.sock";
   spec.detached = true;
-  std::string device = "/dev/vda";
+  device = "/dev/vda";
   if (!boot.rootfs_path.empty()) {
+    // The same drives in the same order as a snapshot template's (Vm::machine_spec).
     spec.drives.push_back(Drive{boot.rootfs_path, /*read_only=*/true, "raw"});
     spec.kernel_args.push_back("pyro.root=/dev/vda");
     device = "/dev/vdb";
@@ -114,38 +120,117 @@ void WorkspaceVm::boot_once(const BootSet& boot, Accelerator accel) {
                             "PYRO_HOME",
                             record_.id, spec.agent_socket, max_unix_socket_path()));
   }
-  machine_ = ctx_.backend->launch(spec);
+  return spec;
+}
+
+void WorkspaceVm::connect_agent(const std::string& socket, Deadline deadline) {
   DeathCheck dead = [this] { return death_description(); };
-  UniqueFd fd = connect_agent_socket(spec.agent_socket, deadline, dead);
+  UniqueFd fd = connect_agent_socket(socket, deadline, dead);
   agent_ = std::make_unique<AgentConnection>(std::move(fd), dead, /*shared_channel=*/true);
-  const AgentHello& hello = agent_->handshake(deadline);
+  agent_->handshake(deadline);
+}
+
+void WorkspaceVm::mark_running(Accelerator accel, Clock::time_point started, const char* mode,
+                               const std::string& device, Deadline deadline) {
   agent_->call("workspace_mount", {{"device", device}, {"path", "/workspace"}}, deadline);
   record_.state = "running";
   record_.vmm = machine_->ref();
   record_.accelerator = accelerator_name(accel);
   record_.boot_ms = ms_since(started);
-  record_.start_mode = "cold";
+  record_.start_mode = mode;
   record_.crash_reason.clear();
   machine_->release();  // from now on it outlives us
-  log(LogLevel::kInfo, "workspace `{}` booted cold with {} in {} ms (agent {})", record_.id,
-      accelerator_name(accel), record_.boot_ms, hello.agent_version);
+  log(LogLevel::kInfo, "workspace `{}` started ({}) with {} in {} ms (agent {})", record_.id, mode,
+      accelerator_name(accel), record_.boot_ms, agent_->hello().agent_version);
+}
+
+void WorkspaceVm::boot_once(const BootSet& boot, Accelerator accel) {
+  const auto started = Clock::now();
+  const Deadline deadline = started + ctx_.boot_timeout;
+  std::string device;
+  MachineSpec spec = machine_spec(boot, accel, device);
+  machine_ = ctx_.backend->launch(spec);
+  connect_agent(spec.agent_socket, deadline);
+  mark_running(accel, started, "cold", device, deadline);
+}
+
+void WorkspaceVm::clone_once(const BootSet& boot, Accelerator accel, const SnapshotTemplate& tmpl) {
+  const auto started = Clock::now();
+  const Deadline deadline = started + std::min<std::chrono::milliseconds>(ctx_.boot_timeout, kMaxCloneTimeout);
+  std::string device;
+  MachineSpec spec = machine_spec(boot, accel, device);
+  spec.memory_file = MemoryFile{tmpl.ram_path, /*shared=*/false};  // copy on write
+  spec.incoming = true;
+  machine_ = ctx_.backend->launch(spec);
+  machine_->load_state(tmpl.state_path, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            std::max(deadline - Clock::now(), Clock::duration::zero())));
+  connect_agent(spec.agent_socket, deadline);
+  agent_->call("restore", clone_restore_params(record_.id), deadline);
+  mark_running(accel, started, "clone", device, deadline);
+}
+
+std::optional<SnapshotTemplate> WorkspaceVm::ensure_template(const BootSet& boot, Accelerator accel) {
+  TemplateStore store(ctx_.home);
+  const TemplateIdentity identity{ctx_.backend->version(), record_.environment, boot.environment_sha256,
+                                  accelerator_name(accel), record_.vcpu_count, record_.mem_mib, record_.network,
+                                  record_.disk_mib};
+  try {
+    return store.ensure(identity, deadline_after(2 * ctx_.boot_timeout + kSaveTimeout), [&](const std::string& dir) {
+      log(LogLevel::kInfo, "creating workspace snapshot template of `{}` ({} vCPU, {} MiB, {} MiB disk) in `{}`",
+          record_.environment, record_.vcpu_count, record_.mem_mib, record_.disk_mib, dir);
+      // A blank disk of the workspace's size: the template's guest learns that size
+      // while booting, and every clone's own disk has it too.
+      const std::string placeholder = dir + "/placeholder.img";
+      std::ofstream{placeholder};
+      if (::truncate(placeholder.c_str(), static_cast<off_t>(record_.disk_mib << 20)) != 0) {
+        throw Error(ErrorCode::kInternal, fmt::format("create `{}`: {}", placeholder, std::strerror(errno)));
+      }
+      VmInfo info{.vm_id = new_vm_id(), .environment = record_.environment, .vcpu_count = record_.vcpu_count,
+                  .mem_mib = record_.mem_mib, .network = record_.network};
+      Vm builder(std::move(info), boot, ctx_.home, /*snapshots=*/false,
+                 {Drive{placeholder, /*read_only=*/false, "raw"}});
+      builder.build_template(*ctx_.backend, accel, ctx_.boot_timeout, dir);
+      ::unlink(placeholder.c_str());
+    });
+  } catch (const std::exception& e) {
+    log(LogLevel::kWarn, "start workspace `{}`: no snapshot template, booting cold: {}", record_.id, e.what());
+    return std::nullopt;
+  }
+}
+
+void WorkspaceVm::discard_machine() noexcept {
+  agent_.reset();
+  if (machine_) {
+    machine_->kill();
+    machine_.reset();
+  }
+  record_.state = "stopped";
+  record_.vmm = {};
 }
 
 void WorkspaceVm::start() {
   BootSet boot = ctx_.resolve_environment(record_.environment);
   Accelerator accel = ctx_.accelerator(boot);
+  if (ctx_.snapshots && !boot.environment_sha256.empty()) {
+    if (auto tmpl = ensure_template(boot, accel)) {
+      try {
+        clone_once(boot, accel, *tmpl);
+        return;
+      } catch (const Error& e) {
+        discard_machine();
+        // A template that does not restore is stale or corrupt: the next start makes a new one.
+        log(LogLevel::kWarn, "start workspace `{}` from snapshot template `{}` failed, removing it and booting "
+            "cold: {}", record_.id, tmpl->dir, e.what());
+        TemplateStore(ctx_.home).remove(*tmpl);
+      }
+    }
+  }
   for (int attempt = 1;; ++attempt) {
     try {
       boot_once(boot, accel);
       return;
     } catch (const Error& e) {
-      agent_.reset();
-      if (machine_) {
-        machine_->kill();
-        machine_.reset();
-      }
-      record_.state = "stopped";
-      record_.vmm = {};
+      discard_machine();
       const bool retryable = e.code() == ErrorCode::kDeadlineExceeded || e.code() == ErrorCode::kVmCrashed;
       if (!retryable || attempt == 2) {
         throw Error(e.code(), fmt::format("start workspace `{}` ({}): {}", record_.id, accelerator_name(accel),
@@ -174,7 +259,7 @@ AgentConnection& WorkspaceVm::agent() {
 
 void WorkspaceVm::sync(bool strict) {
   try {
-    agent().call("sync", nlohmann::json::object(), deadline_after(kCallTimeout));
+    agent_sync(agent());
   } catch (const Error& e) {
     if (strict) throw;
     log(LogLevel::kWarn, "workspace `{}`: sync before stopping failed: {}", record_.id, e.what());

@@ -5,10 +5,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "agent/agent_connection.hpp"
 #include "backend/backend.hpp"
+#include "core/snapshot_templates.hpp"
 #include "workspace/workspace_manager.hpp"
 #include "workspace/workspace_store.hpp"
 
@@ -46,7 +48,15 @@ class WorkspaceVm {
   std::string run_dir() const { return store_.run_dir(record_.id); }
 
  private:
+  MachineSpec machine_spec(const BootSet& boot, Accelerator accel, std::string& device);
+  void connect_agent(const std::string& socket, Deadline deadline);
+  /// Mounts /workspace, then records the VMM as running and lets it outlive us.
+  void mark_running(Accelerator accel, Clock::time_point started, const char* mode, const std::string& device,
+                    Deadline deadline);
   void boot_once(const BootSet& boot, Accelerator accel);
+  void clone_once(const BootSet& boot, Accelerator accel, const SnapshotTemplate& tmpl);
+  std::optional<SnapshotTemplate> ensure_template(const BootSet& boot, Accelerator accel);
+  void discard_machine() noexcept;
   std::string death_description();
   Machine& machine();
 

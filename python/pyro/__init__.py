@@ -6,6 +6,9 @@
         r = p.run_in_vm("busybox", "echo hello")
         print(r.exit_code, r.stdout)
 
+        ws = p.create_workspace("busybox", seed_path="project")   # persists until deleted
+        p.exec_workspace(ws.workspace_id, "make test")
+
 Everything here comes from the C++ core through the `pyro._core` extension;
 this package only re-exports it. Operation names match spec/operations.json,
 and every failure is a `pyro.Error` subclass carrying `.code` and `.message`.
@@ -21,13 +24,18 @@ from pyro._core import (
     EnvironmentInfo,
     Error,
     ExecResult,
+    ExportResult,
     FailedPreconditionError,
     InternalError,
     InvalidArgumentError,
     LogLevel,
     NotFoundError,
+    PatchFileReport,
+    PatchHunkReport,
+    PatchResult,
     PermissionDeniedError,
     PruneResult,
+    PushResult,
     Pyro,
     ResourceExhaustedError,
     UnavailableError,
@@ -35,6 +43,12 @@ from pyro._core import (
     UserError,
     VmCrashedError,
     VmInfo,
+    WorkspaceDiff,
+    WorkspaceDiffEntry,
+    WorkspaceFileContent,
+    WorkspaceFileEntry,
+    WorkspaceInfo,
+    WorkspaceSnapshotInfo,
     __version__,
     set_log_handler,
 )
@@ -49,13 +63,18 @@ __all__ = [
     "EnvironmentInfo",
     "Error",
     "ExecResult",
+    "ExportResult",
     "FailedPreconditionError",
     "InternalError",
     "InvalidArgumentError",
     "LogLevel",
     "NotFoundError",
+    "PatchFileReport",
+    "PatchHunkReport",
+    "PatchResult",
     "PermissionDeniedError",
     "PruneResult",
+    "PushResult",
     "Pyro",
     "ResourceExhaustedError",
     "UnavailableError",
@@ -63,6 +82,12 @@ __all__ = [
     "UserError",
     "VmCrashedError",
     "VmInfo",
+    "WorkspaceDiff",
+    "WorkspaceDiffEntry",
+    "WorkspaceFileContent",
+    "WorkspaceFileEntry",
+    "WorkspaceInfo",
+    "WorkspaceSnapshotInfo",
     "__version__",
     "set_log_handler",
 ]

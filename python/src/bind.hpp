@@ -12,7 +12,10 @@ void register_errors(pybind11::module_& m);
 /// ExecResult, VmInfo, EnvironmentInfo, PruneResult, DoctorCheck, DoctorReport.
 void register_types(pybind11::module_& m);
 
-/// pyro.Pyro, the client.
+/// WorkspaceInfo and the other results of the workspace operations (pyro/workspace.hpp).
+void register_workspace_types(pybind11::module_& m);
+
+/// pyro.Pyro, the client (its workspace methods come from bind_workspace_ops.cpp).
 void register_client(pybind11::module_& m);
 
 /// pyro.LogLevel and pyro.set_log_handler.

@@ -3,10 +3,8 @@
 // method converts its arguments with the GIL held, then releases the GIL only
 // around the C++ call, so other Python threads run while a VM boots.
 #include <cstdint>
-#include <limits>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +13,7 @@
 #include <pybind11/stl.h>
 
 #include "bind.hpp"
+#include "client_handle.hpp"
 #include "pyro/client.hpp"
 #include "pyro/error.hpp"
 
@@ -23,73 +22,11 @@ namespace py = pybind11;
 namespace pyro::python {
 namespace {
 
-using Env = std::optional<std::map<std::string, std::string>>;
-
-// The Python object owns the client through a shared_ptr: a call in flight
-// keeps it alive even if another thread calls close() meanwhile.
-class Client {
- public:
-  explicit Client(ClientOptions options) : impl_(std::make_shared<Pyro>(std::move(options))) {}
-
-  std::shared_ptr<Pyro> get() const {
-    std::lock_guard lock(mu_);
-    if (!impl_) throw Error(ErrorCode::kFailedPrecondition, "use client: the client is closed");
-    return impl_;
-  }
-
-  /// Drops the client; ~Pyro (stopping every VM it owns) runs without the GIL.
-  void close() {
-    std::shared_ptr<Pyro> old;
-    {
-      std::lock_guard lock(mu_);
-      old.swap(impl_);
-    }
-    py::gil_scoped_release release;
-    old.reset();
-  }
-
-  bool closed() const {
-    std::lock_guard lock(mu_);
-    return !impl_;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::shared_ptr<Pyro> impl_;
-};
-
-// str or os.PathLike (pathlib) -> std::string; None -> "".
-std::string path_arg(const py::object& value) {
-  if (value.is_none()) return {};
-  return py::str(py::module_::import("os").attr("fspath")(value)).cast<std::string>();
-}
-
-// Python ints are unbounded: range-check instead of letting pybind11 raise TypeError,
-// so out-of-range values are InvalidArgumentError like every other bad value.
-template <class T>
-T int_arg(long long value, const char* name) {
-  if (value < 0 || static_cast<unsigned long long>(value) > std::numeric_limits<T>::max()) {
-    throw Error(ErrorCode::kInvalidArgument,
-                std::string("check `") + name + "`: " + std::to_string(value) + " is out of range");
-  }
-  return static_cast<T>(value);
-}
-
 VmOptions vm_options(long long vcpu_count, long long mem_mib, bool network) {
   VmOptions o;
   o.vcpu_count = int_arg<uint32_t>(vcpu_count, "vcpu_count");
   o.mem_mib = int_arg<uint32_t>(mem_mib, "mem_mib");
   o.network = network;
-  return o;
-}
-
-ExecOptions exec_options(double timeout_seconds, Env env, const py::object& cwd,
-                         long long max_output_bytes) {
-  ExecOptions o;
-  o.timeout_seconds = timeout_seconds;
-  o.max_output_bytes = int_arg<uint64_t>(max_output_bytes, "max_output_bytes");
-  if (env) o.env = std::move(*env);
-  o.cwd = path_arg(cwd);
   return o;
 }
 
@@ -147,7 +84,7 @@ class PyProgress {
 }  // namespace
 
 void register_client(py::module_& m) {
-  py::class_<Client>(m, "Pyro", R"doc(A pyro client: the owner of the VMs it creates.
+  py::class_<Client> cls(m, "Pyro", R"doc(A pyro client: the owner of the VMs it creates.
 
 Use it as a context manager so every VM it still owns is stopped on exit:
 
@@ -155,8 +92,8 @@ Use it as a context manager so every VM it still owns is stopped on exit:
         r = p.run_in_vm("busybox", "echo hello")
         assert r.stdout == "hello\n"
 
-Methods are thread-safe and release the GIL while they wait for a VM.)doc")
-      .def(py::init([](const py::object& home, const py::object& accelerator,
+Methods are thread-safe and release the GIL while they wait for a VM.)doc");
+  cls.def(py::init([](const py::object& home, const py::object& accelerator,
                        const py::object& qemu_binary, double boot_timeout_seconds,
                        const py::object& guest_dir, bool auto_pull, const py::object& snapshots) {
              ClientOptions o;
@@ -366,6 +303,7 @@ Methods are thread-safe and release the GIL while they wait for a VM.)doc")
         if (self.closed()) return std::string("Pyro(closed)");
         return "Pyro(home=" + py::repr(py::str(self.get()->home())).cast<std::string>() + ")";
       });
+  register_workspace_ops(cls);
 }
 
 }  // namespace pyro::python

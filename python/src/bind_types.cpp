@@ -6,32 +6,13 @@
 #include <pybind11/stl.h>
 
 #include "bind.hpp"
+#include "result_text.hpp"
 #include "pyro/types.hpp"
 
 namespace py = pybind11;
 
 namespace pyro::python {
 namespace {
-
-py::str text(const std::string& raw) {
-  PyObject* s = PyUnicode_DecodeUTF8(raw.data(), static_cast<Py_ssize_t>(raw.size()), "replace");
-  if (!s) throw py::error_already_set();
-  return py::reinterpret_steal<py::str>(s);
-}
-
-py::bytes bytes(const std::string& raw) { return py::bytes(raw.data(), raw.size()); }
-
-// "Name(a=1, b='x')" from to_dict(), so repr and dict never disagree.
-std::string repr_of(const char* name, const py::dict& d) {
-  std::string out = std::string(name) + "(";
-  bool first = true;
-  for (auto item : d) {
-    if (!first) out += ", ";
-    first = false;
-    out += py::str(item.first).cast<std::string>() + "=" + py::repr(item.second).cast<std::string>();
-  }
-  return out + ")";
-}
 
 py::dict exec_result_dict(const ExecResult& r) {
   py::dict d;

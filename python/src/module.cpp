@@ -18,6 +18,7 @@ PYBIND11_MODULE(_core, m) {
   m.attr("__version__") = pyro::version();
   pyro::python::register_errors(m);
   pyro::python::register_types(m);
+  pyro::python::register_workspace_types(m);
   pyro::python::register_log(m);
   pyro::python::register_client(m);
 }

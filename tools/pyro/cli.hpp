@@ -48,4 +48,29 @@ int cmd_prune_environments(const GlobalOptions& global, Args args);
 int cmd_import_environment(const GlobalOptions& global, Args args);
 int cmd_version(const GlobalOptions& global, Args args);
 
+// `pyro workspace ...` (cmd_workspace.cpp routes to the cmd_workspace_*.cpp verbs).
+int dispatch_workspace(const GlobalOptions& global, Args args);
+int cmd_create_workspace(const GlobalOptions& global, Args args);
+int cmd_list_workspaces(const GlobalOptions& global, Args args);
+int cmd_status_workspace(const GlobalOptions& global, Args args);
+int cmd_update_workspace(const GlobalOptions& global, Args args);
+int cmd_delete_workspace(const GlobalOptions& global, Args args);
+int cmd_exec_workspace(const GlobalOptions& global, Args args);
+int cmd_push_workspace_sync(const GlobalOptions& global, Args args);
+int cmd_list_workspace_files(const GlobalOptions& global, Args args);
+int cmd_read_workspace_file(const GlobalOptions& global, Args args);
+int cmd_write_workspace_file(const GlobalOptions& global, Args args);
+int cmd_apply_workspace_patch(const GlobalOptions& global, Args args);
+int cmd_diff_workspace(const GlobalOptions& global, Args args);
+int cmd_export_workspace(const GlobalOptions& global, Args args);
+int cmd_create_snapshot(const GlobalOptions& global, Args args);
+int cmd_list_snapshots(const GlobalOptions& global, Args args);
+int cmd_delete_snapshot(const GlobalOptions& global, Args args);
+int cmd_reset_workspace(const GlobalOptions& global, Args args);
+int cmd_stop_workspace(const GlobalOptions& global, Args args);
+int cmd_start_workspace(const GlobalOptions& global, Args args);
+int cmd_list_workspace_disk(const GlobalOptions& global, Args args);
+int cmd_read_workspace_disk(const GlobalOptions& global, Args args);
+int cmd_export_workspace_disk(const GlobalOptions& global, Args args);
+
 }  // namespace pyro_cli

@@ -8,9 +8,9 @@
 #include "args.hpp"
 #include "cli.hpp"
 #include "interrupt.hpp"
+#include "exec_output.hpp"
 #include "output.hpp"
 #include "pyro/client.hpp"
-#include "shell_quote.hpp"
 
 namespace pyro_cli {
 namespace {
@@ -51,9 +51,6 @@ constexpr CommandSpec kSpec = {
     .takes_rest = true,
 };
 
-// Seconds as the user would write them: 5, not 5.000000.
-std::string format_seconds(double s) { return fmt::format("{}", s); }
-
 }  // namespace
 
 int cmd_run_in_vm(const GlobalOptions& global, Args args) {
@@ -71,8 +68,7 @@ int cmd_run_in_vm(const GlobalOptions& global, Args args) {
     throw UsageError("run", "missing command: give it after `--`, as in `pyro run ENV -- echo hi`");
   }
   const std::string& environment = parsed.positionals[0];
-  std::string command =
-      parsed.rest.size() == 1 ? parsed.rest[0] : shell_join(parsed.rest);
+  std::string command = command_from_words(parsed.rest);
   if (command.empty()) throw UsageError("run", "the command after `--` is empty");
 
   pyro::VmOptions vm;
@@ -87,13 +83,7 @@ int cmd_run_in_vm(const GlobalOptions& global, Args args) {
     exec.max_output_bytes = parse_u64(kSpec, "max-output-bytes", *v);
   }
   if (auto* v = parsed.value("cwd")) exec.cwd = *v;
-  for (const auto& kv : parsed.values("env")) {
-    auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      throw UsageError("run", fmt::format("parse `--env`: `{}` is not of the form K=V", kv));
-    }
-    exec.env[kv.substr(0, eq)] = kv.substr(eq + 1);  // the last one wins, like `env`
-  }
+  exec.env = parse_key_values(kSpec, "env", parsed.values("env"));
 
   pyro::ClientOptions client_options = global.client;
   if (parsed.has("pull")) client_options.auto_pull = true;
@@ -114,23 +104,7 @@ int cmd_run_in_vm(const GlobalOptions& global, Args args) {
     print_json_line(to_json(result));
     return result.exit_code;
   }
-  write_bytes(stdout, result.stdout_data);
-  write_bytes(stderr, result.stderr_data);
-  std::string notes;
-  if (result.timed_out) {
-    notes += fmt::format("pyro: command timed out after {}s\n", format_seconds(exec.timeout_seconds));
-  }
-  if (result.stdout_truncated) {
-    notes += fmt::format("pyro: stdout truncated at {} bytes\n", exec.max_output_bytes);
-  }
-  if (result.stderr_truncated) {
-    notes += fmt::format("pyro: stderr truncated at {} bytes\n", exec.max_output_bytes);
-  }
-  // Keep the note on a line of its own even when the guest's stderr has no final newline.
-  if (!notes.empty() && !result.stderr_data.empty() && result.stderr_data.back() != '\n') {
-    notes.insert(notes.begin(), '\n');
-  }
-  write_bytes(stderr, notes);
+  relay_exec_result(result, exec);
   return result.exit_code;
 }
 

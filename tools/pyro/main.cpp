@@ -15,6 +15,7 @@
 #include "interrupt.hpp"
 #include "cli.hpp"
 #include "output.hpp"
+#include "mcp/cmd_mcp.hpp"
 #include "pyro/error.hpp"
 #include "pyro/log.hpp"
 #include "pyro/version.hpp"
@@ -40,6 +41,8 @@ constexpr std::string_view kGlobalDetails =
     "  env inspect NAME        describe one environment\n"
     "  env prune               remove stale cache entries (--all: every environment)\n"
     "  env import NAME SOURCE  import an OCI layout or docker save tarball\n"
+    "  workspace SUB-VERB ...  persistent workspaces: create, exec, file, patch, diff,\n"
+    "                          snapshot, reset, stop, start, disk... (`pyro workspace --help`)\n"
     "  doctor                  check the host and say why anything is unusable\n"
     "  version                 print the library version\n"
     "  help [VERB]             show help for pyro or for one verb\n"
@@ -49,7 +52,7 @@ constexpr std::string_view kGlobalDetails =
     "exit status:\n"
     "  N     `pyro run`: the guest command's exit code (128+signal when killed)\n"
     "  0     success\n"
-    "  1     `pyro doctor`: a check failed\n"
+    "  1     `pyro doctor`: a check failed; `pyro workspace patch apply`: not applied\n"
     "  64    usage error (bad flag, missing argument)\n"
     "  125   pyro itself failed (VM did not boot, environment not found, ...)\n"
     "  128+N interrupted by signal N (the VM is deleted first)\n";
@@ -57,7 +60,7 @@ constexpr std::string_view kGlobalDetails =
 constexpr CommandSpec kGlobalSpec = {
     .path = "",
     .usage = "pyro [GLOBAL OPTIONS] VERB [ARGS...]",
-    .summary = "Run shell commands in throwaway QEMU microVMs.",
+    .summary = "Run shell commands in throwaway QEMU microVMs and persistent workspaces.",
     .flags = kGlobalFlags,
     .details = kGlobalDetails,
     .stop_at_positional = true,
@@ -99,6 +102,8 @@ int dispatch(const GlobalOptions& global, const std::string& verb, Args args) {
   if (verb == "run") return cmd_run_in_vm(global, args);
   if (verb == "doctor") return cmd_doctor(global, args);
   if (verb == "version") return cmd_version(global, args);
+  if (verb == "mcp") return cmd_mcp(global, args);
+  if (verb == "workspace") return dispatch_workspace(global, args);
   if (verb == "env") {
     if (args.empty()) throw UsageError("env", "missing sub-verb after `env`: try `pyro env list`");
     if (args[0] == "list") return cmd_list_environments(global, args.subspan(1));

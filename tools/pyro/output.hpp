@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_types.hpp"
 #include "pyro/types.hpp"
 
 namespace pyro_cli {
@@ -22,10 +23,9 @@ void write_bytes(std::FILE* stream, std::string_view bytes);
 /// output) becomes U+FFFD instead of failing.
 void print_json_line(const nlohmann::json& doc);
 
-nlohmann::json to_json(const pyro::ExecResult& result);
-nlohmann::json to_json(const pyro::EnvironmentInfo& env);
-nlohmann::json to_json(const pyro::DoctorReport& report);
-nlohmann::json to_json(const pyro::PruneResult& result);
+// The JSON form of results lives in json_types.hpp (shared with the MCP server).
+using pyro_json::to_json;
+using pyro_json::to_json_array;
 
 /// A byte count for people: "812 B", "3.4 MiB", "1.2 GiB".
 std::string format_size(uint64_t bytes);

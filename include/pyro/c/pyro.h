@@ -31,5 +31,7 @@
 #include "pyro/c/vm.h"
 #include "pyro/c/environment.h"
 #include "pyro/c/doctor.h"
+#include "pyro/c/workspace.h"
+#include "pyro/c/workspace_files.h"
 
 #endif /* PYRO_C_PYRO_H */

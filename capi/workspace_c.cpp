@@ -1,0 +1,199 @@
+// C ABI: workspace lifecycle, exec and snapshots (include/pyro/c/workspace.h).
+#include <string>
+
+#include "workspace_results.hpp"
+
+namespace {
+
+// Converts optional C options; returns non-OK for an unknown version. The
+// labels are converted later, inside guard(), because that may throw.
+pyro_status check_options_version(const pyro_workspace_options* in, const char* function,
+                                  pyro_error** err) noexcept {
+  if (in && in->version != PYRO_WORKSPACE_OPTIONS_VERSION) {
+    return pyro::capi::bad_version(err, function, "pyro_workspace_options", in->version,
+                                   PYRO_WORKSPACE_OPTIONS_VERSION);
+  }
+  return PYRO_OK;
+}
+
+pyro::WorkspaceOptions to_workspace_options(const pyro_workspace_options* in) {
+  pyro::WorkspaceOptions out;
+  if (!in) return out;
+  out.vcpu_count = in->vcpu_count;
+  out.mem_mib = in->mem_mib;
+  out.disk_mib = in->disk_mib;
+  out.network = in->network != 0;
+  if (in->seed_path) out.seed_path = in->seed_path;
+  if (in->name) out.name = in->name;
+  out.labels = pyro::capi::to_labels(in->label_count, in->label_keys, in->label_values,
+                                     "pyro_workspace_options");
+  return out;
+}
+
+pyro::WorkspaceUpdate to_workspace_update(const pyro_workspace_update* in) {
+  pyro::WorkspaceUpdate out;
+  if (!in) return out;
+  if (in->name) out.name = std::string(in->name);
+  if (in->replace_labels) {
+    out.labels = pyro::capi::to_labels(in->label_count, in->label_keys, in->label_values,
+                                       "pyro_workspace_update");
+  }
+  return out;
+}
+
+}  // namespace
+
+extern "C" {
+
+pyro_status pyro_create_workspace(pyro_workspace_info** out, pyro_client* client,
+                                  const char* environment, const pyro_workspace_options* opts,
+                                  pyro_error** err) {
+  pyro::capi::reset(err);
+  PYRO_CHECK_ARG(out);
+  *out = nullptr;
+  PYRO_CHECK_ARG(client);
+  PYRO_CHECK_ARG(environment);
+  if (pyro_status s = check_options_version(opts, __func__, err); s != PYRO_OK) return s;
+  return pyro::capi::guard(err, __func__, [&] {
+    auto info = client->impl.create_workspace(environment, to_workspace_options(opts));
+    *out = pyro::capi::new_workspace_info(info);
+  });
+}
+
+pyro_status pyro_list_workspaces(pyro_workspace_list** out, pyro_client* client,
+                                 pyro_error** err) {
+  pyro::capi::reset(err);
+  PYRO_CHECK_ARG(out);
+  *out = nullptr;
+  PYRO_CHECK_ARG(client);
+  return pyro::capi::guard(err, __func__, [&] {
+    *out = pyro::capi::new_workspace_list(client->impl.list_workspaces());
+  });
+}
+
+pyro_status pyro_status_workspace(pyro_workspace_info** out, pyro_client* client,
+                                  const char* workspace, pyro_error** err) {
+  pyro::capi::reset(err);
+  PYRO_CHECK_ARG(out);
+  *out = nullptr;
+  PYRO_CHECK_ARG(client);
+  PYRO_CHECK_ARG(workspace);
+  return pyro::capi::guard(err, __func__, [&] {
+    *out = pyro::capi::new_workspace_info(client->impl.status_workspace(workspace));
+  });
+}
+
+pyro_status pyro_update_workspace(pyro_workspace_info** out, pyro_client* client,
+                                  const char* workspace, const pyro_workspace_update* update,
+                                  pyro_error** err) {
+  pyro::capi::reset(err);
+  PYRO_CHECK_ARG(out);
+  *out = nullptr;
+  PYRO_CHECK_ARG(client);
+  PYRO_CHECK_ARG(workspace);
+  if (update && update->version != PYRO_WORKSPACE_UPDATE_VERSION) {
+    return pyro::capi::bad_version(err, __func__, "pyro_workspace_update", update->version,
+                                   PYRO_WORKSPACE_UPDATE_VERSION);
+  }
+  return pyro::capi::guard(err, __func__, [&] {
+    auto info = client->impl.update_workspace(workspace, to_workspace_update(update));
+    *out = pyro::capi::new_workspace_info(info);
+  });
+}
+
+pyro_status pyro_delete_workspace(pyro_client* client, const char* workspace, pyro_error** err) {
+  pyro::capi::reset(err);
+  PYRO_CHECK_ARG(client);
+  PYRO_CHECK_ARG(workspace);
+  return pyro::capi::guard(err, __func__, [&] { client->impl.delete_workspace(workspace); });
+}
+
+pyro_status pyro_exec_workspace(pyro_exec_result** out, pyro_client* client,
+                                const char* workspace, const char* command,
+                                const pyro_exec_options* exec, pyro_error** err) {
+  pyro::capi::reset(err);
+  PYRO_CHECK_ARG(out);
+  *out = nullptr;
+  PYRO_CHECK_ARG(client);
+  PYRO_CHECK_ARG(workspace);
+  PYRO_CHECK_ARG(command);
+  if (pyro_status s = pyro::capi::check_exec_version(exec, __func__, err); s != PYRO_OK) return s;
+  return pyro::capi::guard(err, __func__, [&] {
+    auto exec_options = pyro::capi::to_exec_options(exec);
+    *out = new pyro_exec_result{client->impl.exec_workspace(workspace, command, exec_options)};
+  });
+}
+
+pyro_status pyro_create_snapshot(pyro_workspace_snapshot_info** out, pyro_client* client,
+                                 const char* workspace, const char* name, pyro_error** err) {
+  pyro::capi::reset(err);
+  PYRO_CHECK_ARG(out);
+  *out = nullptr;
+  PYRO_CHECK_ARG(client);
+  PYRO_CHECK_ARG(workspace);
+  PYRO_CHECK_ARG(name);
+  return pyro::capi::guard(err, __func__, [&] {
+    *out = pyro::capi::new_snapshot_info(client->impl.create_snapshot(workspace, name));
+  });
+}
+
+pyro_status pyro_list_snapshots(pyro_workspace_snapshot_list** out, pyro_client* client,
+                                const char* workspace, pyro_error** err) {
+  pyro::capi::reset(err);
+  PYRO_CHECK_ARG(out);
+  *out = nullptr;
+  PYRO_CHECK_ARG(client);
+  PYRO_CHECK_ARG(workspace);
+  return pyro::capi::guard(err, __func__, [&] {
+    *out = pyro::capi::new_snapshot_list(client->impl.list_snapshots(workspace));
+  });
+}
+
+pyro_status pyro_delete_snapshot(pyro_client* client, const char* workspace, const char* name,
+                                 pyro_error** err) {
+  pyro::capi::reset(err);
+  PYRO_CHECK_ARG(client);
+  PYRO_CHECK_ARG(workspace);
+  PYRO_CHECK_ARG(name);
+  return pyro::capi::guard(err, __func__,
+                           [&] { client->impl.delete_snapshot(workspace, name); });
+}
+
+pyro_status pyro_reset_workspace(pyro_workspace_info** out, pyro_client* client,
+                                 const char* workspace, const char* snapshot, pyro_error** err) {
+  pyro::capi::reset(err);
+  PYRO_CHECK_ARG(out);
+  *out = nullptr;
+  PYRO_CHECK_ARG(client);
+  PYRO_CHECK_ARG(workspace);
+  return pyro::capi::guard(err, __func__, [&] {
+    auto info = client->impl.reset_workspace(workspace, snapshot ? snapshot : "");
+    *out = pyro::capi::new_workspace_info(info);
+  });
+}
+
+pyro_status pyro_stop_workspace(pyro_workspace_info** out, pyro_client* client,
+                                const char* workspace, pyro_error** err) {
+  pyro::capi::reset(err);
+  PYRO_CHECK_ARG(out);
+  *out = nullptr;
+  PYRO_CHECK_ARG(client);
+  PYRO_CHECK_ARG(workspace);
+  return pyro::capi::guard(err, __func__, [&] {
+    *out = pyro::capi::new_workspace_info(client->impl.stop_workspace(workspace));
+  });
+}
+
+pyro_status pyro_start_workspace(pyro_workspace_info** out, pyro_client* client,
+                                 const char* workspace, pyro_error** err) {
+  pyro::capi::reset(err);
+  PYRO_CHECK_ARG(out);
+  *out = nullptr;
+  PYRO_CHECK_ARG(client);
+  PYRO_CHECK_ARG(workspace);
+  return pyro::capi::guard(err, __func__, [&] {
+    *out = pyro::capi::new_workspace_info(client->impl.start_workspace(workspace));
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,306 @@
+// bind_workspace_ops.cpp — the workspace methods of pyro.Pyro (pyro/client.hpp,
+// spec/operations.json since 0.3). Like bind_client.cpp: arguments are converted
+// with the GIL held, and the GIL is released only around the C++ call. Host paths
+// (seed_path, source_path, output_path) and guest paths accept str or os.PathLike.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <pybind11/stl.h>
+
+#include "bind.hpp"
+#include "client_handle.hpp"
+#include "pyro/client.hpp"
+#include "pyro/error.hpp"
+
+namespace py = pybind11;
+
+namespace pyro::python {
+namespace {
+
+using Labels = std::optional<std::map<std::string, std::string>>;
+
+// A path the operation cannot do without: None is a caller mistake, not "".
+std::string required_path(const py::object& value, const char* name) {
+  if (value.is_none()) {
+    throw Error(ErrorCode::kInvalidArgument, std::string("check `") + name + "`: expected a path, not None");
+  }
+  return path_arg(value);
+}
+
+std::string optional_str(const std::optional<std::string>& value) { return value.value_or(std::string()); }
+
+}  // namespace
+
+void register_workspace_ops(py::class_<Client>& cls) {
+  cls.def(
+         "create_workspace",
+         [](const Client& self, const std::string& environment, const py::object& seed_path,
+            const std::optional<std::string>& name, Labels labels, long long vcpu_count,
+            long long mem_mib, long long disk_mib, bool network) {
+           auto client = self.get();
+           WorkspaceOptions o;
+           o.seed_path = path_arg(seed_path);
+           o.name = optional_str(name);
+           if (labels) o.labels = std::move(*labels);
+           o.vcpu_count = int_arg<uint32_t>(vcpu_count, "vcpu_count");
+           o.mem_mib = int_arg<uint32_t>(mem_mib, "mem_mib");
+           o.disk_mib = int_arg<uint64_t>(disk_mib, "disk_mib");
+           o.network = network;
+           py::gil_scoped_release release;
+           return client->create_workspace(environment, o);
+         },
+         py::arg("environment"), py::kw_only(), py::arg("seed_path") = py::none(),
+         py::arg("name") = py::none(), py::arg("labels") = py::none(), py::arg("vcpu_count") = 1,
+         py::arg("mem_mib") = 256, py::arg("disk_mib") = 2048, py::arg("network") = false,
+         "Create a persistent workspace whose /workspace starts from `seed_path` (a host "
+         "directory or .tar/.tar.gz/.tgz/.zip archive, the baseline; None: empty), and start it. "
+         "The workspace outlives this client and process.\n\n"
+         "Raises InvalidArgumentError (options, unsafe archive), NotFoundError (environment, "
+         "seed), AlreadyExistsError (name), ResourceExhaustedError (seed larger than the disk), "
+         "UnavailableError, DeadlineExceededError, VmCrashedError.")
+      .def(
+          "list_workspaces",
+          [](const Client& self) {
+            auto client = self.get();
+            py::gil_scoped_release release;
+            return client->list_workspaces();
+          },
+          "List every workspace under home, oldest first (crashed VMMs show as state \"crashed\").")
+      .def(
+          "status_workspace",
+          [](const Client& self, const std::string& workspace) {
+            auto client = self.get();
+            py::gil_scoped_release release;
+            return client->status_workspace(workspace);
+          },
+          py::arg("workspace"), "Describe one workspace (by id or name).\n\nRaises NotFoundError.")
+      .def(
+          "update_workspace",
+          [](const Client& self, const std::string& workspace, std::optional<std::string> name,
+             Labels labels) {
+            auto client = self.get();
+            WorkspaceUpdate u;
+            u.name = std::move(name);
+            u.labels = std::move(labels);
+            py::gil_scoped_release release;
+            return client->update_workspace(workspace, u);
+          },
+          py::arg("workspace"), py::kw_only(), py::arg("name") = py::none(),
+          py::arg("labels") = py::none(),
+          "Rename (\"\" removes the name) or relabel (replaces every label) a workspace; None "
+          "leaves a field alone.\n\n"
+          "Raises NotFoundError, InvalidArgumentError, AlreadyExistsError (name).")
+      .def(
+          "delete_workspace",
+          [](const Client& self, const std::string& workspace) {
+            auto client = self.get();
+            py::gil_scoped_release release;
+            client->delete_workspace(workspace);
+          },
+          py::arg("workspace"),
+          "Stop the VM and remove the workspace with its disk and snapshots.\n\nRaises NotFoundError.")
+      .def(
+          "exec_workspace",
+          [](const Client& self, const std::string& workspace, const std::string& command,
+             double timeout_seconds, Env env, const py::object& cwd, long long max_output_bytes) {
+            auto client = self.get();
+            auto exec = exec_options(timeout_seconds, std::move(env), cwd, max_output_bytes);
+            py::gil_scoped_release release;
+            return client->exec_workspace(workspace, command, exec);
+          },
+          py::arg("workspace"), py::arg("command"), py::kw_only(), py::arg("timeout_seconds") = 30.0,
+          py::arg("env") = py::none(), py::arg("cwd") = py::none(),
+          py::arg("max_output_bytes") = 1048576,
+          "Run one shell command in a running workspace (cwd defaults to /workspace); files and "
+          "state persist between calls. A non-zero exit is a result.\n\n"
+          "Raises NotFoundError, FailedPreconditionError (not running), InvalidArgumentError, "
+          "DeadlineExceededError, VmCrashedError.")
+      .def(
+          "push_workspace_sync",
+          [](const Client& self, const std::string& workspace, const py::object& source_path,
+             const py::object& dest) {
+            auto client = self.get();
+            std::string source = required_path(source_path, "source_path");
+            PushOptions o;
+            o.dest = required_path(dest, "dest");
+            py::gil_scoped_release release;
+            return client->push_workspace_sync(workspace, source, o);
+          },
+          py::arg("workspace"), py::arg("source_path"), py::kw_only(),
+          py::arg("dest") = "/workspace",
+          "Copy a host directory or archive into the running workspace under `dest` (each file "
+          "replaced atomically; nothing is deleted).\n\n"
+          "Raises NotFoundError, InvalidArgumentError, FailedPreconditionError.")
+      .def(
+          "list_workspace_files",
+          [](const Client& self, const std::string& workspace, const py::object& path, bool recursive) {
+            auto client = self.get();
+            std::string p = path_arg(path);
+            py::gil_scoped_release release;
+            return client->list_workspace_files(workspace, p, recursive);
+          },
+          py::arg("workspace"), py::kw_only(), py::arg("path") = "", py::arg("recursive") = false,
+          "List a directory (or one file) under /workspace without following symlinks; \"\" is "
+          "/workspace itself.\n\nRaises NotFoundError, InvalidArgumentError.")
+      .def(
+          "read_workspace_file",
+          [](const Client& self, const std::string& workspace, const py::object& path,
+             long long max_bytes) {
+            auto client = self.get();
+            std::string p = required_path(path, "path");
+            uint64_t limit = int_arg<uint64_t>(max_bytes, "max_bytes");
+            py::gil_scoped_release release;
+            return client->read_workspace_file(workspace, p, limit);
+          },
+          py::arg("workspace"), py::arg("path"), py::kw_only(), py::arg("max_bytes") = 65536,
+          "Read a text file, at most `max_bytes` (up to 1 MiB).\n\n"
+          "Raises NotFoundError, InvalidArgumentError (path, binary content), "
+          "FailedPreconditionError.")
+      .def(
+          "write_workspace_file",
+          [](const Client& self, const std::string& workspace, const py::object& path,
+             const std::string& text) {
+            auto client = self.get();
+            std::string p = required_path(path, "path");
+            py::gil_scoped_release release;
+            return client->write_workspace_file(workspace, p, text);
+          },
+          py::arg("workspace"), py::arg("path"), py::arg("text"),
+          "Create or replace a text file atomically (parent directories created).\n\n"
+          "Raises NotFoundError, InvalidArgumentError, FailedPreconditionError.")
+      .def(
+          "apply_workspace_patch",
+          [](const Client& self, const std::string& workspace, const std::string& patch, bool dry_run) {
+            auto client = self.get();
+            PatchOptions o;
+            o.dry_run = dry_run;
+            py::gil_scoped_release release;
+            return client->apply_workspace_patch(workspace, patch, o);
+          },
+          py::arg("workspace"), py::arg("patch"), py::kw_only(), py::arg("dry_run") = false,
+          "Apply a unified diff atomically: every hunk of every file, or nothing. A hunk that "
+          "does not match is a result (applied False, the report says which), not an error.\n\n"
+          "Raises NotFoundError, InvalidArgumentError (malformed patch, paths), "
+          "FailedPreconditionError.")
+      .def(
+          "diff_workspace",
+          [](const Client& self, const std::string& workspace) {
+            auto client = self.get();
+            py::gil_scoped_release release;
+            return client->diff_workspace(workspace);
+          },
+          py::arg("workspace"),
+          "Changes under /workspace since the baseline; works running or stopped.\n\n"
+          "Raises NotFoundError.")
+      .def(
+          "export_workspace",
+          [](const Client& self, const std::string& workspace, const py::object& path,
+             const py::object& output_path) {
+            auto client = self.get();
+            std::string p = required_path(path, "path");
+            std::string out = required_path(output_path, "output_path");
+            py::gil_scoped_release release;
+            return client->export_workspace(workspace, p, out);
+          },
+          py::arg("workspace"), py::arg("path"), py::arg("output_path"),
+          "Copy one file or a directory tree from /workspace to a new host path.\n\n"
+          "Raises NotFoundError, AlreadyExistsError (output_path exists), InvalidArgumentError.")
+      .def(
+          "create_snapshot",
+          [](const Client& self, const std::string& workspace, const std::string& name) {
+            auto client = self.get();
+            py::gil_scoped_release release;
+            return client->create_snapshot(workspace, name);
+          },
+          py::arg("workspace"), py::arg("name"),
+          "Save the /workspace disk under `name`; the VM keeps running.\n\n"
+          "Raises AlreadyExistsError, InvalidArgumentError (name), NotFoundError.")
+      .def(
+          "list_snapshots",
+          [](const Client& self, const std::string& workspace) {
+            auto client = self.get();
+            py::gil_scoped_release release;
+            return client->list_snapshots(workspace);
+          },
+          py::arg("workspace"), "List a workspace's snapshots.\n\nRaises NotFoundError.")
+      .def(
+          "delete_snapshot",
+          [](const Client& self, const std::string& workspace, const std::string& name) {
+            auto client = self.get();
+            py::gil_scoped_release release;
+            client->delete_snapshot(workspace, name);
+          },
+          py::arg("workspace"), py::arg("name"), "Remove one snapshot.\n\nRaises NotFoundError.")
+      .def(
+          "reset_workspace",
+          [](const Client& self, const std::string& workspace, const std::optional<std::string>& snapshot) {
+            auto client = self.get();
+            std::string s = optional_str(snapshot);
+            py::gil_scoped_release release;
+            return client->reset_workspace(workspace, s);
+          },
+          py::arg("workspace"), py::kw_only(), py::arg("snapshot") = py::none(),
+          "Restart the workspace with /workspace as at the baseline (snapshot None) or at a "
+          "snapshot; processes in the VM end.\n\nRaises NotFoundError.")
+      .def(
+          "stop_workspace",
+          [](const Client& self, const std::string& workspace) {
+            auto client = self.get();
+            py::gil_scoped_release release;
+            return client->stop_workspace(workspace);
+          },
+          py::arg("workspace"),
+          "Shut the VM down; /workspace stays on disk. Idempotent.\n\nRaises NotFoundError.")
+      .def(
+          "start_workspace",
+          [](const Client& self, const std::string& workspace) {
+            auto client = self.get();
+            py::gil_scoped_release release;
+            return client->start_workspace(workspace);
+          },
+          py::arg("workspace"),
+          "Boot a stopped or crashed workspace from its disk. Idempotent when running.\n\n"
+          "Raises NotFoundError, UnavailableError, DeadlineExceededError.")
+      .def(
+          "list_workspace_disk",
+          [](const Client& self, const std::string& workspace, const py::object& path, bool recursive) {
+            auto client = self.get();
+            std::string p = path_arg(path);
+            py::gil_scoped_release release;
+            return client->list_workspace_disk(workspace, p, recursive);
+          },
+          py::arg("workspace"), py::kw_only(), py::arg("path") = "", py::arg("recursive") = false,
+          "List a directory of a stopped workspace's disk without booting it.\n\n"
+          "Raises FailedPreconditionError (running), NotFoundError, InvalidArgumentError, "
+          "UnavailableError (no debugfs).")
+      .def(
+          "read_workspace_disk",
+          [](const Client& self, const std::string& workspace, const py::object& path,
+             long long max_bytes) {
+            auto client = self.get();
+            std::string p = required_path(path, "path");
+            uint64_t limit = int_arg<uint64_t>(max_bytes, "max_bytes");
+            py::gil_scoped_release release;
+            return client->read_workspace_disk(workspace, p, limit);
+          },
+          py::arg("workspace"), py::arg("path"), py::kw_only(), py::arg("max_bytes") = 65536,
+          "Read a text file from a stopped workspace's disk without booting it.\n\n"
+          "Raises FailedPreconditionError (running), NotFoundError, InvalidArgumentError, "
+          "UnavailableError (no debugfs).")
+      .def(
+          "export_workspace_disk",
+          [](const Client& self, const std::string& workspace, const py::object& output_path) {
+            auto client = self.get();
+            std::string out = required_path(output_path, "output_path");
+            py::gil_scoped_release release;
+            return client->export_workspace_disk(workspace, out);
+          },
+          py::arg("workspace"), py::arg("output_path"),
+          "Copy the raw ext4 image of a stopped workspace's /workspace to a new host file.\n\n"
+          "Raises FailedPreconditionError (running), NotFoundError, AlreadyExistsError.");
+}
+
+}  // namespace pyro::python

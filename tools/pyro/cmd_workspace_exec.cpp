@@ -1,0 +1,92 @@
+// `pyro workspace exec`: the exec_workspace operation. Like `pyro run`, but in a
+// running workspace, whose files and state persist between calls.
+#include <array>
+
+#include <fmt/format.h>
+
+#include "args.hpp"
+#include "cli.hpp"
+#include "exec_output.hpp"
+#include "output.hpp"
+#include "pyro/client.hpp"
+#include "workspace_common.hpp"
+
+namespace pyro_cli {
+namespace {
+
+constexpr std::array<FlagSpec, 5> kFlags = {{
+    {"timeout-seconds", 0, "S", "the guest kills the command after S seconds (default 30)"},
+    {"env", 0, "K=V", "add a variable to the command's environment (repeatable)", true},
+    {"cwd", 0, "DIR", "working directory in the guest (default /workspace)"},
+    {"max-output-bytes", 0, "N", "keep at most N bytes per stream (default 1048576)"},
+    {"json", 0, "", "print the result as one JSON object instead of relaying output"},
+}};
+
+constexpr std::string_view kDetails =
+    "COMMAND is run with /bin/sh -c. One word after `--` is used as the shell\n"
+    "string as given (`-- 'make && ./a.out'`); several words are shell-quoted and\n"
+    "joined, so they reach the guest exactly as typed (`-- echo 'a b'`).\n"
+    "\n"
+    "Without --json the guest's stdout and stderr are copied unchanged to\n"
+    "stdout and stderr; a timeout or truncation adds one `pyro:` note on stderr.\n"
+    "With --json stdout holds one JSON object: exit_code, signal, timed_out,\n"
+    "stdout, stderr, stdout_truncated, stderr_truncated, duration_ms, vm_id\n"
+    "(ignore keys you do not know).\n"
+    "\n"
+    "exit status: the guest command's exit code (128+N when killed by signal N,\n"
+    "137 on timeout); 125 when pyro itself failed (failed_precondition: the\n"
+    "workspace is not running); 64 on a usage error.\n";
+
+constexpr CommandSpec kSpec = {
+    .path = "workspace exec",
+    .usage = "pyro workspace exec WORKSPACE [OPTIONS] -- COMMAND...",
+    .summary = "Run one shell command in a running workspace.",
+    .flags = kFlags,
+    .details = kDetails,
+    .takes_rest = true,
+};
+
+}  // namespace
+
+int cmd_exec_workspace(const GlobalOptions& global, Args args) {
+  ParsedArgs parsed = parse_args(kSpec, args);
+  if (parsed.help) {
+    write_bytes(stdout, format_help(kSpec));
+    return kExitOk;
+  }
+  if (parsed.positionals.empty()) {
+    throw UsageError("workspace exec", "missing workspace: give its id or name");
+  }
+  if (parsed.positionals.size() > 1) {
+    throw UsageError("workspace exec",
+                     fmt::format("unexpected argument `{}`: put the command after `--`",
+                                 parsed.positionals[1]));
+  }
+  if (!parsed.saw_separator || parsed.rest.empty()) {
+    throw UsageError("workspace exec",
+                     "missing command: give it after `--`, as in `pyro workspace exec WS -- ls`");
+  }
+  std::string command = command_from_words(parsed.rest);
+  if (command.empty()) throw UsageError("workspace exec", "the command after `--` is empty");
+
+  pyro::ExecOptions exec;
+  if (auto* v = parsed.value("timeout-seconds")) {
+    exec.timeout_seconds = parse_number(kSpec, "timeout-seconds", *v);
+  }
+  if (auto* v = parsed.value("max-output-bytes")) {
+    exec.max_output_bytes = parse_u64(kSpec, "max-output-bytes", *v);
+  }
+  if (auto* v = parsed.value("cwd")) exec.cwd = *v;
+  exec.env = parse_key_values(kSpec, "env", parsed.values("env"));
+
+  pyro::Pyro client(global.client);
+  pyro::ExecResult result = client.exec_workspace(parsed.positionals[0], command, exec);
+  if (parsed.has("json")) {
+    print_json_line(to_json(result));
+  } else {
+    relay_exec_result(result, exec);
+  }
+  return result.exit_code;
+}
+
+}  // namespace pyro_cli

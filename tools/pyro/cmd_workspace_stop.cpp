@@ -1,0 +1,47 @@
+// `pyro workspace stop`: the stop_workspace operation.
+#include <array>
+
+#include <fmt/format.h>
+
+#include "args.hpp"
+#include "cli.hpp"
+#include "output.hpp"
+#include "pyro/client.hpp"
+#include "workspace_common.hpp"
+
+namespace pyro_cli {
+namespace {
+
+constexpr std::array<FlagSpec, 1> kFlags = {{
+    {"json", 0, "", "print the workspace as one JSON object"},
+}};
+
+constexpr CommandSpec kSpec = {
+    .path = "workspace stop",
+    .usage = "pyro workspace stop WORKSPACE [--json]",
+    .summary = "Shut a workspace's VM down; /workspace stays on disk (no-op when stopped).",
+    .flags = kFlags,
+    .details = "Prints one line: the id and the new state. With --json the workspace object\n"
+               "of `workspace status --json`.\n",
+};
+
+}  // namespace
+
+int cmd_stop_workspace(const GlobalOptions& global, Args args) {
+  ParsedArgs parsed = parse_args(kSpec, args);
+  if (parsed.help) {
+    write_bytes(stdout, format_help(kSpec));
+    return kExitOk;
+  }
+  check_positionals(kSpec, parsed, {"workspace: give its id or name"});
+  pyro::Pyro client(global.client);
+  pyro::WorkspaceInfo info = client.stop_workspace(parsed.positionals[0]);
+  if (parsed.has("json")) {
+    print_json_line(to_json(info));
+  } else {
+    write_bytes(stdout, format_workspace_state_line(info));
+  }
+  return kExitOk;
+}
+
+}  // namespace pyro_cli

@@ -1,0 +1,28 @@
+// What `pyro run` and `pyro workspace exec` share: turning `-- WORDS...` into one
+// shell string, `--env K=V` flags into a map, and relaying a guest command's
+// result byte for byte.
+#pragma once
+
+#include <map>
+#include <span>
+#include <string>
+
+#include "args.hpp"
+#include "pyro/types.hpp"
+
+namespace pyro_cli {
+
+/// One word is the shell string as given (`-- 'ls | wc -l'`); several words are
+/// shell-quoted and joined so the guest sees exactly the words typed.
+std::string command_from_words(std::span<const std::string> words);
+
+/// Parses repeated `K=V` values of `--<flag>`; the last K wins, like `env`.
+/// Throws UsageError naming the flag and the malformed value.
+std::map<std::string, std::string> parse_key_values(const CommandSpec& spec, std::string_view flag,
+                                                    std::span<const std::string> values);
+
+/// Copies the guest's stdout and stderr unchanged to ours, then adds one `pyro:`
+/// note on stderr per timeout or truncation, on a line of its own.
+void relay_exec_result(const pyro::ExecResult& result, const pyro::ExecOptions& exec);
+
+}  // namespace pyro_cli

@@ -1,0 +1,182 @@
+#include "json_types.hpp"
+
+namespace pyro_json {
+
+nlohmann::json to_json(const pyro::ExecResult& r) {
+  return {
+      {"exit_code", r.exit_code},
+      {"signal", r.signal},
+      {"timed_out", r.timed_out},
+      {"stdout", r.stdout_data},
+      {"stderr", r.stderr_data},
+      {"stdout_truncated", r.stdout_truncated},
+      {"stderr_truncated", r.stderr_truncated},
+      {"duration_ms", r.duration_ms},
+      {"vm_id", r.vm_id},
+  };
+}
+
+nlohmann::json to_json(const pyro::VmInfo& v) {
+  return {
+      {"vm_id", v.vm_id},
+      {"environment", v.environment},
+      {"state", pyro::vm_state_name(v.state)},
+      {"vcpu_count", v.vcpu_count},
+      {"mem_mib", v.mem_mib},
+      {"network", v.network},
+      {"accelerator", v.accelerator},
+      {"pid", v.pid},
+      {"created_at", v.created_at},
+      {"boot_ms", v.boot_ms},
+  };
+}
+
+nlohmann::json to_json(const pyro::EnvironmentInfo& e) {
+  return {
+      {"name", e.name},
+      {"description", e.description},
+      {"installed", e.installed},
+      {"path", e.path},
+      {"kernel_version", e.kernel_version},
+      {"agent_version", e.agent_version},
+      {"sha256", e.sha256},
+      {"source", e.source},
+      {"version", e.version},
+      {"packages", e.packages},
+      {"size_bytes", e.size_bytes},
+      {"built_at", e.built_at},
+      {"has_rootfs", e.has_rootfs},
+      {"snapshot_ready", e.snapshot_ready},
+  };
+}
+
+nlohmann::json to_json(const pyro::DoctorReport& r) {
+  nlohmann::json checks = nlohmann::json::array();
+  for (const auto& c : r.checks) {
+    checks.push_back({{"name", c.name}, {"ok", c.ok}, {"detail", c.detail}});
+  }
+  return {
+      {"ok", r.ok},
+      {"accelerator", r.accelerator},
+      {"accelerator_reason", r.accelerator_reason},
+      {"qemu_version", r.qemu_version},
+      {"home", r.home},
+      {"checks", std::move(checks)},
+  };
+}
+
+nlohmann::json to_json(const pyro::PruneResult& r) {
+  return {{"removed", r.removed}, {"bytes_freed", r.bytes_freed}};
+}
+
+nlohmann::json to_json(const pyro::WorkspaceInfo& w) {
+  return {
+      {"workspace_id", w.workspace_id},
+      {"name", w.name},
+      {"environment", w.environment},
+      {"state", pyro::workspace_state_name(w.state)},
+      {"vcpu_count", w.vcpu_count},
+      {"mem_mib", w.mem_mib},
+      {"disk_mib", w.disk_mib},
+      {"network", w.network},
+      {"labels", w.labels},
+      {"created_at", w.created_at},
+      {"updated_at", w.updated_at},
+      {"accelerator", w.accelerator},
+      {"pid", w.pid},
+      {"boot_ms", w.boot_ms},
+      {"start_mode", w.start_mode},
+      {"crash_reason", w.crash_reason},
+      {"disk_bytes", w.disk_bytes},
+      {"path", w.path},
+  };
+}
+
+nlohmann::json to_json(const pyro::WorkspaceFileEntry& f) {
+  return {
+      {"path", f.path},   {"type", f.type},   {"size", f.size},
+      {"mode", f.mode},   {"mtime", f.mtime}, {"target", f.target},
+  };
+}
+
+nlohmann::json to_json(const pyro::WorkspaceFileContent& c) {
+  return {
+      {"path", c.path},
+      {"content", c.content},
+      {"size", c.size},
+      {"truncated", c.truncated},
+  };
+}
+
+nlohmann::json to_json(const pyro::PushResult& r) {
+  return {
+      {"files", r.files},
+      {"directories", r.directories},
+      {"symlinks", r.symlinks},
+      {"bytes", r.bytes},
+  };
+}
+
+nlohmann::json to_json(const pyro::PatchHunkReport& h) {
+  return {
+      {"index", h.index},     {"old_start", h.old_start}, {"applied", h.applied},
+      {"offset", h.offset},   {"message", h.message},
+  };
+}
+
+nlohmann::json to_json(const pyro::PatchFileReport& f) {
+  return {
+      {"path", f.path},
+      {"old_path", f.old_path},
+      {"action", f.action},
+      {"ok", f.ok},
+      {"message", f.message},
+      {"hunks", to_json_array(f.hunks)},
+  };
+}
+
+nlohmann::json to_json(const pyro::PatchResult& r) {
+  return {
+      {"applied", r.applied},
+      {"dry_run", r.dry_run},
+      {"files", to_json_array(r.files)},
+      {"summary", r.summary},
+  };
+}
+
+nlohmann::json to_json(const pyro::WorkspaceDiffEntry& e) {
+  return {
+      {"path", e.path},         {"status", e.status},     {"type", e.type},
+      {"old_size", e.old_size}, {"new_size", e.new_size}, {"binary", e.binary},
+  };
+}
+
+nlohmann::json to_json(const pyro::WorkspaceDiff& d) {
+  return {
+      {"entries", to_json_array(d.entries)},
+      {"unified", d.unified},
+      {"added", d.added},
+      {"modified", d.modified},
+      {"deleted", d.deleted},
+      {"changed", d.changed()},
+  };
+}
+
+nlohmann::json to_json(const pyro::ExportResult& r) {
+  return {
+      {"output_path", r.output_path},
+      {"files", r.files},
+      {"directories", r.directories},
+      {"bytes", r.bytes},
+  };
+}
+
+nlohmann::json to_json(const pyro::WorkspaceSnapshotInfo& s) {
+  return {{"name", s.name}, {"created_at", s.created_at}, {"disk_bytes", s.disk_bytes}};
+}
+
+nlohmann::json to_json(const pyro::Error& e) {
+  return {{"code", pyro::error_code_name(e.code())}, {"message", e.what()}};
+}
+
+}  // namespace pyro_json

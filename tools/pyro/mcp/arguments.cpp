@@ -1,0 +1,137 @@
+#include "mcp/arguments.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "pyro/error.hpp"
+
+namespace pyro_mcp {
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void invalid(const std::string& tool, const std::string& what) {
+  throw pyro::Error(pyro::ErrorCode::kInvalidArgument, fmt::format("call `{}`: {}", tool, what));
+}
+
+const char* json_type_name(const json& v) {
+  if (v.is_boolean()) return "boolean";
+  if (v.is_number_integer() || v.is_number_unsigned()) return "integer";
+  if (v.is_number()) return "number";
+  return v.type_name();  // "string", "object", "array", "null"
+}
+
+bool is_integral(const json& v) {
+  if (v.is_number_integer() || v.is_number_unsigned()) return true;
+  // JSON Schema counts 2.0 as an integer; so do we.
+  return v.is_number_float() && std::isfinite(v.get<double>()) &&
+         std::trunc(v.get<double>()) == v.get<double>();
+}
+
+bool has_type(const ParamSpec& p, const json& v) {
+  if (p.type == "string") return v.is_string();
+  if (p.type == "boolean") return v.is_boolean();
+  if (p.type == "number") return v.is_number();
+  if (p.type == "integer") return is_integral(v);
+  if (p.type == "object") {
+    if (!v.is_object()) return false;
+    for (const auto& [key, value] : v.items()) {
+      if (!value.is_string()) return false;
+    }
+    return true;
+  }
+  return false;
+}
+
+std::string expected_type(const ParamSpec& p) {
+  return p.type == "object" ? "an object of strings" : fmt::format("a {}", p.type);
+}
+
+}  // namespace
+
+Arguments::Arguments(const ToolSpec& tool, const json& args) : tool_(tool.name) {
+  if (!args.is_null() && !args.is_object()) {
+    invalid(tool_, fmt::format("arguments: expected an object, got {}", json_type_name(args)));
+  }
+  if (args.is_object()) {
+    for (const auto& [key, value] : args.items()) {
+      bool known = false;
+      for (const auto& p : tool.params) known = known || p.name == key;
+      if (!known) invalid(tool_, fmt::format("unknown argument `{}`", key));
+    }
+  }
+  for (const auto& p : tool.params) {
+    const json* given = nullptr;
+    if (args.is_object()) {
+      auto it = args.find(p.name);
+      if (it != args.end() && !it->is_null()) given = &*it;
+    }
+    if (given == nullptr) {
+      if (!p.optional) invalid(tool_, fmt::format("missing required argument `{}`", p.name));
+      if (!p.default_value.is_null()) values_[p.name] = p.default_value;
+      continue;
+    }
+    if (!has_type(p, *given)) {
+      invalid(tool_, fmt::format("argument `{}`: expected {}, got {}", p.name, expected_type(p),
+                                 json_type_name(*given)));
+    }
+    if (given->is_number()) {
+      double v = given->get<double>();
+      if (p.minimum && v < *p.minimum) {
+        invalid(tool_, fmt::format("argument `{}`: {} is below the minimum {}", p.name, given->dump(), *p.minimum));
+      }
+      if (p.maximum && v > *p.maximum) {
+        invalid(tool_, fmt::format("argument `{}`: {} is above the maximum {}", p.name, given->dump(), *p.maximum));
+      }
+    }
+    values_[p.name] = *given;
+  }
+}
+
+std::string Arguments::string(const std::string& name, const std::string& fallback) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? fallback : it->get<std::string>();
+}
+
+bool Arguments::boolean(const std::string& name, bool fallback) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? fallback : it->get<bool>();
+}
+
+double Arguments::number(const std::string& name, double fallback) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? fallback : it->get<double>();
+}
+
+uint64_t Arguments::unsigned_value(const std::string& name, uint64_t max) const {
+  const json& v = values_.at(name);
+  if (v.is_number_unsigned()) {
+    if (v.get<uint64_t>() <= max) return v.get<uint64_t>();
+  } else if (v.is_number_integer()) {
+    if (v.get<int64_t>() >= 0 && static_cast<uint64_t>(v.get<int64_t>()) <= max) return v.get<uint64_t>();
+  } else {
+    double d = v.get<double>();
+    if (d >= 0 && d <= static_cast<double>(max)) return static_cast<uint64_t>(d);
+  }
+  invalid(tool_, fmt::format("argument `{}`: {} is out of range 0..{}", name, v.dump(), max));
+}
+
+uint32_t Arguments::u32(const std::string& name, uint32_t fallback) const {
+  if (!has(name)) return fallback;
+  return static_cast<uint32_t>(unsigned_value(name, std::numeric_limits<uint32_t>::max()));
+}
+
+uint64_t Arguments::u64(const std::string& name, uint64_t fallback) const {
+  if (!has(name)) return fallback;
+  return unsigned_value(name, std::numeric_limits<uint64_t>::max());
+}
+
+std::map<std::string, std::string> Arguments::string_map(const std::string& name) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) return {};
+  return it->get<std::map<std::string, std::string>>();
+}
+
+}  // namespace pyro_mcp

@@ -1,0 +1,40 @@
+// Tool arguments: checked against the operation's params, then read as C++ values.
+// Every problem is a pyro::Error(kInvalidArgument), so it reaches the model as an
+// isError tool result it can correct, not as a JSON-RPC error.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "mcp/tool_table.hpp"
+
+namespace pyro_mcp {
+
+class Arguments {
+ public:
+  /// Checks `args` (an object, or null for none) against `tool.params`: no unknown
+  /// names, every required one present, each of the declared type and within its
+  /// minimum/maximum. Null counts as absent. The table's defaults are filled in.
+  Arguments(const ToolSpec& tool, const nlohmann::json& args);
+
+  bool has(const std::string& name) const { return values_.contains(name); }
+
+  // Typed reads; `fallback` applies when the argument is absent and has no default.
+  std::string string(const std::string& name, const std::string& fallback = "") const;
+  bool boolean(const std::string& name, bool fallback = false) const;
+  double number(const std::string& name, double fallback = 0) const;
+  uint32_t u32(const std::string& name, uint32_t fallback = 0) const;
+  uint64_t u64(const std::string& name, uint64_t fallback = 0) const;
+  std::map<std::string, std::string> string_map(const std::string& name) const;
+
+ private:
+  uint64_t unsigned_value(const std::string& name, uint64_t max) const;
+
+  std::string tool_;
+  nlohmann::json values_ = nlohmann::json::object();
+};
+
+}  // namespace pyro_mcp
