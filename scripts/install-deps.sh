@@ -12,8 +12,10 @@ readonly APT_PACKAGES=(
   qemu-system-x86 qemu-utils
   busybox-static e2fsprogs mmdebstrap cpio lz4 socat kmod file
 )
-# Python modules, installed with pip as their distribution names (`_` becomes `-`).
-readonly PIP_MODULES=(scikit_build_core pytest jsonschema)
+# Python modules as module[=distribution]; without `=`, the distribution is the
+# module name with `_` as `-`. The clients (mcp, openai, langchain, pydantic-ai)
+# are what the integration tests drive pyro with.
+readonly PIP_MODULES=(scikit_build_core pytest jsonschema mcp openai langchain_core pydantic_ai=pydantic-ai-slim)
 APT_EXTRA=()
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
@@ -41,6 +43,9 @@ missing_packages() {
 }
 
 command -v python3 >/dev/null || APT_EXTRA=(python3)
+# The npm MCP client check needs node and npm; a node installed another way (its own
+# npm included) is left alone, as Debian's npm conflicts with it.
+command -v npm >/dev/null || APT_EXTRA+=(nodejs npm)
 mapfile -t missing < <(missing_packages "${APT_PACKAGES[@]}" "${APT_EXTRA[@]}")
 
 # Python packages: one interpreter start for all the checks.
@@ -48,9 +53,10 @@ pip_missing=()
 if command -v python3 >/dev/null; then
   mapfile -t pip_missing < <(python3 - "${PIP_MODULES[@]}" <<'PY'
 import importlib.util, sys
-for mod in sys.argv[1:]:
+for spec in sys.argv[1:]:
+    mod, _, dist = spec.partition("=")
     if importlib.util.find_spec(mod) is None:
-        print(mod.replace("_", "-"))
+        print(dist or mod.replace("_", "-"))
 PY
 )
 fi
@@ -78,8 +84,10 @@ fi
 
 if [ "${#pip_missing[@]}" -eq 0 ] && [ "${APT_EXTRA:-}" ]; then
   # python3 was just installed: check again.
-  for mod in "${PIP_MODULES[@]}"; do
-    python3 -c "import $mod" >/dev/null 2>&1 || pip_missing+=("${mod//_/-}")
+  for spec in "${PIP_MODULES[@]}"; do
+    mod=${spec%%=*} dist=${spec#*=}
+    [ "$dist" != "$spec" ] || dist=${mod//_/-}
+    python3 -c "import $mod" >/dev/null 2>&1 || pip_missing+=("$dist")
   done
 fi
 if [ "${#pip_missing[@]}" -gt 0 ]; then

@@ -41,6 +41,7 @@ constexpr std::string_view kGlobalDetails =
     "  env inspect NAME        describe one environment\n"
     "  env prune               remove stale cache entries (--all: every environment)\n"
     "  env import NAME SOURCE  import an OCI layout or docker save tarball\n"
+    "  mcp serve [--profile P] serve pyro's tools over MCP on stdin/stdout\n"
     "  workspace SUB-VERB ...  persistent workspaces: create, exec, file, patch, diff,\n"
     "                          snapshot, reset, stop, start, disk... (`pyro workspace --help`)\n"
     "  doctor                  check the host and say why anything is unusable\n"

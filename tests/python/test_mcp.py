@@ -1,0 +1,453 @@
+"""`pyro mcp serve`, driven by real MCP clients.
+
+The official Python SDK (`mcp`: stdio_client + ClientSession) does the protocol
+work; a few raw JSON-RPC lines check what the SDK never sends (version
+negotiation, malformed requests, cancellation). Every structuredContent is
+validated against its tool's outputSchema with `jsonschema`. tests/npm/ holds the
+second client, the npm `@modelcontextprotocol/sdk`, run by test_npm_client.
+"""
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import time
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator, Dict, List, Optional
+
+import pytest
+
+from conftest import ENVIRONMENT, pyro_home, skip_without_vms
+
+mcp = pytest.importorskip("mcp")
+jsonschema = pytest.importorskip("jsonschema")
+
+from mcp import ClientSession, StdioServerParameters, stdio_client  # noqa: E402
+from mcp.shared.exceptions import MCPError  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+PROFILES = ["vm-run", "workspace-core", "workspace-full"]
+OUR_VERSIONS = ["2025-06-18", "2025-03-26", "2024-11-05"]
+HINTS = ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"]
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "required": ["code", "message"],
+        }
+    },
+    "required": ["error"],
+}
+
+
+def operations() -> List[Dict[str, Any]]:
+    return json.loads((REPO / "spec" / "operations.json").read_text())["operations"]
+
+
+def tool_name(op: Dict[str, Any]) -> str:
+    return op.get("mcp") or op["name"]
+
+
+def expected_tools(profile: str) -> List[str]:
+    """The profile rules of docs/mcp.md, computed independently of the server."""
+    core = {"run_in_vm", "list_environments", "create_workspace", "list_workspaces",
+            "status_workspace", "delete_workspace", "exec_workspace", "push_workspace_sync",
+            "list_workspace_files", "read_workspace_file", "write_workspace_file",
+            "apply_workspace_patch", "diff_workspace", "export_workspace", "reset_workspace"}
+
+    def wanted(op: Dict[str, Any]) -> bool:
+        name = op["name"]
+        if profile == "vm-run":
+            return name == "run_in_vm"
+        if profile == "workspace-core":
+            return name in core
+        since = tuple(int(x) for x in op["since"].split("."))
+        return (name == "run_in_vm" or name.endswith(("_environment", "_environments"))
+                or since >= (0, 3))
+
+    return [tool_name(op) for op in operations() if wanted(op)]
+
+
+def server_env() -> Dict[str, str]:
+    """PYRO_* and the cache location reach the server (stdio_client passes little else)."""
+    env = {k: v for k, v in os.environ.items() if k.startswith("PYRO_") or k == "XDG_CACHE_HOME"}
+    env["PYRO_HOME"] = str(pyro_home())
+    return env
+
+
+@asynccontextmanager
+async def connect(cli: str, profile: Optional[str] = None) -> AsyncIterator[ClientSession]:
+    args = ["mcp", "serve"] + (["--profile", profile] if profile else [])
+    params = StdioServerParameters(command=cli, args=args, env=server_env())
+    async with stdio_client(params) as (read, write):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            yield session
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+class Tools:
+    """A connected session plus its tool list; calls are checked against the schemas."""
+
+    def __init__(self, session: ClientSession, listed) -> None:
+        self.session = session
+        self.by_name = {t.name: t for t in listed.tools}
+
+    async def call(self, name: str, arguments: Dict[str, Any]):
+        result = await self.session.call_tool(name, arguments)
+        assert result.structured_content is not None, result
+        (text,) = [c for c in result.content if c.type == "text"]
+        schema = self.by_name[name].output_schema
+        assert schema is not None, f"{name} returns structuredContent without an outputSchema"
+        # Error results too: the TypeScript SDK validates them against outputSchema.
+        jsonschema.validate(result.structured_content, schema)
+        if result.is_error:
+            jsonschema.validate(result.structured_content, ERROR_SCHEMA)
+            assert text.text == result.structured_content["error"]["message"]
+        else:
+            assert "error" not in result.structured_content
+            assert json.loads(text.text) == result.structured_content
+        return result
+
+    async def ok(self, name: str, arguments: Dict[str, Any]) -> Dict[str, Any]:
+        result = await self.call(name, arguments)
+        assert not result.is_error, result.structured_content
+        return result.structured_content
+
+    async def error_code(self, name: str, arguments: Dict[str, Any]) -> str:
+        result = await self.call(name, arguments)
+        assert result.is_error, result.structured_content
+        return result.structured_content["error"]["code"]
+
+
+@asynccontextmanager
+async def tools(cli: str, profile: Optional[str] = None) -> AsyncIterator[Tools]:
+    async with connect(cli, profile) as session:
+        yield Tools(session, await session.list_tools())
+
+
+# ---- raw JSON-RPC, for what the SDK does not send -------------------------------------
+
+
+class RawServer:
+    def __init__(self, cli: str, *args: str) -> None:
+        self.proc = subprocess.Popen([cli, "mcp", "serve", *args], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     env={**os.environ, **server_env()})
+
+    def send(self, message: Any) -> None:
+        line = message if isinstance(message, (str, bytes)) else json.dumps(message)
+        data = line.encode() if isinstance(line, str) else line
+        self.proc.stdin.write(data + b"\n")
+        self.proc.stdin.flush()
+
+    def receive(self) -> Dict[str, Any]:
+        line = self.proc.stdout.readline()
+        assert line, f"server closed stdout; stderr: {self.proc.stderr.read().decode()}"
+        return json.loads(line)
+
+    def request(self, id_: Any, method: str, params: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        message: Dict[str, Any] = {"jsonrpc": "2.0", "id": id_, "method": method}
+        if params is not None:
+            message["params"] = params
+        self.send(message)
+        return self.receive()
+
+    def close(self) -> List[Dict[str, Any]]:
+        """Ends stdin; returns every message the server still wrote before exiting."""
+        self.proc.stdin.close()
+        rest = [json.loads(line) for line in self.proc.stdout.read().splitlines()]
+        assert self.proc.wait(timeout=60) == 0, self.proc.stderr.read().decode()
+        return rest
+
+
+def initialize(server: RawServer, version: str = "2025-06-18") -> Dict[str, Any]:
+    reply = server.request(1, "initialize", {"protocolVersion": version, "capabilities": {},
+                                             "clientInfo": {"name": "raw", "version": "0"}})
+    server.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    return reply
+
+
+# ---- tests without VMs -------------------------------------------------------------------
+
+
+def test_initialize_reports_pyro_and_tools_capability(cli: str) -> None:
+    async def body() -> None:
+        async with connect(cli) as session:
+            result = session.initialize_result
+            assert result.server_info.name == "pyro"
+            assert result.server_info.version
+            assert result.protocol_version in OUR_VERSIONS
+            assert result.capabilities.tools is not None
+            assert result.capabilities.tools.list_changed is False
+            await session.send_ping()
+
+    run(body())
+
+
+@pytest.mark.parametrize("asked,answered", [
+    ("2025-06-18", "2025-06-18"), ("2025-03-26", "2025-03-26"), ("2024-11-05", "2024-11-05"),
+    ("2099-01-01", "2025-06-18"), ("draft", "2025-06-18")])
+def test_protocol_version_negotiation(cli: str, asked: str, answered: str) -> None:
+    server = RawServer(cli)
+    reply = initialize(server, asked)
+    assert reply["id"] == 1 and reply["result"]["protocolVersion"] == answered
+    assert server.close() == []
+
+
+def test_malformed_requests_are_jsonrpc_errors(cli: str) -> None:
+    server = RawServer(cli)
+    initialize(server)
+    server.send("{not json")
+    assert server.receive()["error"]["code"] == -32700
+    server.send("[1, 2]")
+    assert server.receive()["error"]["code"] == -32600
+    server.send({"jsonrpc": "1.0", "id": 7, "method": "ping"})
+    assert server.receive() == {"jsonrpc": "2.0", "id": 7, "error": server_error(-32600)}
+    assert server.request(8, "no/such/method")["error"]["code"] == -32601
+    assert server.request(9, "tools/call", {"arguments": {}})["error"]["code"] == -32602
+    assert server.request(10, "tools/call", {"name": "vm_run", "arguments": [1]})["error"]["code"] == -32602
+    assert server.request("s", "ping") == {"jsonrpc": "2.0", "id": "s", "result": {}}
+    server.send({"jsonrpc": "2.0", "method": "notifications/unknown"})  # ignored, no answer
+    assert server.request(11, "ping")["id"] == 11
+    assert server.close() == []
+
+
+def server_error(code: int) -> Dict[str, Any]:
+    """Matches any error object with `code` (messages are not API)."""
+    class AnyMessage(dict):
+        def __eq__(self, other: Any) -> bool:
+            return isinstance(other, dict) and other.get("code") == code and isinstance(other.get("message"), str)
+    return AnyMessage(code=code)
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_tool_list_of_each_profile(cli: str, profile: str) -> None:
+    async def body() -> None:
+        async with connect(cli, profile) as session:
+            listed = await session.list_tools()
+            names = [t.name for t in listed.tools]
+            assert names == expected_tools(profile)
+            ops = {tool_name(op): op for op in operations()}
+            for tool in listed.tools:
+                op = ops[tool.name]
+                assert tool.description.splitlines()[0] == op["summary"]
+                assert tool.title
+                jsonschema.Draft202012Validator.check_schema(tool.input_schema)
+                assert tool.input_schema["type"] == "object"
+                assert set(tool.input_schema["properties"]) == {p["name"] for p in op["params"]}
+                required = {p["name"] for p in op["params"] if not p.get("optional")}
+                assert set(tool.input_schema.get("required", [])) == required
+                assert tool.output_schema is not None, tool.name
+                jsonschema.Draft202012Validator.check_schema(tool.output_schema)
+                assert tool.output_schema["type"] == "object"
+                result_schema, error_schema = tool.output_schema["anyOf"]
+                assert result_schema["type"] == "object"
+                assert error_schema["required"] == ["error"]
+                hints = tool.annotations.model_dump(by_alias=True)
+                for hint in HINTS:
+                    assert isinstance(hints[hint], bool), (tool.name, hint)
+                for hint, value in op.get("annotations", {}).items():
+                    assert hints[hint] == value, (tool.name, hint)
+                assert tool.annotations.title
+
+    run(body())
+
+
+def test_vm_run_schema_follows_the_table(cli: str) -> None:
+    async def body() -> None:
+        async with connect(cli) as session:
+            (tool,) = (await session.list_tools()).tools
+            assert tool.name == "vm_run"
+            props = tool.input_schema["properties"]
+            for name in ["environment", "command", "vcpu_count", "mem_mib", "timeout_seconds",
+                         "network", "env", "cwd", "max_output_bytes"]:
+                assert name in props
+            assert tool.input_schema["required"] == ["environment", "command"]
+            assert props["vcpu_count"] == {"type": "integer", "default": 1, "minimum": 1, "maximum": 8}
+            assert props["env"]["type"] == "object"
+            assert "description" in props["command"]
+            assert tool.input_schema["additionalProperties"] is False
+            for field in ["exit_code", "stdout", "stderr", "stdout_truncated", "stderr_truncated",
+                          "duration_ms", "timed_out"]:
+                assert field in tool.output_schema["anyOf"][0]["required"]
+
+    run(body())
+
+
+def test_unknown_tool_is_a_jsonrpc_error(cli: str) -> None:
+    async def body() -> None:
+        async with connect(cli) as session:
+            with pytest.raises(MCPError) as err:
+                await session.call_tool("no_such_tool", {})
+            assert err.value.error.code == -32602
+            # A tool of another profile is just as unknown here.
+            with pytest.raises(MCPError) as err:
+                await session.call_tool("workspace_list", {})
+            assert err.value.error.code == -32602
+
+    run(body())
+
+
+@pytest.mark.parametrize("arguments", [
+    {"command": "true"},                                           # missing environment
+    {"environment": ENVIRONMENT},                                  # missing command
+    {"environment": ENVIRONMENT, "command": "true", "vcpu_count": 0},
+    {"environment": ENVIRONMENT, "command": "true", "vcpu_count": 9},
+    {"environment": ENVIRONMENT, "command": "true", "vcpu_count": "2"},
+    {"environment": ENVIRONMENT, "command": "true", "vcpu_count": 1.5},
+    {"environment": ENVIRONMENT, "command": "true", "network": "yes"},
+    {"environment": ENVIRONMENT, "command": "true", "env": {"A": 1}},
+    {"environment": ENVIRONMENT, "command": "true", "max_output_bytes": -1},
+    {"environment": ENVIRONMENT, "command": "true", "timeout_seconds": -5},
+    {"environment": ENVIRONMENT, "command": "true", "surprise": True},
+])
+def test_bad_arguments_are_invalid_argument_results(cli: str, arguments: Dict[str, Any]) -> None:
+    async def body() -> None:
+        async with tools(cli) as t:
+            assert await t.error_code("vm_run", arguments) == "invalid_argument"
+
+    run(body())
+
+
+def test_unknown_environment_is_not_found(cli: str) -> None:
+    async def body() -> None:
+        async with tools(cli) as t:
+            code = await t.error_code("vm_run", {"environment": "no-such-env", "command": "true"})
+            assert code == "not_found"
+
+    run(body())
+
+
+def test_workspace_tools_answer_with_results(cli: str) -> None:
+    """Listed workspace tools run (or report why not) as tool results, never JSON-RPC errors."""
+    async def body() -> None:
+        async with tools(cli, "workspace-full") as t:
+            code = await t.error_code("workspace_status", {"workspace": "ws-000000000000"})
+            assert code in {"not_found", "unimplemented"}
+            listed = await t.call("workspace_list", {})
+            if listed.is_error:
+                assert listed.structured_content["error"]["code"] == "unimplemented"
+            envs = await t.ok("list_environments", {})
+            assert ENVIRONMENT in {e["name"] for e in envs["items"]}
+
+    run(body())
+
+
+def test_usage_errors(cli: str) -> None:
+    r = subprocess.run([cli, "mcp", "serve", "--profile", "everything"], capture_output=True,
+                       text=True, timeout=30, stdin=subprocess.DEVNULL, check=False)
+    assert r.returncode == 64 and r.stdout == ""
+    r = subprocess.run([cli, "mcp"], capture_output=True, text=True, timeout=30, check=False)
+    assert r.returncode == 64
+
+
+# ---- tests that boot VMs -------------------------------------------------------------------
+
+
+@pytest.mark.vm
+def test_vm_run_echo(vm_cli: str) -> None:
+    async def body() -> None:
+        async with tools(vm_cli) as t:
+            out = await t.ok("vm_run", {"environment": ENVIRONMENT, "command": "echo hi"})
+            assert out["exit_code"] == 0 and out["stdout"] == "hi\n" and out["stderr"] == ""
+            assert out["timed_out"] is False and out["stdout_truncated"] is False
+            out = await t.ok("vm_run", {
+                "environment": ENVIRONMENT, "command": 'printf "$A"; cd; pwd >&2; exit 3',
+                "env": {"A": "b"}, "cwd": "/tmp", "max_output_bytes": 4096, "timeout_seconds": 20})
+            assert out["exit_code"] == 3 and out["stdout"] == "b"
+            # Output that is not UTF-8 arrives replaced, still valid JSON and schema.
+            out = await t.ok("vm_run", {"environment": ENVIRONMENT, "command": r"printf 'a\377b'"})
+            assert out["stdout"] == "a\ufffdb"
+
+    run(body())
+
+
+@pytest.mark.vm
+def test_ping_and_cancel_during_a_long_call(vm_cli: str) -> None:
+    server = RawServer(vm_cli)
+    initialize(server)
+    server.send({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+        "name": "vm_run", "arguments": {"environment": ENVIRONMENT, "command": "sleep 3"}}})
+    start = time.monotonic()
+    assert server.request(3, "ping") == {"jsonrpc": "2.0", "id": 3, "result": {}}
+    assert time.monotonic() - start < 2, "ping waited for the tool call"
+    server.send({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                 "params": {"requestId": 2, "reason": "test"}})
+    # The call runs to its end (no cancel in the API) but its answer is dropped.
+    assert server.close() == []
+
+
+@pytest.mark.vm
+def test_workspace_session(vm_cli: str, tmp_path: Path) -> None:
+    async def body() -> Optional[str]:
+        """Returns why the session could not run, or None when it ran."""
+        async with tools(vm_cli, "workspace-full") as t:
+            created = await t.call("workspace_create", {"environment": ENVIRONMENT})
+            if created.is_error and created.structured_content["error"]["code"] == "unimplemented":
+                return created.structured_content["error"]["message"]
+            assert not created.is_error, created.structured_content
+            ws = created.structured_content["workspace_id"]
+            try:
+                assert created.structured_content["state"] == "running"
+                out = await t.ok("workspace_exec", {"workspace": ws, "command": "echo one > a.txt; cat a.txt"})
+                assert out["stdout"] == "one\n"
+                await t.ok("workspace_file_write", {"workspace": ws, "path": "b.txt", "text": "x\ny\n"})
+                read = await t.ok("workspace_file_read", {"workspace": ws, "path": "b.txt"})
+                assert read["content"] == "x\ny\n"
+                patch = "--- a/b.txt\n+++ b/b.txt\n@@ -1,2 +1,2 @@\n x\n-y\n+z\n"
+                applied = await t.ok("workspace_patch_apply", {"workspace": ws, "patch": patch})
+                assert applied["applied"] is True
+                out = await t.ok("workspace_exec", {"workspace": ws, "command": "cat b.txt"})
+                assert out["stdout"] == "x\nz\n"
+                files = await t.ok("workspace_file_list", {"workspace": ws})
+                assert {"a.txt", "b.txt"} <= {f["path"] for f in files["items"]}
+                diff = await t.ok("workspace_diff", {"workspace": ws})
+                assert diff["changed"] is True
+                assert {"a.txt", "b.txt"} <= {e["path"] for e in diff["entries"]}
+                target = tmp_path / "b-export.txt"
+                exported = await t.ok("workspace_export", {"workspace": ws, "path": "b.txt",
+                                                            "output_path": str(target)})
+                assert target.read_text() == "x\nz\n" and exported["files"] == 1
+                listed = await t.ok("workspace_list", {})
+                assert ws in {w["workspace_id"] for w in listed["items"]}
+            finally:
+                await t.ok("workspace_delete", {"workspace": ws})
+            assert await t.error_code("workspace_status", {"workspace": ws}) == "not_found"
+        return None
+
+    # pytest.skip inside the SDK's task group would arrive wrapped in an ExceptionGroup.
+    unimplemented = run(body())
+    if unimplemented:
+        skip_without_vms(f"workspaces are not implemented by this build or guest agent: {unimplemented}")
+
+
+# ---- the npm client ------------------------------------------------------------------------------
+
+
+@pytest.mark.vm
+def test_npm_client(cli: str) -> None:
+    """tests/npm/check.mjs: the TypeScript SDK lists the tools and calls vm_run."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        pytest.skip("node/npm not installed")
+    npm_dir = REPO / "tests" / "npm"
+    if not (npm_dir / "node_modules" / "@modelcontextprotocol" / "sdk").is_dir():
+        r = subprocess.run([npm, "install", "--no-audit", "--no-fund"], cwd=npm_dir,
+                           capture_output=True, text=True, timeout=600, check=False)
+        if r.returncode != 0:
+            skip_without_vms(f"npm install failed in {npm_dir}:\n{r.stderr[-2000:]}")
+    env = {**os.environ, **server_env(), "PYRO_CLI": cli, "PYRO_ENVIRONMENT": ENVIRONMENT}
+    r = subprocess.run([node, "check.mjs"], cwd=npm_dir, capture_output=True, text=True,
+                       timeout=300, env=env, check=False)
+    if r.returncode == 77:  # the check's own "environment not installed"
+        skip_without_vms(r.stdout + r.stderr)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "vm_run ok" in r.stdout
