@@ -18,12 +18,12 @@
 #include <vector>
 
 #include "agent_error.hpp"
-#include "base64.hpp"
+#include "protocol/base64.hpp"
 #include "fs.hpp"
 #include "fs_journal.hpp"
 #include "fs_params.hpp"
 #include "fs_paths.hpp"
-#include "sha256.hpp"
+#include "protocol/sha256.hpp"
 
 namespace pyro::agent {
 namespace {
@@ -85,7 +85,7 @@ Op parse_op(const json& raw, size_t index) {
     op.kind = OpKind::kWrite;
     op.path = workspace_path_param(raw, "path", where);
     not_root(op.path, "path");
-    auto decoded = base64_decode(string_field(raw, "data", where));
+    auto decoded = protocol::base64_decode(string_field(raw, "data", where));
     if (!decoded) invalid_param(where, "`data` is not base64");
     op.data = std::move(*decoded);
     if (raw.contains("mode") && !raw["mode"].is_null()) op.mode = mode(0644);
@@ -208,7 +208,7 @@ class Applier {
     if (!S_ISREG(st.st_mode)) precondition(op.name, op.path, "expected a regular file with sha256 " + *op.expect);
     UniqueFd fd(::openat(parent.dir.get(), parent.name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
     if (!fd) throw_fs_error(op.name, op.path, errno);
-    std::string actual = sha256_fd_hex(fd.get());
+    std::string actual = protocol::sha256_fd_hex(fd.get());
     if (actual.empty()) throw_fs_error(op.name, op.path, errno);
     if (actual != *op.expect) {
       precondition(op.name, op.path, "expected sha256 " + *op.expect + ", found " + actual);

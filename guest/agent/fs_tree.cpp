@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "fs_paths.hpp"
-#include "sha256.hpp"
+#include "protocol/sha256.hpp"
 
 namespace pyro::agent {
 namespace {
@@ -107,7 +107,7 @@ json make_entry(const std::string& rel, const struct stat& st, int dirfd, const 
   }
   if (with_hash && S_ISREG(st.st_mode) && dirfd >= 0) {
     UniqueFd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
-    std::string hex = fd ? sha256_fd_hex(fd.get()) : "";
+    std::string hex = fd ? protocol::sha256_fd_hex(fd.get()) : "";
     if (!hex.empty()) entry["sha256"] = hex;
   }
   return entry;

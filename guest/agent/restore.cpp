@@ -14,7 +14,7 @@
 #include <string>
 
 #include "agent_error.hpp"
-#include "base64.hpp"
+#include "protocol/base64.hpp"
 #include "log.hpp"
 
 namespace pyro::agent {
@@ -110,7 +110,7 @@ void write_if_writable(const char* path, const std::string& content) {
 
 void run_restore(const json& params, bool in_vm) {
   if (!params.is_object()) invalid("params must be an object");
-  const auto decoded = base64_decode(string_param(params, "seed"));
+  const auto decoded = protocol::base64_decode(string_param(params, "seed"));
   if (!decoded) invalid("`seed` is not base64");
   const std::string& seed = *decoded;
   if (seed.size() < kMinSeedBytes || seed.size() > kMaxSeedBytes) {

@@ -17,6 +17,7 @@
 #include "core/logging.hpp"
 #include "pyro/error.hpp"
 #include "util/file_lock.hpp"
+#include "protocol/base64.hpp"
 #include "util/sha256.hpp"
 
 namespace pyro::detail {
@@ -80,20 +81,7 @@ void remove_dir(const fs::path& dir) noexcept {
 }  // namespace
 
 nlohmann::json clone_restore_params(const std::string& vm_id) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string seed;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char c : random_raw(kCloneSeedBytes)) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      seed += kAlphabet[(acc >> bits) & 0x3f];
-    }
-  }
-  if (bits > 0) seed += kAlphabet[(acc << (6 - bits)) & 0x3f];
-  while (seed.size() % 4 != 0) seed += '=';
+  const std::string seed = protocol::base64_encode(random_raw(kCloneSeedBytes));
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   const std::string suffix = vm_id.size() > 8 ? vm_id.substr(vm_id.size() - 8) : vm_id;
   return {

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "protocol/base64.hpp"
 #include "protocol/frame.hpp"
 #include "pyro/error.hpp"
 
@@ -41,29 +42,6 @@ auto parsed(const char* method, F&& f) {
 }
 
 }  // namespace
-
-std::string base64_encode(std::string_view data) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < data.size(); i += 3) {
-    const uint32_t v = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8) | uint8_t(data[i + 2]);
-    out += kAlphabet[v >> 18];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += kAlphabet[v & 63];
-  }
-  if (i < data.size()) {
-    uint32_t v = uint8_t(data[i]) << 16;
-    if (i + 1 < data.size()) v |= uint8_t(data[i + 1]) << 8;
-    out += kAlphabet[v >> 18];
-    out += kAlphabet[(v >> 12) & 63];
-    out += i + 1 < data.size() ? kAlphabet[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
 
 TreeEntry agent_stat(AgentConnection& agent, const std::string& path) {
   nlohmann::json r = agent.call("fs_stat", {{"path", path}}, call_deadline());
@@ -146,7 +124,7 @@ void agent_read_to_file(AgentConnection& agent, const std::string& path, uint64_
 
 void AgentOps::write(const std::string& path, std::string_view data, uint32_t mode, const std::string& expect,
                      bool append) {
-  nlohmann::json op = {{"op", "write"}, {"path", path}, {"data", base64_encode(data)}, {"mode", mode & 07777}};
+  nlohmann::json op = {{"op", "write"}, {"path", path}, {"data", protocol::base64_encode(data)}, {"mode", mode & 07777}};
   if (!expect.empty()) op["expect_sha256"] = expect;
   if (append) op["append"] = true;
   bytes_ += data.size() + path.size() + 64;

@@ -82,6 +82,4 @@ class AgentBatch {
   AgentOps ops_;
 };
 
-std::string base64_encode(std::string_view data);
-
 }  // namespace pyro::detail

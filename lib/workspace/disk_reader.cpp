@@ -1,5 +1,7 @@
 #include "workspace/disk_reader.hpp"
 
+#include "workspace/workspace_path.hpp"
+
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,23 +36,11 @@ constexpr size_t kStatBatch = 4096;  // commands per debugfs run
 
 // `path` relative to the image root ("" is the root), or kInvalidArgument.
 std::string normalize_disk_path(const std::string& image, std::string_view path) {
-  const std::string original(path);
-  if (path == "/workspace") path = "";
-  if (path.rfind("/workspace/", 0) == 0) path.remove_prefix(11);
-  if (!path.empty() && path.front() == '/') {
-    fail(ErrorCode::kInvalidArgument, image, fmt::format("path `{}` is absolute and not below /workspace", original));
+  try {
+    return workspace_relative_path(path);
+  } catch (const Error& e) {
+    fail(ErrorCode::kInvalidArgument, image, e.what());
   }
-  std::string out;
-  while (!path.empty()) {
-    const size_t slash = path.find('/');
-    const std::string_view part = path.substr(0, slash);
-    path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
-    if (part.empty() || part == ".") continue;
-    if (part == "..") fail(ErrorCode::kInvalidArgument, image, fmt::format("path `{}` has a `..` component", original));
-    if (!out.empty()) out += '/';
-    out += part;
-  }
-  return out;
 }
 
 // debugfs' argument syntax: double quotes group, "" inside them is one quote.

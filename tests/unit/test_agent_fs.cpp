@@ -22,7 +22,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "../../guest/agent/base64.hpp"
+#include "protocol/base64.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/message.hpp"
 #include "util/sha256.hpp"
@@ -38,25 +38,7 @@ namespace proto = pyro::protocol;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-std::string base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    uint32_t v = (uint32_t{static_cast<unsigned char>(bytes[i])} << 16) |
-                 (uint32_t{static_cast<unsigned char>(bytes[i + 1])} << 8) | static_cast<unsigned char>(bytes[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out.push_back(kAlphabet[(v >> s) & 63]);
-  }
-  if (size_t rest = bytes.size() - i; rest > 0) {
-    uint32_t v = uint32_t{static_cast<unsigned char>(bytes[i])} << 16;
-    if (rest == 2) v |= uint32_t{static_cast<unsigned char>(bytes[i + 1])} << 8;
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.push_back(rest == 2 ? kAlphabet[(v >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  return out;
-}
+std::string base64(std::string_view bytes) { return pyro::protocol::base64_encode(bytes); }
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -238,8 +220,8 @@ json write_op(const std::string& path, const std::string& data) {
 
 }  // namespace
 
-TEST_CASE("agent base64: decodes the canonical form, rejects everything else") {
-  using pyro::agent::base64_decode;
+TEST_CASE("protocol base64: decodes the canonical form, rejects everything else") {
+  using pyro::protocol::base64_decode;
   CHECK(base64_decode("") == std::string());
   CHECK(base64_decode("aGVsbG8=") == std::string("hello"));
   CHECK(base64_decode("aGVsbG8") == std::string("hello"));  // padding is optional

@@ -1,18 +1,22 @@
-#include "util/sha256.hpp"
+#include "protocol/sha256.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <vector>
 
-#include <fmt/format.h>
 
-namespace pyro::detail {
+namespace pyro::protocol {
 namespace {
 uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 }  // namespace
 
-void Sha256::update(const unsigned char* data, size_t len) {
+void Sha256::update(const void* bytes, size_t len) {
+  auto data = static_cast<const unsigned char*>(bytes);
   total_ += len;
   while (len > 0) {
     const size_t n = std::min(len, sizeof(buf_) - used_);
@@ -36,8 +40,11 @@ std::string Sha256::hex() {
   unsigned char len_be[8];
   for (int i = 0; i < 8; ++i) len_be[i] = static_cast<unsigned char>(bits >> (56 - 8 * i));
   update(len_be, 8);
+  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  for (uint32_t word : h_) out += fmt::format("{:08x}", word);
+  for (uint32_t word : h_) {
+    for (int shift = 28; shift >= 0; shift -= 4) out += kHex[(word >> shift) & 0xf];
+  }
   return out;
 }
 
@@ -96,4 +103,17 @@ std::string sha256_file_hex(const std::string& path) {
   return hash.hex();
 }
 
-}  // namespace pyro::detail
+std::string sha256_fd_hex(int fd) {
+  Sha256 hash;
+  char buf[64 * 1024];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return "";
+    if (n == 0) break;
+    hash.update(buf, static_cast<size_t>(n));
+  }
+  return hash.hex();
+}
+
+}  // namespace pyro::protocol

@@ -1,20 +1,33 @@
-// Standard base64 (RFC 4648 §4) decoding for the agent, which links nothing but the
-// standard library and nlohmann/json. Header-only so tests/unit can check it directly.
-#pragma once
+#include "protocol/base64.hpp"
 
 #include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
 
-namespace pyro::agent {
+namespace pyro::protocol {
 
-/// Decodes standard base64. Padding is optional, but when present it must complete
-/// the last quantum; whitespace and characters outside the alphabet are rejected,
-/// and so are non-zero bits left over in the last character (so every byte string
-/// has exactly one accepted encoding, the canonical one, plus its unpadded form).
-/// Returns nullopt on malformed input.
-inline std::optional<std::string> base64_decode(std::string_view text) {
+std::string base64_encode(std::string_view data) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < data.size(); i += 3) {
+    const uint32_t v = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8) | uint8_t(data[i + 2]);
+    out += kAlphabet[v >> 18];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += kAlphabet[v & 63];
+  }
+  if (i < data.size()) {
+    uint32_t v = uint8_t(data[i]) << 16;
+    if (i + 1 < data.size()) v |= uint8_t(data[i + 1]) << 8;
+    out += kAlphabet[v >> 18];
+    out += kAlphabet[(v >> 12) & 63];
+    out += i + 1 < data.size() ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
   size_t pad = 0;
   while (pad < 2 && pad < text.size() && text[text.size() - 1 - pad] == '=') ++pad;
   std::string_view body = text.substr(0, text.size() - pad);
@@ -43,4 +56,4 @@ inline std::optional<std::string> base64_decode(std::string_view text) {
   return out;
 }
 
-}  // namespace pyro::agent
+}  // namespace pyro::protocol
