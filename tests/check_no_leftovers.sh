@@ -5,7 +5,9 @@ set -u
 home="${PYRO_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/pyro}"
 status=0
 sleep 0.5
-procs=$(pgrep -af qemu-system | grep -F -- "$home/run/" || true)
+# Workspace VMMs are daemons by design; the tests delete every workspace they create,
+# so none may still run from this home either.
+procs=$(pgrep -af qemu-system | grep -F -e "$home/run/" -e "$home/workspaces/" || true)
 if [ -n "$procs" ]; then
   echo "leftover QEMU processes:"; echo "$procs"; status=1
 fi

@@ -28,9 +28,10 @@ def pyro_home() -> Path:
     return Path(cache) / "pyro"
 
 
-def leftover_qemu(home: Path) -> List[str]:
-    """Command lines of qemu-system processes whose arguments mention <home>/run/."""
-    marker = f"{home}/run/"
+def leftover_qemu(home: Path, marker: str = "") -> List[str]:
+    """Command lines of qemu-system processes whose arguments mention `marker`
+    (default <home>/run/)."""
+    marker = marker or f"{home}/run/"
     found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -47,15 +48,28 @@ def leftover_qemu(home: Path) -> List[str]:
 
 @pytest.fixture(scope="session", autouse=True)
 def no_leftover_vms() -> Iterator[None]:
-    """Session teardown check (runs after every other fixture is finalised)."""
-    yield
+    """Session teardown check (runs after every other fixture is finalised): no VMM,
+    run directory or workspace that this session created is left."""
     home = pyro_home()
+    workspaces = home / "workspaces"
+
+    def workspace_entries() -> set:
+        if not workspaces.is_dir():
+            return set()
+        return {p.name for p in workspaces.iterdir() if p.name != ".names.lock"}
+
+    before = workspace_entries()
+    yield
     procs: List[str] = []
     entries: List[str] = []
     for _ in range(20):  # give VMM processes a moment to be reaped
+        new_workspaces = sorted(workspace_entries() - before)
         procs = leftover_qemu(home)
+        for name in new_workspaces:
+            procs += leftover_qemu(home, f"{workspaces}/{name}/")
         run = home / "run"
         entries = sorted(str(p) for p in run.iterdir()) if run.is_dir() else []
+        entries += [str(workspaces / name) for name in new_workspaces]
         if not procs and not entries:
             return
         time.sleep(0.25)
@@ -63,7 +77,7 @@ def no_leftover_vms() -> Iterator[None]:
     if procs:
         message.append("leftover QEMU processes:\n  " + "\n  ".join(procs))
     if entries:
-        message.append(f"leftover entries under {home}/run:\n  " + "\n  ".join(entries))
+        message.append(f"leftover run directories or workspaces under {home}:\n  " + "\n  ".join(entries))
     pytest.fail("\n".join(message), pytrace=False)
 
 
