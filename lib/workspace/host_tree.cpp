@@ -35,7 +35,8 @@ std::string read_link(const std::string& root, const std::string& abs, size_t si
   }
 }
 
-void scan_dir(const std::string& root, const std::string& rel_dir, std::vector<TreeEntry>& out) {
+// `rel_dir` by value: callers pass a path stored in `out`, which grows below.
+void scan_dir(const std::string& root, std::string rel_dir, std::vector<TreeEntry>& out) {
   const std::string abs_dir = rel_dir.empty() ? root : root + "/" + rel_dir;
   DIR* dir = ::opendir(abs_dir.c_str());
   if (dir == nullptr) fail_errno(root, "open directory", abs_dir);

@@ -445,6 +445,29 @@ def test_second_process_reattaches_by_name(client, busybox, tmp_path):
         assert client.read_workspace_file(info.workspace_id, "child.txt").content == "from-child\n"
 
 
+@pytest.mark.vm
+def test_two_processes_on_one_workspace_are_serialised(client, busybox, tmp_path):
+    """Each exec fails (exit 9) if it finds the other one's `busy` marker: they only
+    both succeed when the workspace lock keeps them from overlapping."""
+    with workspace(client, busybox) as info:
+        package_root = str(Path(pyro.__file__).resolve().parent.parent)
+        code = (
+            "import sys, pyro\n"
+            "r = pyro.Pyro().exec_workspace(sys.argv[1], "
+            "'test -e busy && exit 9; touch busy; sleep 1; echo $0 >> log; rm busy', "
+            "timeout_seconds=60)\n"
+            "sys.exit(r.exit_code)\n"
+        )
+        env = dict(os.environ, PYTHONPATH=package_root)
+        procs = [subprocess.Popen([sys.executable, "-c", code, info.name], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for _ in range(2)]
+        for p in procs:
+            out, err = p.communicate(timeout=180)
+            assert p.returncode == 0, err
+        assert client.read_workspace_file(info.workspace_id, "log").content.count("\n") == 2
+
+
 # Lexical escapes first; the last one goes through the `escape -> /` symlink.
 ESCAPES = ["../x", "/etc/passwd", "/workspace/../etc/passwd", "src/../../etc/passwd", "escape/etc/passwd"]
 

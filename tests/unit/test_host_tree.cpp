@@ -12,27 +12,14 @@
 #include "pyro/error.hpp"
 #include "util/sha256.hpp"
 #include "workspace/host_tree.hpp"
+#include "test_support.hpp"
 
 namespace pyro::detail {
 namespace {
 namespace fs = std::filesystem;
 
-class TestDir {
- public:
-  TestDir() {
-    std::string pattern = (fs::temp_directory_path() / "pyro-test-tree-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TestDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  fs::path operator/(const std::string& rel) const { return path_ / rel; }
-  std::string str() const { return path_.string(); }
-
- private:
-  fs::path path_;
+struct TestDir : test::TestDir {
+  TestDir() : test::TestDir("pyro-test-tree") {}
 };
 }  // namespace
 
@@ -89,6 +76,26 @@ TEST_CASE("scan_tree: errors") {
     FAIL("no error");
   } catch (const Error& e) {
     CHECK(e.code() == ErrorCode::kInvalidArgument);
+  }
+}
+
+TEST_CASE("scan_tree: deep and wide trees keep every path intact") {
+  // Many long-named directories make the result vector reallocate while a
+  // directory's own path is in use (regression: a dangling reference).
+  TestDir t;
+  const std::string dir_name = "a-directory-with-a-long-name";
+  size_t expected = 0;
+  for (int i = 0; i < 40; ++i) {
+    const auto d = t.path() / (dir_name + std::to_string(i)) / "nested-subdirectory-level";
+    std::filesystem::create_directories(d);
+    std::ofstream(d / "file-with-a-long-name.txt") << i;
+    expected += 3;
+  }
+  const auto entries = scan_tree(t.str());
+  REQUIRE(entries.size() == expected);
+  for (const auto& e : entries) {
+    CHECK(e.path.rfind(dir_name, 0) == 0);
+    CHECK(std::filesystem::exists(t.path() / e.path));
   }
 }
 
