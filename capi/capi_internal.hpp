@@ -111,3 +111,23 @@ inline const char* c_str_or_null(const std::string* s) noexcept { return s ? s->
   do {                                                                 \
     if ((arg) == nullptr) return pyro::capi::null_argument(err, __func__, #arg); \
   } while (0)
+
+// The prologue of an operation that returns through `out`: clears *err, checks
+// `out` and sets *out to NULL (so the caller may free it whatever happens),
+// then checks `client`. Expects parameters named out, client and err.
+#define PYRO_BEGIN_OUT_CALL()      \
+  do {                             \
+    pyro::capi::reset(err);        \
+    PYRO_CHECK_ARG(out);           \
+    *out = nullptr;                \
+    PYRO_CHECK_ARG(client);        \
+  } while (0)
+
+// Returns the bad-version status when the options struct `opts` (NULL is fine:
+// defaults) has another version than `expected`; `struct_name` names it.
+#define PYRO_CHECK_VERSION(opts, expected, struct_name)                                      \
+  do {                                                                                       \
+    if ((opts) && (opts)->version != (expected)) {                                           \
+      return pyro::capi::bad_version(err, __func__, struct_name, (opts)->version, expected); \
+    }                                                                                        \
+  } while (0)

@@ -5,17 +5,7 @@
 
 namespace {
 
-// Converts optional C options; returns non-OK for an unknown version. The
-// labels are converted later, inside guard(), because that may throw.
-pyro_status check_options_version(const pyro_workspace_options* in, const char* function,
-                                  pyro_error** err) noexcept {
-  if (in && in->version != PYRO_WORKSPACE_OPTIONS_VERSION) {
-    return pyro::capi::bad_version(err, function, "pyro_workspace_options", in->version,
-                                   PYRO_WORKSPACE_OPTIONS_VERSION);
-  }
-  return PYRO_OK;
-}
-
+// Called inside guard(): converting the labels may throw.
 pyro::WorkspaceOptions to_workspace_options(const pyro_workspace_options* in) {
   pyro::WorkspaceOptions out;
   if (!in) return out;
@@ -48,12 +38,9 @@ extern "C" {
 pyro_status pyro_create_workspace(pyro_workspace_info** out, pyro_client* client,
                                   const char* environment, const pyro_workspace_options* opts,
                                   pyro_error** err) {
-  pyro::capi::reset(err);
-  PYRO_CHECK_ARG(out);
-  *out = nullptr;
-  PYRO_CHECK_ARG(client);
+  PYRO_BEGIN_OUT_CALL();
   PYRO_CHECK_ARG(environment);
-  if (pyro_status s = check_options_version(opts, __func__, err); s != PYRO_OK) return s;
+  PYRO_CHECK_VERSION(opts, PYRO_WORKSPACE_OPTIONS_VERSION, "pyro_workspace_options");
   return pyro::capi::guard(err, __func__, [&] {
     auto info = client->impl.create_workspace(environment, to_workspace_options(opts));
     *out = pyro::capi::new_workspace_info(info);
@@ -62,10 +49,7 @@ pyro_status pyro_create_workspace(pyro_workspace_info** out, pyro_client* client
 
 pyro_status pyro_list_workspaces(pyro_workspace_list** out, pyro_client* client,
                                  pyro_error** err) {
-  pyro::capi::reset(err);
-  PYRO_CHECK_ARG(out);
-  *out = nullptr;
-  PYRO_CHECK_ARG(client);
+  PYRO_BEGIN_OUT_CALL();
   return pyro::capi::guard(err, __func__, [&] {
     *out = pyro::capi::new_workspace_list(client->impl.list_workspaces());
   });
@@ -73,10 +57,7 @@ pyro_status pyro_list_workspaces(pyro_workspace_list** out, pyro_client* client,
 
 pyro_status pyro_status_workspace(pyro_workspace_info** out, pyro_client* client,
                                   const char* workspace, pyro_error** err) {
-  pyro::capi::reset(err);
-  PYRO_CHECK_ARG(out);
-  *out = nullptr;
-  PYRO_CHECK_ARG(client);
+  PYRO_BEGIN_OUT_CALL();
   PYRO_CHECK_ARG(workspace);
   return pyro::capi::guard(err, __func__, [&] {
     *out = pyro::capi::new_workspace_info(client->impl.status_workspace(workspace));
@@ -86,15 +67,9 @@ pyro_status pyro_status_workspace(pyro_workspace_info** out, pyro_client* client
 pyro_status pyro_update_workspace(pyro_workspace_info** out, pyro_client* client,
                                   const char* workspace, const pyro_workspace_update* update,
                                   pyro_error** err) {
-  pyro::capi::reset(err);
-  PYRO_CHECK_ARG(out);
-  *out = nullptr;
-  PYRO_CHECK_ARG(client);
+  PYRO_BEGIN_OUT_CALL();
   PYRO_CHECK_ARG(workspace);
-  if (update && update->version != PYRO_WORKSPACE_UPDATE_VERSION) {
-    return pyro::capi::bad_version(err, __func__, "pyro_workspace_update", update->version,
-                                   PYRO_WORKSPACE_UPDATE_VERSION);
-  }
+  PYRO_CHECK_VERSION(update, PYRO_WORKSPACE_UPDATE_VERSION, "pyro_workspace_update");
   return pyro::capi::guard(err, __func__, [&] {
     auto info = client->impl.update_workspace(workspace, to_workspace_update(update));
     *out = pyro::capi::new_workspace_info(info);
@@ -111,10 +86,7 @@ pyro_status pyro_delete_workspace(pyro_client* client, const char* workspace, py
 pyro_status pyro_exec_workspace(pyro_exec_result** out, pyro_client* client,
                                 const char* workspace, const char* command,
                                 const pyro_exec_options* exec, pyro_error** err) {
-  pyro::capi::reset(err);
-  PYRO_CHECK_ARG(out);
-  *out = nullptr;
-  PYRO_CHECK_ARG(client);
+  PYRO_BEGIN_OUT_CALL();
   PYRO_CHECK_ARG(workspace);
   PYRO_CHECK_ARG(command);
   if (pyro_status s = pyro::capi::check_exec_version(exec, __func__, err); s != PYRO_OK) return s;
@@ -126,10 +98,7 @@ pyro_status pyro_exec_workspace(pyro_exec_result** out, pyro_client* client,
 
 pyro_status pyro_create_snapshot(pyro_workspace_snapshot_info** out, pyro_client* client,
                                  const char* workspace, const char* name, pyro_error** err) {
-  pyro::capi::reset(err);
-  PYRO_CHECK_ARG(out);
-  *out = nullptr;
-  PYRO_CHECK_ARG(client);
+  PYRO_BEGIN_OUT_CALL();
   PYRO_CHECK_ARG(workspace);
   PYRO_CHECK_ARG(name);
   return pyro::capi::guard(err, __func__, [&] {
@@ -139,10 +108,7 @@ pyro_status pyro_create_snapshot(pyro_workspace_snapshot_info** out, pyro_client
 
 pyro_status pyro_list_snapshots(pyro_workspace_snapshot_list** out, pyro_client* client,
                                 const char* workspace, pyro_error** err) {
-  pyro::capi::reset(err);
-  PYRO_CHECK_ARG(out);
-  *out = nullptr;
-  PYRO_CHECK_ARG(client);
+  PYRO_BEGIN_OUT_CALL();
   PYRO_CHECK_ARG(workspace);
   return pyro::capi::guard(err, __func__, [&] {
     *out = pyro::capi::new_snapshot_list(client->impl.list_snapshots(workspace));
@@ -161,10 +127,7 @@ pyro_status pyro_delete_snapshot(pyro_client* client, const char* workspace, con
 
 pyro_status pyro_reset_workspace(pyro_workspace_info** out, pyro_client* client,
                                  const char* workspace, const char* snapshot, pyro_error** err) {
-  pyro::capi::reset(err);
-  PYRO_CHECK_ARG(out);
-  *out = nullptr;
-  PYRO_CHECK_ARG(client);
+  PYRO_BEGIN_OUT_CALL();
   PYRO_CHECK_ARG(workspace);
   return pyro::capi::guard(err, __func__, [&] {
     auto info = client->impl.reset_workspace(workspace, snapshot ? snapshot : "");
@@ -174,10 +137,7 @@ pyro_status pyro_reset_workspace(pyro_workspace_info** out, pyro_client* client,
 
 pyro_status pyro_stop_workspace(pyro_workspace_info** out, pyro_client* client,
                                 const char* workspace, pyro_error** err) {
-  pyro::capi::reset(err);
-  PYRO_CHECK_ARG(out);
-  *out = nullptr;
-  PYRO_CHECK_ARG(client);
+  PYRO_BEGIN_OUT_CALL();
   PYRO_CHECK_ARG(workspace);
   return pyro::capi::guard(err, __func__, [&] {
     *out = pyro::capi::new_workspace_info(client->impl.stop_workspace(workspace));
@@ -186,10 +146,7 @@ pyro_status pyro_stop_workspace(pyro_workspace_info** out, pyro_client* client,
 
 pyro_status pyro_start_workspace(pyro_workspace_info** out, pyro_client* client,
                                  const char* workspace, pyro_error** err) {
-  pyro::capi::reset(err);
-  PYRO_CHECK_ARG(out);
-  *out = nullptr;
-  PYRO_CHECK_ARG(client);
+  PYRO_BEGIN_OUT_CALL();
   PYRO_CHECK_ARG(workspace);
   return pyro::capi::guard(err, __func__, [&] {
     *out = pyro::capi::new_workspace_info(client->impl.start_workspace(workspace));

@@ -19,16 +19,10 @@ extern "C" {
 pyro_status pyro_push_workspace_sync(pyro_push_result** out, pyro_client* client,
                                      const char* workspace, const char* source_path,
                                      const pyro_push_options* opts, pyro_error** err) {
-  pyro::capi::reset(err);
-  PYRO_CHECK_ARG(out);
-  *out = nullptr;
-  PYRO_CHECK_ARG(client);
+  PYRO_BEGIN_OUT_CALL();
   PYRO_CHECK_ARG(workspace);
   PYRO_CHECK_ARG(source_path);
-  if (opts && opts->version != PYRO_PUSH_OPTIONS_VERSION) {
-    return pyro::capi::bad_version(err, __func__, "pyro_push_options", opts->version,
-                                   PYRO_PUSH_OPTIONS_VERSION);
-  }
+  PYRO_CHECK_VERSION(opts, PYRO_PUSH_OPTIONS_VERSION, "pyro_push_options");
   return pyro::capi::guard(err, __func__, [&] {
     pyro::PushOptions options;
     if (opts && opts->dest && opts->dest[0] != '\0') options.dest = opts->dest;
@@ -40,10 +34,7 @@ pyro_status pyro_push_workspace_sync(pyro_push_result** out, pyro_client* client
 pyro_status pyro_list_workspace_files(pyro_workspace_file_list** out, pyro_client* client,
                                       const char* workspace, const char* path, int recursive,
                                       pyro_error** err) {
-  pyro::capi::reset(err);
-  PYRO_CHECK_ARG(out);
-  *out = nullptr;
-  PYRO_CHECK_ARG(client);
+  PYRO_BEGIN_OUT_CALL();
   PYRO_CHECK_ARG(workspace);
   return pyro::capi::guard(err, __func__, [&] {
     *out = pyro::capi::new_file_list(
@@ -54,10 +45,7 @@ pyro_status pyro_list_workspace_files(pyro_workspace_file_list** out, pyro_clien
 pyro_status pyro_read_workspace_file(pyro_workspace_file_content** out, pyro_client* client,
                                      const char* workspace, const char* path, uint64_t max_bytes,
                                      pyro_error** err) {
-  pyro::capi::reset(err);
-  PYRO_CHECK_ARG(out);
-  *out = nullptr;
-  PYRO_CHECK_ARG(client);
+  PYRO_BEGIN_OUT_CALL();
   PYRO_CHECK_ARG(workspace);
   PYRO_CHECK_ARG(path);
   return pyro::capi::guard(err, __func__, [&] {
@@ -69,10 +57,7 @@ pyro_status pyro_read_workspace_file(pyro_workspace_file_content** out, pyro_cli
 pyro_status pyro_write_workspace_file(pyro_workspace_file_entry** out, pyro_client* client,
                                       const char* workspace, const char* path, const char* text,
                                       pyro_error** err) {
-  pyro::capi::reset(err);
-  PYRO_CHECK_ARG(out);
-  *out = nullptr;
-  PYRO_CHECK_ARG(client);
+  PYRO_BEGIN_OUT_CALL();
   PYRO_CHECK_ARG(workspace);
   PYRO_CHECK_ARG(path);
   PYRO_CHECK_ARG(text);
@@ -84,16 +69,10 @@ pyro_status pyro_write_workspace_file(pyro_workspace_file_entry** out, pyro_clie
 pyro_status pyro_apply_workspace_patch(pyro_patch_result** out, pyro_client* client,
                                        const char* workspace, const char* patch,
                                        const pyro_patch_options* opts, pyro_error** err) {
-  pyro::capi::reset(err);
-  PYRO_CHECK_ARG(out);
-  *out = nullptr;
-  PYRO_CHECK_ARG(client);
+  PYRO_BEGIN_OUT_CALL();
   PYRO_CHECK_ARG(workspace);
   PYRO_CHECK_ARG(patch);
-  if (opts && opts->version != PYRO_PATCH_OPTIONS_VERSION) {
-    return pyro::capi::bad_version(err, __func__, "pyro_patch_options", opts->version,
-                                   PYRO_PATCH_OPTIONS_VERSION);
-  }
+  PYRO_CHECK_VERSION(opts, PYRO_PATCH_OPTIONS_VERSION, "pyro_patch_options");
   return pyro::capi::guard(err, __func__, [&] {
     pyro::PatchOptions options;
     options.dry_run = opts && opts->dry_run != 0;
@@ -104,10 +83,7 @@ pyro_status pyro_apply_workspace_patch(pyro_patch_result** out, pyro_client* cli
 
 pyro_status pyro_diff_workspace(pyro_workspace_diff** out, pyro_client* client,
                                 const char* workspace, pyro_error** err) {
-  pyro::capi::reset(err);
-  PYRO_CHECK_ARG(out);
-  *out = nullptr;
-  PYRO_CHECK_ARG(client);
+  PYRO_BEGIN_OUT_CALL();
   PYRO_CHECK_ARG(workspace);
   return pyro::capi::guard(err, __func__, [&] {
     *out = pyro::capi::new_workspace_diff(client->impl.diff_workspace(workspace));
@@ -117,10 +93,7 @@ pyro_status pyro_diff_workspace(pyro_workspace_diff** out, pyro_client* client,
 pyro_status pyro_export_workspace(pyro_export_result** out, pyro_client* client,
                                   const char* workspace, const char* path,
                                   const char* output_path, pyro_error** err) {
-  pyro::capi::reset(err);
-  PYRO_CHECK_ARG(out);
-  *out = nullptr;
-  PYRO_CHECK_ARG(client);
+  PYRO_BEGIN_OUT_CALL();
   PYRO_CHECK_ARG(workspace);
   PYRO_CHECK_ARG(path);
   PYRO_CHECK_ARG(output_path);
@@ -133,10 +106,7 @@ pyro_status pyro_export_workspace(pyro_export_result** out, pyro_client* client,
 pyro_status pyro_list_workspace_disk(pyro_workspace_file_list** out, pyro_client* client,
                                      const char* workspace, const char* path, int recursive,
                                      pyro_error** err) {
-  pyro::capi::reset(err);
-  PYRO_CHECK_ARG(out);
-  *out = nullptr;
-  PYRO_CHECK_ARG(client);
+  PYRO_BEGIN_OUT_CALL();
   PYRO_CHECK_ARG(workspace);
   return pyro::capi::guard(err, __func__, [&] {
     *out = pyro::capi::new_file_list(
@@ -147,10 +117,7 @@ pyro_status pyro_list_workspace_disk(pyro_workspace_file_list** out, pyro_client
 pyro_status pyro_read_workspace_disk(pyro_workspace_file_content** out, pyro_client* client,
                                      const char* workspace, const char* path, uint64_t max_bytes,
                                      pyro_error** err) {
-  pyro::capi::reset(err);
-  PYRO_CHECK_ARG(out);
-  *out = nullptr;
-  PYRO_CHECK_ARG(client);
+  PYRO_BEGIN_OUT_CALL();
   PYRO_CHECK_ARG(workspace);
   PYRO_CHECK_ARG(path);
   return pyro::capi::guard(err, __func__, [&] {
@@ -162,10 +129,7 @@ pyro_status pyro_read_workspace_disk(pyro_workspace_file_content** out, pyro_cli
 pyro_status pyro_export_workspace_disk(pyro_export_result** out, pyro_client* client,
                                        const char* workspace, const char* output_path,
                                        pyro_error** err) {
-  pyro::capi::reset(err);
-  PYRO_CHECK_ARG(out);
-  *out = nullptr;
-  PYRO_CHECK_ARG(client);
+  PYRO_BEGIN_OUT_CALL();
   PYRO_CHECK_ARG(workspace);
   PYRO_CHECK_ARG(output_path);
   return pyro::capi::guard(err, __func__, [&] {

@@ -32,6 +32,55 @@ std::string required_path(const py::object& value, const char* name) {
 
 std::string optional_str(const std::optional<std::string>& value) { return value.value_or(std::string()); }
 
+// Lambdas for the operations whose arguments need no conversion beyond the
+// defaults or that come in running/offline pairs; each `def` below still names
+// its arguments and docstring. The GIL is released only around the C++ call.
+
+// Operations whose only argument is the workspace.
+template <auto Method>
+auto workspace_only() {
+  return [](const Client& self, const std::string& workspace) {
+    auto client = self.get();
+    py::gil_scoped_release release;
+    return ((*client).*Method)(workspace);
+  };
+}
+
+// Operations on one snapshot of a workspace.
+template <auto Method>
+auto workspace_and_name() {
+  return [](const Client& self, const std::string& workspace, const std::string& name) {
+    auto client = self.get();
+    py::gil_scoped_release release;
+    return ((*client).*Method)(workspace, name);
+  };
+}
+
+// list_workspace_files and list_workspace_disk.
+template <auto Method>
+auto list_files() {
+  return [](const Client& self, const std::string& workspace, const py::object& path,
+            bool recursive) {
+    auto client = self.get();
+    std::string p = path_arg(path);
+    py::gil_scoped_release release;
+    return ((*client).*Method)(workspace, p, recursive);
+  };
+}
+
+// read_workspace_file and read_workspace_disk.
+template <auto Method>
+auto read_file() {
+  return [](const Client& self, const std::string& workspace, const py::object& path,
+            long long max_bytes) {
+    auto client = self.get();
+    std::string p = required_path(path, "path");
+    uint64_t limit = int_arg<uint64_t>(max_bytes, "max_bytes");
+    py::gil_scoped_release release;
+    return ((*client).*Method)(workspace, p, limit);
+  };
+}
+
 }  // namespace
 
 void register_workspace_ops(py::class_<Client>& cls) {
@@ -71,11 +120,7 @@ void register_workspace_ops(py::class_<Client>& cls) {
           "List every workspace under home, oldest first (crashed VMMs show as state \"crashed\").")
       .def(
           "status_workspace",
-          [](const Client& self, const std::string& workspace) {
-            auto client = self.get();
-            py::gil_scoped_release release;
-            return client->status_workspace(workspace);
-          },
+          workspace_only<&Pyro::status_workspace>(),
           py::arg("workspace"), "Describe one workspace (by id or name).\n\nRaises NotFoundError.")
       .def(
           "update_workspace",
@@ -95,11 +140,7 @@ void register_workspace_ops(py::class_<Client>& cls) {
           "Raises NotFoundError, InvalidArgumentError, AlreadyExistsError (name).")
       .def(
           "delete_workspace",
-          [](const Client& self, const std::string& workspace) {
-            auto client = self.get();
-            py::gil_scoped_release release;
-            client->delete_workspace(workspace);
-          },
+          workspace_only<&Pyro::delete_workspace>(),
           py::arg("workspace"),
           "Stop the VM and remove the workspace with its disk and snapshots.\n\nRaises NotFoundError.")
       .def(
@@ -136,25 +177,13 @@ void register_workspace_ops(py::class_<Client>& cls) {
           "Raises NotFoundError, InvalidArgumentError, FailedPreconditionError.")
       .def(
           "list_workspace_files",
-          [](const Client& self, const std::string& workspace, const py::object& path, bool recursive) {
-            auto client = self.get();
-            std::string p = path_arg(path);
-            py::gil_scoped_release release;
-            return client->list_workspace_files(workspace, p, recursive);
-          },
+          list_files<&Pyro::list_workspace_files>(),
           py::arg("workspace"), py::kw_only(), py::arg("path") = "", py::arg("recursive") = false,
           "List a directory (or one file) under /workspace without following symlinks; \"\" is "
           "/workspace itself.\n\nRaises NotFoundError, InvalidArgumentError.")
       .def(
           "read_workspace_file",
-          [](const Client& self, const std::string& workspace, const py::object& path,
-             long long max_bytes) {
-            auto client = self.get();
-            std::string p = required_path(path, "path");
-            uint64_t limit = int_arg<uint64_t>(max_bytes, "max_bytes");
-            py::gil_scoped_release release;
-            return client->read_workspace_file(workspace, p, limit);
-          },
+          read_file<&Pyro::read_workspace_file>(),
           py::arg("workspace"), py::arg("path"), py::kw_only(), py::arg("max_bytes") = 65536,
           "Read a text file, at most `max_bytes` (up to 1 MiB).\n\n"
           "Raises NotFoundError, InvalidArgumentError (path, binary content), "
@@ -187,11 +216,7 @@ void register_workspace_ops(py::class_<Client>& cls) {
           "FailedPreconditionError.")
       .def(
           "diff_workspace",
-          [](const Client& self, const std::string& workspace) {
-            auto client = self.get();
-            py::gil_scoped_release release;
-            return client->diff_workspace(workspace);
-          },
+          workspace_only<&Pyro::diff_workspace>(),
           py::arg("workspace"),
           "Changes under /workspace since the baseline; works running or stopped.\n\n"
           "Raises NotFoundError.")
@@ -210,29 +235,17 @@ void register_workspace_ops(py::class_<Client>& cls) {
           "Raises NotFoundError, AlreadyExistsError (output_path exists), InvalidArgumentError.")
       .def(
           "create_snapshot",
-          [](const Client& self, const std::string& workspace, const std::string& name) {
-            auto client = self.get();
-            py::gil_scoped_release release;
-            return client->create_snapshot(workspace, name);
-          },
+          workspace_and_name<&Pyro::create_snapshot>(),
           py::arg("workspace"), py::arg("name"),
           "Save the /workspace disk under `name`; the VM keeps running.\n\n"
           "Raises AlreadyExistsError, InvalidArgumentError (name), NotFoundError.")
       .def(
           "list_snapshots",
-          [](const Client& self, const std::string& workspace) {
-            auto client = self.get();
-            py::gil_scoped_release release;
-            return client->list_snapshots(workspace);
-          },
+          workspace_only<&Pyro::list_snapshots>(),
           py::arg("workspace"), "List a workspace's snapshots.\n\nRaises NotFoundError.")
       .def(
           "delete_snapshot",
-          [](const Client& self, const std::string& workspace, const std::string& name) {
-            auto client = self.get();
-            py::gil_scoped_release release;
-            client->delete_snapshot(workspace, name);
-          },
+          workspace_and_name<&Pyro::delete_snapshot>(),
           py::arg("workspace"), py::arg("name"), "Remove one snapshot.\n\nRaises NotFoundError.")
       .def(
           "reset_workspace",
@@ -247,45 +260,25 @@ void register_workspace_ops(py::class_<Client>& cls) {
           "snapshot; processes in the VM end.\n\nRaises NotFoundError.")
       .def(
           "stop_workspace",
-          [](const Client& self, const std::string& workspace) {
-            auto client = self.get();
-            py::gil_scoped_release release;
-            return client->stop_workspace(workspace);
-          },
+          workspace_only<&Pyro::stop_workspace>(),
           py::arg("workspace"),
           "Shut the VM down; /workspace stays on disk. Idempotent.\n\nRaises NotFoundError.")
       .def(
           "start_workspace",
-          [](const Client& self, const std::string& workspace) {
-            auto client = self.get();
-            py::gil_scoped_release release;
-            return client->start_workspace(workspace);
-          },
+          workspace_only<&Pyro::start_workspace>(),
           py::arg("workspace"),
           "Boot a stopped or crashed workspace from its disk. Idempotent when running.\n\n"
           "Raises NotFoundError, UnavailableError, DeadlineExceededError.")
       .def(
           "list_workspace_disk",
-          [](const Client& self, const std::string& workspace, const py::object& path, bool recursive) {
-            auto client = self.get();
-            std::string p = path_arg(path);
-            py::gil_scoped_release release;
-            return client->list_workspace_disk(workspace, p, recursive);
-          },
+          list_files<&Pyro::list_workspace_disk>(),
           py::arg("workspace"), py::kw_only(), py::arg("path") = "", py::arg("recursive") = false,
           "List a directory of a stopped workspace's disk without booting it.\n\n"
           "Raises FailedPreconditionError (running), NotFoundError, InvalidArgumentError, "
           "UnavailableError (no debugfs).")
       .def(
           "read_workspace_disk",
-          [](const Client& self, const std::string& workspace, const py::object& path,
-             long long max_bytes) {
-            auto client = self.get();
-            std::string p = required_path(path, "path");
-            uint64_t limit = int_arg<uint64_t>(max_bytes, "max_bytes");
-            py::gil_scoped_release release;
-            return client->read_workspace_disk(workspace, p, limit);
-          },
+          read_file<&Pyro::read_workspace_disk>(),
           py::arg("workspace"), py::arg("path"), py::kw_only(), py::arg("max_bytes") = 65536,
           "Read a text file from a stopped workspace's disk without booting it.\n\n"
           "Raises FailedPreconditionError (running), NotFoundError, InvalidArgumentError, "

@@ -11,23 +11,7 @@
 #include <sys/stat.h>
 
 #include "pyro/c/pyro.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (cond) {                                                          \
-            ++passed;                                                        \
-        } else {                                                             \
-            ++failed;                                                        \
-            fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);  \
-        }                                                                    \
-    } while (0)
-
-/* One summary line per test function: "ok <what>" or "FAILED <what>". */
-static void report(const char *what, int failed_before) {
-    printf("%s %s\n", failed == failed_before ? "ok" : "FAILED", what);
-}
+#include "test_support.h"
 
 /* Prints and frees an unexpected error. */
 static void print_error(const char *what, pyro_status s, pyro_error *err) {
@@ -362,6 +346,5 @@ int main(void) {
     test_inspect_busybox(client); /* still intact after the rebuild */
     test_import_errors(client);
     pyro_client_free(client);
-    printf("capi: %d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return summary();
 }

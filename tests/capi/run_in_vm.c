@@ -5,25 +5,9 @@
 #include <string.h>
 
 #include "pyro/c/pyro.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (cond) {                                                          \
-            ++passed;                                                        \
-        } else {                                                             \
-            ++failed;                                                        \
-            fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);  \
-        }                                                                    \
-    } while (0)
+#include "test_support.h"
 
 static const char *const kEnv = "busybox";
-
-/* One summary line per test function: "ok <what>" or "FAILED <what>". */
-static void report(const char *what, int failed_before) {
-    printf("%s %s\n", failed == failed_before ? "ok" : "FAILED", what);
-}
 
 /* Runs `command` with default options; reports and clears any error. */
 static pyro_exec_result *run(pyro_client *client, const char *command,
@@ -284,6 +268,5 @@ int main(void) {
     test_env_and_cwd(client);
     test_lifecycle(client);
     pyro_client_free(client);
-    printf("capi: %d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return summary();
 }

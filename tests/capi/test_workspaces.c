@@ -11,41 +11,12 @@
 #include <unistd.h>
 
 #include "pyro/c/pyro.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (cond) {                                                          \
-            ++passed;                                                        \
-        } else {                                                             \
-            ++failed;                                                        \
-            fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);  \
-        }                                                                    \
-    } while (0)
-
-/* Checks a call's status; on an unexpected one prints the error message. */
-#define CHECK_STATUS(call, expected)                                          \
-    do {                                                                      \
-        pyro_status s_ = (call);                                              \
-        if (s_ == (expected)) {                                               \
-            ++passed;                                                         \
-        } else {                                                              \
-            ++failed;                                                         \
-            fprintf(stderr, "FAIL %s:%d: %s: got %s, want %s\n", __FILE__,     \
-                    __LINE__, #call, pyro_status_str(s_),                     \
-                    pyro_status_str(expected));                               \
-        }                                                                     \
-    } while (0)
+#include "test_support.h"
 
 static const char *const kEnv = "busybox";
 static const char *const kUnknown = "ws-000000000000";
 static char ws_id[64];       /* the workspace under test, "" once deleted */
 static char tmp_dir[256];    /* host scratch directory */
-
-static void report(const char *what, int failed_before) {
-    printf("%s %s\n", failed == failed_before ? "ok" : "FAILED", what);
-}
 
 /* Calls that must succeed: prints the error and returns 0 otherwise. */
 static int ok(pyro_status s, pyro_error *err, const char *what) {
@@ -487,6 +458,5 @@ int main(void) {
     pyro_client_free(client);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmp_dir);
-    printf("capi: %d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return summary();
 }

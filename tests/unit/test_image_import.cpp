@@ -22,6 +22,7 @@
 #include "env/image_import.hpp"
 #include "pyro/error.hpp"
 #include "util/sha256.hpp"
+#include "test_support.hpp"
 
 namespace pyro::detail {
 namespace {
@@ -29,22 +30,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class TestDir {
- public:
-  TestDir() {
-    std::string pattern = (fs::temp_directory_path() / "pyro-test-import-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TestDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-  fs::path operator/(const std::string& rel) const { return path_ / rel; }
-
- private:
-  fs::path path_;
+struct TestDir : test::TestDir {
+  TestDir() : test::TestDir("pyro-test-import") {}
 };
 
 struct Entry {

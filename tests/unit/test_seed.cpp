@@ -16,27 +16,15 @@
 
 #include "pyro/error.hpp"
 #include "workspace/seed.hpp"
+#include "test_support.hpp"
 
 namespace pyro::detail {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TestDir {
- public:
-  TestDir() {
-    std::string pattern = (fs::temp_directory_path() / "pyro-test-seed-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TestDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  fs::path operator/(const std::string& rel) const { return path_ / rel; }
-
- private:
-  fs::path path_;
+struct TestDir : test::TestDir {
+  TestDir() : test::TestDir("pyro-test-seed") {}
 };
 
 struct Entry {

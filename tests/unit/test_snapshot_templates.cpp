@@ -10,21 +10,14 @@
 
 #include "core/snapshot_templates.hpp"
 #include "pyro/error.hpp"
+#include "test_support.hpp"
 
 namespace pyro::detail {
 namespace {
 namespace fs = std::filesystem;
 
-struct TempHome {
-  fs::path path;
-  TempHome() {
-    char tmpl[] = "/tmp/pyro-tpl-test-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempHome() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
+struct TempHome : test::TestDir {
+  TempHome() : test::TestDir("pyro-tpl-test") {}
 };
 
 TemplateIdentity sample_identity() {
@@ -57,7 +50,7 @@ TEST_CASE("template keys change with every input but the name") {
 
 TEST_CASE("ensure creates a template once, atomically") {
   TempHome home;
-  TemplateStore store(home.path.string());
+  TemplateStore store(home.path().string());
   int builds = 0;
   auto t = store.ensure(sample_identity(), deadline_after(std::chrono::seconds(5)), [&](const std::string& dir) {
     ++builds;
@@ -65,7 +58,7 @@ TEST_CASE("ensure creates a template once, atomically") {
     fake_build(dir);
   });
   CHECK(builds == 1);
-  CHECK(t.dir == (home.path / "templates" / template_key(sample_identity())).string());
+  CHECK(t.dir == (home.path() / "templates" / template_key(sample_identity())).string());
   CHECK(fs::is_regular_file(t.ram_path));
   CHECK(fs::is_regular_file(t.state_path));
   CHECK(t.id.size() == 16);
@@ -73,25 +66,25 @@ TEST_CASE("ensure creates a template once, atomically") {
                             [&](const std::string&) { ++builds; });
   CHECK(builds == 1);
   CHECK(again.id == t.id);
-  CHECK(template_ready(home.path.string(), std::string(64, 'a'), 1, 256, false));
-  CHECK_FALSE(template_ready(home.path.string(), std::string(64, 'a'), 2, 256, false));
+  CHECK(template_ready(home.path().string(), std::string(64, 'a'), 1, 256, false));
+  CHECK_FALSE(template_ready(home.path().string(), std::string(64, 'a'), 2, 256, false));
 }
 
 TEST_CASE("a failed build leaves nothing behind") {
   TempHome home;
-  TemplateStore store(home.path.string());
+  TemplateStore store(home.path().string());
   CHECK_THROWS_AS(store.ensure(sample_identity(), deadline_after(std::chrono::seconds(5)),
                                [](const std::string&) { throw Error(ErrorCode::kVmCrashed, "boom"); }),
                   Error);
   CHECK_FALSE(store.find(template_key(sample_identity())));
-  CHECK_FALSE(fs::exists(home.path / "templates" / (template_key(sample_identity()) + ".tmp")));
+  CHECK_FALSE(fs::exists(home.path() / "templates" / (template_key(sample_identity()) + ".tmp")));
 }
 
 TEST_CASE("concurrent creators wait for the first") {
   TempHome home;
   std::atomic<int> builds{0};
   auto create = [&] {
-    TemplateStore store(home.path.string());
+    TemplateStore store(home.path().string());
     store.ensure(sample_identity(), deadline_after(std::chrono::seconds(10)), [&](const std::string& dir) {
       ++builds;
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -106,7 +99,7 @@ TEST_CASE("concurrent creators wait for the first") {
 
 TEST_CASE("remove spares a replacement") {
   TempHome home;
-  TemplateStore store(home.path.string());
+  TemplateStore store(home.path().string());
   auto first = store.ensure(sample_identity(), deadline_after(std::chrono::seconds(5)), fake_build);
   store.remove(first);
   CHECK_FALSE(store.find(first.key));
@@ -117,24 +110,24 @@ TEST_CASE("remove spares a replacement") {
 
 TEST_CASE("stale templates: other environments, other qemu, leftovers") {
   TempHome home;
-  TemplateStore store(home.path.string());
+  TemplateStore store(home.path().string());
   auto live = store.ensure(sample_identity(), deadline_after(std::chrono::seconds(5)), fake_build);
   TemplateIdentity other = sample_identity();
   other.environment_sha256 = std::string(64, 'b');
   auto orphan = store.ensure(other, deadline_after(std::chrono::seconds(5)), fake_build);
-  fs::create_directory(home.path / "templates" / "deadbeef.tmp");
+  fs::create_directory(home.path() / "templates" / "deadbeef.tmp");
   const std::string live_sha(64, 'a');
 
-  auto stale = stale_templates(home.path.string(), {live_sha}, "7.2.22");
+  auto stale = stale_templates(home.path().string(), {live_sha}, "7.2.22");
   auto has = [&](const std::string& p) { return std::find(stale.begin(), stale.end(), p) != stale.end(); };
   CHECK(has(orphan.dir));
   CHECK_FALSE(has(live.dir));
-  CHECK(has((home.path / "templates" / "deadbeef.tmp").string()));
+  CHECK(has((home.path() / "templates" / "deadbeef.tmp").string()));
 
-  stale = stale_templates(home.path.string(), {live_sha, std::string(64, 'b')}, "8.0.0");
+  stale = stale_templates(home.path().string(), {live_sha, std::string(64, 'b')}, "8.0.0");
   CHECK(has(live.dir));
   CHECK(has(orphan.dir));
-  CHECK(stale_templates((home.path / "missing").string(), {}, "").empty());
+  CHECK(stale_templates((home.path() / "missing").string(), {}, "").empty());
 }
 
 TEST_CASE("restore params for a clone") {

@@ -12,28 +12,15 @@
 
 #include "pyro/error.hpp"
 #include "util/sparse_copy.hpp"
+#include "test_support.hpp"
 
 namespace pyro::detail {
 namespace {
 namespace fs = std::filesystem;
 
-class TestDir {
- public:
-  TestDir() {
-    // Not /tmp, which may be a tmpfs where FICLONE and holes differ from disks.
-    std::string pattern = (fs::temp_directory_path() / "pyro-test-sparse-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TestDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  fs::path operator/(const std::string& rel) const { return path_ / rel; }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+// Under $TMPDIR rather than a fixed /tmp, which may be a tmpfs where FICLONE and holes differ from disks.
+struct TestDir : test::TestDir {
+  TestDir() : test::TestDir("pyro-test-sparse") {}
 };
 
 std::string read_range(const fs::path& path, off_t offset, size_t len) {

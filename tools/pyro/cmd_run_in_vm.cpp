@@ -3,8 +3,6 @@
 #include <array>
 #include <string>
 
-#include <fmt/format.h>
-
 #include "args.hpp"
 #include "cli.hpp"
 #include "interrupt.hpp"
@@ -60,30 +58,14 @@ int cmd_run_in_vm(const GlobalOptions& global, Args args) {
     return kExitOk;
   }
   if (parsed.positionals.empty()) throw UsageError("run", "missing environment, e.g. `busybox`");
-  if (parsed.positionals.size() > 1) {
-    throw UsageError("run", fmt::format("unexpected argument `{}`: put the command after `--`",
-                                        parsed.positionals[1]));
-  }
-  if (!parsed.saw_separator || parsed.rest.empty()) {
-    throw UsageError("run", "missing command: give it after `--`, as in `pyro run ENV -- echo hi`");
-  }
   const std::string& environment = parsed.positionals[0];
-  std::string command = command_from_words(parsed.rest);
-  if (command.empty()) throw UsageError("run", "the command after `--` is empty");
+  std::string command = command_after_separator(kSpec, parsed, "pyro run ENV -- echo hi");
 
   pyro::VmOptions vm;
-  pyro::ExecOptions exec;
   if (auto* v = parsed.value("vcpu-count")) vm.vcpu_count = parse_u32(kSpec, "vcpu-count", *v);
   if (auto* v = parsed.value("mem-mib")) vm.mem_mib = parse_u32(kSpec, "mem-mib", *v);
   vm.network = parsed.has("network");
-  if (auto* v = parsed.value("timeout-seconds")) {
-    exec.timeout_seconds = parse_number(kSpec, "timeout-seconds", *v);
-  }
-  if (auto* v = parsed.value("max-output-bytes")) {
-    exec.max_output_bytes = parse_u64(kSpec, "max-output-bytes", *v);
-  }
-  if (auto* v = parsed.value("cwd")) exec.cwd = *v;
-  exec.env = parse_key_values(kSpec, "env", parsed.values("env"));
+  pyro::ExecOptions exec = parse_exec_flags(kSpec, parsed);
 
   pyro::ClientOptions client_options = global.client;
   if (parsed.has("pull")) client_options.auto_pull = true;
@@ -100,12 +82,7 @@ int cmd_run_in_vm(const GlobalOptions& global, Args args) {
     guard.check();
   }
 
-  if (parsed.has("json")) {
-    print_json_line(to_json(result));
-    return result.exit_code;
-  }
-  relay_exec_result(result, exec);
-  return result.exit_code;
+  return print_exec_result(parsed, result, exec);
 }
 
 }  // namespace pyro_cli

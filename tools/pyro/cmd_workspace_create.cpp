@@ -45,12 +45,8 @@ constexpr CommandSpec kSpec = {
 }  // namespace
 
 int cmd_create_workspace(const GlobalOptions& global, Args args) {
-  ParsedArgs parsed = parse_args(kSpec, args);
-  if (parsed.help) {
-    write_bytes(stdout, format_help(kSpec));
-    return kExitOk;
-  }
-  check_positionals(kSpec, parsed, {"environment, e.g. `busybox`"});
+  ParsedArgs parsed = parse_verb_args(kSpec, args, {"environment, e.g. `busybox`"});
+  if (parsed.help) return kExitOk;
   pyro::WorkspaceOptions options;
   if (auto* v = parsed.value("seed-path")) options.seed_path = *v;
   if (auto* v = parsed.value("name")) options.name = *v;
@@ -63,11 +59,7 @@ int cmd_create_workspace(const GlobalOptions& global, Args args) {
   pyro::Pyro client(global.client);
   progress_note(fmt::format("creating a workspace of `{}`", parsed.positionals[0]));
   pyro::WorkspaceInfo info = client.create_workspace(parsed.positionals[0], options);
-  if (parsed.has("json")) {
-    print_json_line(to_json(info));
-  } else {
-    write_bytes(stdout, info.workspace_id + "\n");
-  }
+  print_json_or_text(parsed, to_json(info), info.workspace_id + "\n");
   return kExitOk;
 }
 

@@ -20,12 +20,8 @@ constexpr CommandSpec kSpec = {
 }  // namespace
 
 int cmd_delete_workspace(const GlobalOptions& global, Args args) {
-  ParsedArgs parsed = parse_args(kSpec, args);
-  if (parsed.help) {
-    write_bytes(stdout, format_help(kSpec));
-    return kExitOk;
-  }
-  check_positionals(kSpec, parsed, {"workspace: give its id or name"});
+  ParsedArgs parsed = parse_verb_args(kSpec, args, {"workspace: give its id or name"});
+  if (parsed.help) return kExitOk;
   pyro::Pyro client(global.client);
   client.delete_workspace(parsed.positionals[0]);
   return kExitOk;

@@ -44,12 +44,8 @@ std::string format_stat(const pyro::WorkspaceDiff& d) {
 }  // namespace
 
 int cmd_diff_workspace(const GlobalOptions& global, Args args) {
-  ParsedArgs parsed = parse_args(kSpec, args);
-  if (parsed.help) {
-    write_bytes(stdout, format_help(kSpec));
-    return kExitOk;
-  }
-  check_positionals(kSpec, parsed, {"workspace: give its id or name"});
+  ParsedArgs parsed = parse_verb_args(kSpec, args, {"workspace: give its id or name"});
+  if (parsed.help) return kExitOk;
   if (parsed.has("stat") && parsed.has("json")) {
     throw UsageError("workspace diff", "give either `--stat` or `--json`, not both");
   }

@@ -2,14 +2,11 @@
 // running workspace, whose files and state persist between calls.
 #include <array>
 
-#include <fmt/format.h>
-
 #include "args.hpp"
 #include "cli.hpp"
 #include "exec_output.hpp"
 #include "output.hpp"
 #include "pyro/client.hpp"
-#include "workspace_common.hpp"
 
 namespace pyro_cli {
 namespace {
@@ -57,36 +54,12 @@ int cmd_exec_workspace(const GlobalOptions& global, Args args) {
   if (parsed.positionals.empty()) {
     throw UsageError("workspace exec", "missing workspace: give its id or name");
   }
-  if (parsed.positionals.size() > 1) {
-    throw UsageError("workspace exec",
-                     fmt::format("unexpected argument `{}`: put the command after `--`",
-                                 parsed.positionals[1]));
-  }
-  if (!parsed.saw_separator || parsed.rest.empty()) {
-    throw UsageError("workspace exec",
-                     "missing command: give it after `--`, as in `pyro workspace exec WS -- ls`");
-  }
-  std::string command = command_from_words(parsed.rest);
-  if (command.empty()) throw UsageError("workspace exec", "the command after `--` is empty");
-
-  pyro::ExecOptions exec;
-  if (auto* v = parsed.value("timeout-seconds")) {
-    exec.timeout_seconds = parse_number(kSpec, "timeout-seconds", *v);
-  }
-  if (auto* v = parsed.value("max-output-bytes")) {
-    exec.max_output_bytes = parse_u64(kSpec, "max-output-bytes", *v);
-  }
-  if (auto* v = parsed.value("cwd")) exec.cwd = *v;
-  exec.env = parse_key_values(kSpec, "env", parsed.values("env"));
+  std::string command = command_after_separator(kSpec, parsed, "pyro workspace exec WS -- ls");
+  pyro::ExecOptions exec = parse_exec_flags(kSpec, parsed);
 
   pyro::Pyro client(global.client);
   pyro::ExecResult result = client.exec_workspace(parsed.positionals[0], command, exec);
-  if (parsed.has("json")) {
-    print_json_line(to_json(result));
-  } else {
-    relay_exec_result(result, exec);
-  }
-  return result.exit_code;
+  return print_exec_result(parsed, result, exec);
 }
 
 }  // namespace pyro_cli

@@ -28,19 +28,13 @@ constexpr CommandSpec kSpec = {
 }  // namespace
 
 int cmd_export_workspace(const GlobalOptions& global, Args args) {
-  ParsedArgs parsed = parse_args(kSpec, args);
-  if (parsed.help) {
-    write_bytes(stdout, format_help(kSpec));
-    return kExitOk;
-  }
-  check_positionals(kSpec, parsed, {"workspace: give its id or name", "path under /workspace to export", "output: a host path that does not exist yet"});
+  ParsedArgs parsed = parse_verb_args(kSpec, args,
+                                      {"workspace: give its id or name", "path under /workspace to export",
+                                       "output: a host path that does not exist yet"});
+  if (parsed.help) return kExitOk;
   pyro::Pyro client(global.client);
   pyro::ExportResult r = client.export_workspace(parsed.positionals[0], parsed.positionals[1], parsed.positionals[2]);
-  if (parsed.has("json")) {
-    print_json_line(to_json(r));
-  } else {
-    write_bytes(stdout, format_export_line(r));
-  }
+  print_json_or_text(parsed, to_json(r), format_export_line(r));
   return kExitOk;
 }
 

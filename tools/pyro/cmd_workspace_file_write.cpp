@@ -34,12 +34,9 @@ constexpr CommandSpec kSpec = {
 }  // namespace
 
 int cmd_write_workspace_file(const GlobalOptions& global, Args args) {
-  ParsedArgs parsed = parse_args(kSpec, args);
-  if (parsed.help) {
-    write_bytes(stdout, format_help(kSpec));
-    return kExitOk;
-  }
-  check_positionals(kSpec, parsed, {"workspace: give its id or name", "path of the file to write"});
+  ParsedArgs parsed =
+      parse_verb_args(kSpec, args, {"workspace: give its id or name", "path of the file to write"});
+  if (parsed.help) return kExitOk;
   if (parsed.has("text") && parsed.has("from-file")) {
     throw UsageError("workspace file write", "give either `--text` or `--from-file`, not both");
   }
@@ -55,11 +52,8 @@ int cmd_write_workspace_file(const GlobalOptions& global, Args args) {
   pyro::Pyro client(global.client);
   pyro::WorkspaceFileEntry entry =
       client.write_workspace_file(parsed.positionals[0], parsed.positionals[1], text);
-  if (parsed.has("json")) {
-    print_json_line(to_json(entry));
-  } else {
-    write_bytes(stdout, fmt::format("wrote {} ({} bytes)\n", entry.path, entry.size));
-  }
+  print_json_or_text(parsed, to_json(entry),
+                     fmt::format("wrote {} ({} bytes)\n", entry.path, entry.size));
   return kExitOk;
 }
 

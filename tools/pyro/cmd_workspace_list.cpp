@@ -49,19 +49,11 @@ std::string format_table(const std::vector<pyro::WorkspaceInfo>& list) {
 }  // namespace
 
 int cmd_list_workspaces(const GlobalOptions& global, Args args) {
-  ParsedArgs parsed = parse_args(kSpec, args);
-  if (parsed.help) {
-    write_bytes(stdout, format_help(kSpec));
-    return kExitOk;
-  }
-  check_positionals(kSpec, parsed, {});
+  ParsedArgs parsed = parse_verb_args(kSpec, args, {});
+  if (parsed.help) return kExitOk;
   pyro::Pyro client(global.client);
   std::vector<pyro::WorkspaceInfo> list = client.list_workspaces();
-  if (parsed.has("json")) {
-    print_json_line(to_json_array(list));
-  } else {
-    write_bytes(stdout, format_table(list));
-  }
+  print_json_or_text(parsed, to_json_array(list), format_table(list));
   return kExitOk;
 }
 

@@ -58,12 +58,8 @@ std::string format_report(const pyro::PatchResult& r) {
 }  // namespace
 
 int cmd_apply_workspace_patch(const GlobalOptions& global, Args args) {
-  ParsedArgs parsed = parse_args(kSpec, args);
-  if (parsed.help) {
-    write_bytes(stdout, format_help(kSpec));
-    return kExitOk;
-  }
-  check_positionals(kSpec, parsed, {"workspace: give its id or name"});
+  ParsedArgs parsed = parse_verb_args(kSpec, args, {"workspace: give its id or name"});
+  if (parsed.help) return kExitOk;
   const std::string* patch_file = parsed.value("patch-file");
   if (patch_file == nullptr) {
     throw UsageError("workspace patch apply", "missing `--patch-file F` (`-` reads stdin)");

@@ -31,12 +31,8 @@ constexpr CommandSpec kSpec = {
 }  // namespace
 
 int cmd_reset_workspace(const GlobalOptions& global, Args args) {
-  ParsedArgs parsed = parse_args(kSpec, args);
-  if (parsed.help) {
-    write_bytes(stdout, format_help(kSpec));
-    return kExitOk;
-  }
-  check_positionals(kSpec, parsed, {"workspace: give its id or name"});
+  ParsedArgs parsed = parse_verb_args(kSpec, args, {"workspace: give its id or name"});
+  if (parsed.help) return kExitOk;
   std::string snapshot;
   if (auto* v = parsed.value("snapshot")) {
     if (v->empty()) throw UsageError("workspace reset", "`--snapshot` needs a snapshot name");
@@ -46,11 +42,7 @@ int cmd_reset_workspace(const GlobalOptions& global, Args args) {
   progress_note(fmt::format("resetting workspace `{}` to {}", parsed.positionals[0],
                             snapshot.empty() ? "its baseline" : fmt::format("snapshot `{}`", snapshot)));
   pyro::WorkspaceInfo info = client.reset_workspace(parsed.positionals[0], snapshot);
-  if (parsed.has("json")) {
-    print_json_line(to_json(info));
-  } else {
-    write_bytes(stdout, format_workspace_state_line(info));
-  }
+  print_json_or_text(parsed, to_json(info), format_workspace_state_line(info));
   return kExitOk;
 }
 

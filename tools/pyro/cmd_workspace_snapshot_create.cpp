@@ -31,19 +31,13 @@ constexpr CommandSpec kSpec = {
 }  // namespace
 
 int cmd_create_snapshot(const GlobalOptions& global, Args args) {
-  ParsedArgs parsed = parse_args(kSpec, args);
-  if (parsed.help) {
-    write_bytes(stdout, format_help(kSpec));
-    return kExitOk;
-  }
-  check_positionals(kSpec, parsed, {"workspace: give its id or name", "snapshot name"});
+  ParsedArgs parsed =
+      parse_verb_args(kSpec, args, {"workspace: give its id or name", "snapshot name"});
+  if (parsed.help) return kExitOk;
   pyro::Pyro client(global.client);
   pyro::WorkspaceSnapshotInfo s = client.create_snapshot(parsed.positionals[0], parsed.positionals[1]);
-  if (parsed.has("json")) {
-    print_json_line(to_json(s));
-  } else {
-    write_bytes(stdout, fmt::format("snapshot {} created ({})\n", s.name, format_size(s.disk_bytes)));
-  }
+  print_json_or_text(parsed, to_json(s),
+                     fmt::format("snapshot {} created ({})\n", s.name, format_size(s.disk_bytes)));
   return kExitOk;
 }
 

@@ -28,20 +28,12 @@ constexpr CommandSpec kSpec = {
 }  // namespace
 
 int cmd_start_workspace(const GlobalOptions& global, Args args) {
-  ParsedArgs parsed = parse_args(kSpec, args);
-  if (parsed.help) {
-    write_bytes(stdout, format_help(kSpec));
-    return kExitOk;
-  }
-  check_positionals(kSpec, parsed, {"workspace: give its id or name"});
+  ParsedArgs parsed = parse_verb_args(kSpec, args, {"workspace: give its id or name"});
+  if (parsed.help) return kExitOk;
   pyro::Pyro client(global.client);
   progress_note(fmt::format("starting workspace `{}`", parsed.positionals[0]));
   pyro::WorkspaceInfo info = client.start_workspace(parsed.positionals[0]);
-  if (parsed.has("json")) {
-    print_json_line(to_json(info));
-  } else {
-    write_bytes(stdout, format_workspace_state_line(info));
-  }
+  print_json_or_text(parsed, to_json(info), format_workspace_state_line(info));
   return kExitOk;
 }
 

@@ -41,13 +41,9 @@ int cmd_push_workspace_sync(const GlobalOptions& global, Args args) {
   if (auto* v = parsed.value("dest")) options.dest = *v;
   pyro::Pyro client(global.client);
   pyro::PushResult r = client.push_workspace_sync(parsed.positionals[0], parsed.positionals[1], options);
-  if (parsed.has("json")) {
-    print_json_line(to_json(r));
-  } else {
-    write_bytes(stdout, fmt::format("pushed {} files, {} directories, {} symlinks ({}) to {}\n",
-                                    r.files, r.directories, r.symlinks, format_size(r.bytes),
-                                    options.dest));
-  }
+  print_json_or_text(parsed, to_json(r),
+                     fmt::format("pushed {} files, {} directories, {} symlinks ({}) to {}\n", r.files,
+                                 r.directories, r.symlinks, format_size(r.bytes), options.dest));
   return kExitOk;
 }
 

@@ -32,12 +32,8 @@ constexpr CommandSpec kSpec = {
 }  // namespace
 
 int cmd_update_workspace(const GlobalOptions& global, Args args) {
-  ParsedArgs parsed = parse_args(kSpec, args);
-  if (parsed.help) {
-    write_bytes(stdout, format_help(kSpec));
-    return kExitOk;
-  }
-  check_positionals(kSpec, parsed, {"workspace: give its id or name"});
+  ParsedArgs parsed = parse_verb_args(kSpec, args, {"workspace: give its id or name"});
+  if (parsed.help) return kExitOk;
   if (parsed.has("clear-labels") && parsed.has("label")) {
     throw UsageError("workspace update", "give either `--label` or `--clear-labels`, not both");
   }
@@ -50,11 +46,7 @@ int cmd_update_workspace(const GlobalOptions& global, Args args) {
   }
   pyro::Pyro client(global.client);
   pyro::WorkspaceInfo info = client.update_workspace(parsed.positionals[0], update);
-  if (parsed.has("json")) {
-    print_json_line(to_json(info));
-  } else {
-    write_bytes(stdout, format_workspace_details(info));
-  }
+  print_json_or_text(parsed, to_json(info), format_workspace_details(info));
   return kExitOk;
 }
 

@@ -25,6 +25,44 @@ std::map<std::string, std::string> parse_key_values(const CommandSpec& spec, std
   return out;
 }
 
+std::string command_after_separator(const CommandSpec& spec, const ParsedArgs& parsed,
+                                    std::string_view example) {
+  const std::string verb(spec.path);
+  if (parsed.positionals.size() > 1) {
+    throw UsageError(verb, fmt::format("unexpected argument `{}`: put the command after `--`",
+                                       parsed.positionals[1]));
+  }
+  if (!parsed.saw_separator || parsed.rest.empty()) {
+    throw UsageError(verb, fmt::format("missing command: give it after `--`, as in `{}`", example));
+  }
+  std::string command = command_from_words(parsed.rest);
+  if (command.empty()) throw UsageError(verb, "the command after `--` is empty");
+  return command;
+}
+
+pyro::ExecOptions parse_exec_flags(const CommandSpec& spec, const ParsedArgs& parsed) {
+  pyro::ExecOptions exec;
+  if (auto* v = parsed.value("timeout-seconds")) {
+    exec.timeout_seconds = parse_number(spec, "timeout-seconds", *v);
+  }
+  if (auto* v = parsed.value("max-output-bytes")) {
+    exec.max_output_bytes = parse_u64(spec, "max-output-bytes", *v);
+  }
+  if (auto* v = parsed.value("cwd")) exec.cwd = *v;
+  exec.env = parse_key_values(spec, "env", parsed.values("env"));
+  return exec;
+}
+
+int print_exec_result(const ParsedArgs& parsed, const pyro::ExecResult& result,
+                      const pyro::ExecOptions& exec) {
+  if (parsed.has("json")) {
+    print_json_line(to_json(result));
+  } else {
+    relay_exec_result(result, exec);
+  }
+  return result.exit_code;
+}
+
 void relay_exec_result(const pyro::ExecResult& result, const pyro::ExecOptions& exec) {
   write_bytes(stdout, result.stdout_data);
   write_bytes(stderr, result.stderr_data);

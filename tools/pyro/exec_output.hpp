@@ -6,6 +6,7 @@
 #include <map>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "args.hpp"
 #include "pyro/types.hpp"
@@ -20,6 +21,21 @@ std::string command_from_words(std::span<const std::string> words);
 /// Throws UsageError naming the flag and the malformed value.
 std::map<std::string, std::string> parse_key_values(const CommandSpec& spec, std::string_view flag,
                                                     std::span<const std::string> values);
+
+/// The shell string after `--`, once the single positional is read: throws
+/// UsageError for a second positional, no words after `--` (the message shows
+/// `example`, a whole command line), or an empty command.
+std::string command_after_separator(const CommandSpec& spec, const ParsedArgs& parsed,
+                                    std::string_view example);
+
+/// The flags of the command itself: --timeout-seconds, --max-output-bytes,
+/// --cwd and --env (repeatable). Throws UsageError for a malformed value.
+pyro::ExecOptions parse_exec_flags(const CommandSpec& spec, const ParsedArgs& parsed);
+
+/// With --json the result as one JSON line, otherwise relay_exec_result.
+/// Returns the guest command's exit code, the CLI's exit status.
+int print_exec_result(const ParsedArgs& parsed, const pyro::ExecResult& result,
+                      const pyro::ExecOptions& exec);
 
 /// Copies the guest's stdout and stderr unchanged to ours, then adds one `pyro:`
 /// note on stderr per timeout or truncation, on a line of its own.

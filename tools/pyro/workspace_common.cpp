@@ -52,6 +52,26 @@ void check_positionals(const CommandSpec& spec, const ParsedArgs& parsed,
   }
 }
 
+ParsedArgs parse_verb_args(const CommandSpec& spec, Args args,
+                           std::initializer_list<std::string_view> required, size_t optional) {
+  ParsedArgs parsed = parse_args(spec, args);
+  if (parsed.help) {
+    write_bytes(stdout, format_help(spec));
+    return parsed;
+  }
+  check_positionals(spec, parsed, required, optional);
+  return parsed;
+}
+
+void print_json_or_text(const ParsedArgs& parsed, const nlohmann::json& json,
+                        std::string_view human) {
+  if (parsed.has("json")) {
+    print_json_line(json);
+  } else {
+    write_bytes(stdout, human);
+  }
+}
+
 std::string read_host_input(const std::string& path, std::string_view what) {
   if (path == "-") {
     std::ostringstream buf;

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "args.hpp"
 #include "pyro/workspace.hpp"
 
@@ -17,6 +19,15 @@ namespace pyro_cli {
 /// Throws UsageError naming the first missing or unexpected one.
 void check_positionals(const CommandSpec& spec, const ParsedArgs& parsed,
                        std::initializer_list<std::string_view> required, size_t optional = 0);
+
+/// parse_args, then check_positionals; with -h/--help it prints the help instead
+/// and returns with `help` set, so the verb returns kExitOk at once.
+ParsedArgs parse_verb_args(const CommandSpec& spec, Args args,
+                           std::initializer_list<std::string_view> required, size_t optional = 0);
+
+/// `json` as one line with --json, otherwise `human` unchanged.
+void print_json_or_text(const ParsedArgs& parsed, const nlohmann::json& json,
+                        std::string_view human);
 
 /// The whole content of host file `path`, or of stdin when `path` is "-".
 /// Throws pyro::Error(kNotFound / kInvalidArgument) naming `what` and the path.
