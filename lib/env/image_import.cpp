@@ -19,8 +19,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "env/archive_util.hpp"
 #include "pyro/error.hpp"
+#include "util/relative_path.hpp"
 #include "util/sha256.hpp"
+#include "util/temp_dir.hpp"
 
 namespace pyro::detail {
 namespace {
@@ -50,59 +53,6 @@ class Context {
   std::string source_;
   const ProgressHandler& progress_;
 };
-
-// ---- SHA-256 (FIPS 180-4), for blob digests: libpyro links no crypto library ----
-
-
-// A mkdtemp directory removed with everything in it when this goes away.
-class TempDir {
- public:
-  explicit TempDir(const fs::path& parent) {
-    std::string pattern = (parent / ".pyro-import-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      throw Error(errno == ENOSPC ? ErrorCode::kResourceExhausted : ErrorCode::kInternal,
-                  fmt::format("import image: create temporary directory in `{}`: {}",
-                              parent.string(), std::strerror(errno)));
-    }
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const noexcept { return path_; }
-
- private:
-  fs::path path_;
-};
-
-struct ArchiveReadDeleter {
-  void operator()(archive* a) const noexcept { archive_read_free(a); }
-};
-struct ArchiveWriteDeleter {
-  void operator()(archive* a) const noexcept { archive_write_free(a); }
-};
-using ArchiveReader = std::unique_ptr<archive, ArchiveReadDeleter>;
-using ArchiveWriter = std::unique_ptr<archive, ArchiveWriteDeleter>;
-
-// The entry path relative to the root, without `.` components or slashes at
-// either end ("" is the root itself); nullopt when it is absolute or has `..`.
-std::optional<std::string> normalize_entry_path(std::string_view path) {
-  if (!path.empty() && path.front() == '/') return std::nullopt;
-  std::string out;
-  while (!path.empty()) {
-    const size_t slash = path.find('/');
-    const std::string_view part = path.substr(0, slash);
-    path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
-    if (part.empty() || part == ".") continue;
-    if (part == "..") return std::nullopt;
-    if (!out.empty()) out += '/';
-    out += part;
-  }
-  return out;
-}
 
 std::string parent_of(const std::string& rel) {
   const size_t slash = rel.rfind('/');
@@ -144,19 +94,6 @@ std::string symlink_on_path(const fs::path& root, const std::string& rel_dir, bo
   return "";
 }
 
-ErrorCode code_for_errno(int err) {
-  return err == ENOSPC || err == EDQUOT ? ErrorCode::kResourceExhausted : ErrorCode::kInternal;
-}
-
-// libarchive's message with the system's reason, which it often leaves out
-// ("Write failed: No space left on device").
-std::string archive_message(archive* a) {
-  const char* msg = archive_error_string(a);
-  std::string out = msg ? msg : "unknown libarchive error";
-  const int err = archive_errno(a);
-  if (err > 0 && out.find(std::strerror(err)) == std::string::npos) out += fmt::format(": {}", std::strerror(err));
-  return out;
-}
 
 struct ExtractStats {
   uint64_t bytes = 0;
@@ -217,7 +154,7 @@ class TarExtractor {
     if (raw == nullptr) raw = archive_entry_pathname_utf8(entry);
     if (raw == nullptr) ctx_.fail(ErrorCode::kInvalidArgument, what_ + " has an entry with an unreadable name");
     const std::string name = raw;
-    const auto rel = normalize_entry_path(name);
+    const auto rel = normalize_relative_path(name);
     if (!rel) ctx_.fail(ErrorCode::kInvalidArgument, fmt::format("{} entry `{}` escapes the root", what_, name));
     if (rel->empty()) return;  // the root itself: keep the caller's directory
 
@@ -303,7 +240,7 @@ class TarExtractor {
   // Returns the absolute path of a hard link's target, which must already exist
   // inside the root and be reachable without symlinks.
   std::string check_hardlink(const std::string& rel, const char* link, const std::string& name) {
-    const auto target = normalize_entry_path(link);
+    const auto target = normalize_relative_path(link);
     if (!target || target->empty()) {
       ctx_.fail(ErrorCode::kInvalidArgument,
                 fmt::format("{} hard link `{}` -> `{}` escapes the root", what_, name, link));
@@ -402,7 +339,7 @@ bool is_sha256_hex(std::string_view hex) {
 // `rel` (a path inside the layout) as a file that exists below `layout`, even
 // after following symlinks an outer tarball may have contained.
 fs::path resolve_inside(const Context& ctx, const fs::path& layout, const std::string& rel, const std::string& what) {
-  const auto norm = normalize_entry_path(rel);
+  const auto norm = normalize_relative_path(rel);
   if (!norm || norm->empty()) ctx.fail(ErrorCode::kInvalidArgument, fmt::format("{} `{}` escapes the image", what, rel));
   std::error_code ec;
   const fs::path path = fs::canonical(layout / *norm, ec);
@@ -617,7 +554,7 @@ ImageSummary unpack_image(const std::string& source, const std::string& rootfs_d
     layout = fs::canonical(source);
   } else {
     ctx.note(fmt::format("unpacking `{}`", source));
-    unpacked.emplace(root.parent_path());
+    unpacked.emplace(root.parent_path(), ".pyro-import-", "import image");
     TarExtractor(ctx, unpacked->path(), "archive", false).run(source);
     layout = fs::canonical(unpacked->path());
   }

@@ -20,6 +20,7 @@
 
 #include "pyro/error.hpp"
 #include "util/find_executable.hpp"
+#include "util/temp_dir.hpp"
 
 namespace pyro::detail {
 namespace {
@@ -64,28 +65,6 @@ std::string find_debugfs() {
   throw Error(ErrorCode::kUnavailable, "read disk: `debugfs` not found in PATH, /usr/sbin or /sbin; install e2fsprogs");
 }
 
-// A mkdtemp directory for a command file and debugfs' stderr.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "pyro-debugfs-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      throw Error(ErrorCode::kInternal, fmt::format("read disk: create temporary directory: {}", std::strerror(errno)));
-    }
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  fs::path operator/(const char* name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
-
 // Runs debugfs read-only on `image` with one command (-R) or a batch (-f) and
 // returns at most `max_out` bytes of its stdout. debugfs reports most failures
 // on stderr with exit status 0, so any stderr line but its banner is an error.
@@ -94,7 +73,7 @@ std::string run_debugfs(const std::string& image, const std::vector<std::string>
   struct stat st {};
   if (::stat(image.c_str(), &st) != 0) fail(ErrorCode::kNotFound, image, "the disk image does not exist");
   const std::string debugfs = find_debugfs();
-  TempDir tmp;
+  TempDir tmp(fs::temp_directory_path(), "pyro-debugfs-", "read disk");  // a command file and stderr
   std::vector<std::string> args;
   if (commands.size() == 1) {
     args = {"-R", commands.front()};

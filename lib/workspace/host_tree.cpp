@@ -119,4 +119,8 @@ void from_json(const nlohmann::json& j, TreeEntry& e) {
   e.sha256 = j.value("sha256", std::string());
 }
 
+WorkspaceFileEntry to_file_entry(const TreeEntry& e) {
+  return WorkspaceFileEntry{e.path, e.type, e.size, e.mode, e.mtime, e.target};
+}
+
 }  // namespace pyro::detail

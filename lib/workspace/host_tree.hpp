@@ -11,6 +11,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "pyro/workspace.hpp"
+
 namespace pyro::detail {
 
 /// One file system entry. `path` is relative to the scanned root, '/'-separated.
@@ -39,5 +41,8 @@ void from_json(const nlohmann::json& j, TreeEntry& entry);
 
 /// The type name for an `st_mode` ("file", "directory", "symlink", "other").
 const char* tree_entry_type(uint32_t st_mode);
+
+/// The public form of an entry (WorkspaceFileEntry has no sha256).
+WorkspaceFileEntry to_file_entry(const TreeEntry& entry);
 
 }  // namespace pyro::detail

@@ -18,7 +18,9 @@
 
 #include <fmt/format.h>
 
+#include "env/archive_util.hpp"
 #include "pyro/error.hpp"
+#include "util/relative_path.hpp"
 #include "util/sparse_copy.hpp"
 #include "util/unique_fd.hpp"
 
@@ -27,9 +29,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-ErrorCode code_for_errno(int err) {
-  return err == ENOSPC || err == EDQUOT ? ErrorCode::kResourceExhausted : ErrorCode::kInternal;
-}
 
 // Failures all read "materialize seed `<seed>`: <cause>".
 class Context {
@@ -153,46 +152,14 @@ class DirCopier {
 
 // ---- an archive ----
 
-struct ArchiveReadDeleter {
-  void operator()(archive* a) const noexcept { archive_read_free(a); }
-};
-struct ArchiveWriteDeleter {
-  void operator()(archive* a) const noexcept { archive_write_free(a); }
-};
-
-std::string archive_message(archive* a) {
-  const char* msg = archive_error_string(a);
-  std::string out = msg ? msg : "unknown libarchive error";
-  const int err = archive_errno(a);
-  if (err > 0 && out.find(std::strerror(err)) == std::string::npos) out += fmt::format(": {}", std::strerror(err));
-  return out;
-}
-
-// The entry path without `.` components or slashes at either end ("" is the
-// root); nullopt when it is absolute or has a `..` component.
-std::optional<std::string> normalize_entry_path(std::string_view path) {
-  if (!path.empty() && path.front() == '/') return std::nullopt;
-  std::string out;
-  while (!path.empty()) {
-    const size_t slash = path.find('/');
-    const std::string_view part = path.substr(0, slash);
-    path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
-    if (part.empty() || part == ".") continue;
-    if (part == "..") return std::nullopt;
-    if (!out.empty()) out += '/';
-    out += part;
-  }
-  return out;
-}
-
 class ArchiveExtractor {
  public:
   ArchiveExtractor(const Context& ctx, Budget& budget, fs::path root)
       : ctx_(ctx), budget_(budget), root_(std::move(root)) {}
 
   void run(const std::string& archive_path) {
-    std::unique_ptr<archive, ArchiveReadDeleter> reader(archive_read_new());
-    std::unique_ptr<archive, ArchiveWriteDeleter> writer(archive_write_disk_new());
+    ArchiveReader reader(archive_read_new());
+    ArchiveWriter writer(archive_write_disk_new());
     if (!reader || !writer) ctx_.fail(ErrorCode::kInternal, "libarchive: out of memory");
     archive_read_support_filter_all(reader.get());
     archive_read_support_format_tar(reader.get());  // ustar, pax, gnutar
@@ -226,7 +193,7 @@ class ArchiveExtractor {
     if (raw == nullptr) raw = archive_entry_pathname_utf8(entry);
     if (raw == nullptr) ctx_.fail(ErrorCode::kInvalidArgument, "an archive entry has an unreadable name");
     const std::string name = raw;
-    const auto rel = normalize_entry_path(name);
+    const auto rel = normalize_relative_path(name);
     if (!rel) {
       ctx_.fail(ErrorCode::kInvalidArgument,
                 fmt::format("entry `{}` is absolute or has a `..` component", name));
@@ -294,7 +261,7 @@ class ArchiveExtractor {
   // A hard link must name an earlier regular file of the archive, inside the
   // tree and not reached through a symlink.
   std::string check_hardlink(const std::string& rel, const char* link, const std::string& name) {
-    const auto target = normalize_entry_path(link);
+    const auto target = normalize_relative_path(link);
     if (!target || target->empty()) {
       ctx_.fail(ErrorCode::kInvalidArgument, fmt::format("hard link `{}` -> `{}` leaves the tree", name, link));
     }

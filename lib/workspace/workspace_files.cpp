@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <random>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -15,6 +15,7 @@
 #include "pyro/error.hpp"
 #include "util/file_lock.hpp"
 #include "util/sha256.hpp"
+#include "util/temp_dir.hpp"
 #include "workspace/agent_files.hpp"
 #include "workspace/disk_reader.hpp"
 #include "workspace/host_tree.hpp"
@@ -32,25 +33,9 @@ namespace {
 // Text diffs are for reading: beyond this a file is only reported as changed.
 constexpr uint64_t kMaxDiffFileBytes = 1ull << 20;
 
-WorkspaceFileEntry to_file_entry(const TreeEntry& e) {
-  return WorkspaceFileEntry{e.path, e.type, e.size, e.mode, e.mtime, e.target};
-}
-
-void check_max_bytes(uint64_t max_bytes) {
-  if (max_bytes == 0 || max_bytes > WorkspaceLimits::kMaxFileReadBytes) {
-    throw Error(ErrorCode::kInvalidArgument, fmt::format("check `max_bytes`: {} is not in [1, {}]", max_bytes,
-                                                         WorkspaceLimits::kMaxFileReadBytes));
-  }
-}
-
 std::string read_host_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-std::string random_suffix() {
-  std::random_device rd;
-  return fmt::format("{:08x}", rd());
 }
 
 // "src/a.c" below "src" -> "a.c"; the root itself -> "".
@@ -166,17 +151,9 @@ PushResult WorkspaceManager::push_workspace_sync(const std::string& workspace, c
   Session session(ctx_, store_, workspace);
   // Unpacked (or copied) on the host first, with the seed's safety rules, in a
   // staging directory of the store (swept if we die; never inside a usual source).
-  const std::string staging = store_.root() + "/.tmp-push-" + random_suffix();
-  fs::create_directory(staging);
-  FileLock staging_lock = FileLock::acquire(staging + "/lock");
-  struct Cleanup {
-    std::string dir;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  } cleanup{staging};
-  const std::string content = staging + "/content";
+  TempDir staging(store_.root(), ".tmp-push-", "push");
+  FileLock staging_lock = FileLock::acquire((staging / "lock").string());
+  const std::string content = (staging / "content").string();
   fs::create_directory(content);
   materialize_seed(source_path, content, SeedLimits{});
   std::vector<TreeEntry> tree = scan_tree(content);
@@ -308,21 +285,15 @@ WorkspaceDiff WorkspaceManager::diff_workspace(const std::string& workspace) {
 
   // The current tree: from the agent while running, else from the disk image.
   std::map<std::string, TreeEntry> after;
+  std::optional<TempDir> dump;  // the stopped disk's tree
   std::string dump_dir;
-  struct Cleanup {
-    std::string dir;
-    ~Cleanup() {
-      std::error_code ec;
-      if (!dir.empty()) fs::remove_all(dir, ec);
-    }
-  } cleanup;
   const bool running = session.running();
   try {
     if (running) {
       for (TreeEntry& e : agent_manifest(session.agent(), "")) after.emplace(e.path, std::move(e));
     } else {
-      dump_dir = fs::temp_directory_path().string() + "/pyro-diff-" + random_suffix();
-      cleanup.dir = dump_dir;
+      dump.emplace(fs::temp_directory_path(), "pyro-diff-", "diff");
+      dump_dir = (*dump / "tree").string();
       dump_disk(store_.disk_path(session.id()), dump_dir);
       for (TreeEntry& e : scan_tree(dump_dir)) after.emplace(e.path, std::move(e));
     }
@@ -404,16 +375,11 @@ ExportResult WorkspaceManager::export_workspace(const std::string& workspace, co
   if (::lstat(out.c_str(), &st) == 0) {
     throw Error(ErrorCode::kAlreadyExists, fmt::format("check `output_path`: `{}` exists already", out));
   }
-  // Written next to the target, renamed into place at the end: all or nothing.
-  const std::string tmp = out + ".pyro-tmp-" + random_suffix();
-  struct Cleanup {
-    std::string dir;
-    ~Cleanup() {
-      std::error_code ec;
-      if (!dir.empty()) fs::remove_all(dir, ec);
-    }
-  } cleanup{tmp};
   Session session(ctx_, store_, workspace);
+  // Written into a private directory next to the target, renamed into place at the
+  // end: all or nothing, and a failure removes what was written.
+  TempDir staging(fs::path(out).parent_path(), ".pyro-export-", "export");
+  const std::string tmp = (staging / "out").string();
   ExportResult result;
   result.output_path = out;
   try {
@@ -445,7 +411,6 @@ ExportResult WorkspaceManager::export_workspace(const std::string& workspace, co
                                                            top.type));
     }
     fs::rename(tmp, out);
-    cleanup.dir.clear();
   } catch (const Error& e) {
     throw session.fail(e, fmt::format("export `{}` from workspace `{}`", rel, session.id()));
   } catch (const fs::filesystem_error& e) {

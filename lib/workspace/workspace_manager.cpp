@@ -96,10 +96,6 @@ void require_absent(const std::string& path, const char* what) {
   }
 }
 
-WorkspaceFileEntry to_file_entry(const TreeEntry& e) {
-  return WorkspaceFileEntry{e.path, e.type, e.size, e.mode, e.mtime, e.target};
-}
-
 }  // namespace
 
 // ---- Session ---------------------------------------------------------------
@@ -170,6 +166,13 @@ WorkspaceInfo WorkspaceManager::info_of(const WorkspaceRecord& r) const {
   info.disk_bytes = allocated_bytes(store_.disk_path(r.id));
   info.path = store_.dir(r.id);
   return info;
+}
+
+void WorkspaceManager::check_max_bytes(uint64_t max_bytes) {
+  if (max_bytes == 0 || max_bytes > WorkspaceLimits::kMaxFileReadBytes) {
+    throw Error(ErrorCode::kInvalidArgument, fmt::format("check `max_bytes`: {} is not in [1, {}]", max_bytes,
+                                                         WorkspaceLimits::kMaxFileReadBytes));
+  }
 }
 
 void WorkspaceManager::require_stopped(Session& session, const char* action) {
@@ -457,10 +460,7 @@ std::vector<WorkspaceFileEntry> WorkspaceManager::list_workspace_disk(const std:
 WorkspaceFileContent WorkspaceManager::read_workspace_disk(const std::string& workspace, const std::string& path,
                                                            uint64_t max_bytes) {
   const std::string rel = workspace_relative_path(path);
-  if (max_bytes == 0 || max_bytes > WorkspaceLimits::kMaxFileReadBytes) {
-    throw Error(ErrorCode::kInvalidArgument, fmt::format("check `max_bytes`: {} is not in [1, {}]", max_bytes,
-                                                         WorkspaceLimits::kMaxFileReadBytes));
-  }
+  check_max_bytes(max_bytes);
   Session session(ctx_, store_, workspace);
   require_stopped(session, "read the disk");
   DiskFile file = read_disk_file(store_.disk_path(session.id()), rel, max_bytes);

@@ -60,6 +60,8 @@ class WorkspaceManager {
   /// Copies the disk of a workspace to `to` consistently (paused guest when running).
   void copy_disk(Session& session, const std::string& to);
   void require_stopped(Session& session, const char* action);
+  /// kInvalidArgument unless 1 <= max_bytes <= WorkspaceLimits::kMaxFileReadBytes.
+  static void check_max_bytes(uint64_t max_bytes);
 
   WorkspaceContext ctx_;
   WorkspaceStore store_;

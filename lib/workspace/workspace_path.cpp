@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "pyro/error.hpp"
+#include "util/relative_path.hpp"
 
 namespace pyro::detail {
 
@@ -19,17 +20,10 @@ std::string workspace_relative_path(std::string_view path, std::string_view what
     }
     rest.remove_prefix(kRoot.size());
   }
-  std::string out;
-  while (!rest.empty()) {
-    const size_t slash = rest.find('/');
-    const std::string_view part = rest.substr(0, slash);
-    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
-    if (part.empty() || part == ".") continue;
-    if (part == "..") throw refuse("has a `..` component");
-    if (!out.empty()) out += '/';
-    out += part;
-  }
-  return out;
+  while (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);  // "/workspace/x" -> "x"
+  auto normalized = normalize_relative_path(rest);
+  if (!normalized) throw refuse("has a `..` component");
+  return *normalized;
 }
 
 }  // namespace pyro::detail
