@@ -12,7 +12,7 @@ pyro::WorkspaceOptions to_workspace_options(const pyro_workspace_options* in) {
   out.vcpu_count = in->vcpu_count;
   out.mem_mib = in->mem_mib;
   out.disk_mib = in->disk_mib;
-  out.network = in->network != 0;
+  out.network_policy = in->network != 0 ? pyro::NetworkPolicy::kEgress : pyro::NetworkPolicy::kOff;
   if (in->seed_path) out.seed_path = in->seed_path;
   if (in->name) out.name = in->name;
   out.labels = pyro::capi::to_labels(in->label_count, in->label_keys, in->label_values,

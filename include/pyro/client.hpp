@@ -208,6 +208,48 @@ class PYRO_API Pyro {
   /// Copies the raw ext4 image of /workspace to a new host file.
   ExportResult export_workspace_disk(const std::string& workspace, const std::string& output_path);
 
+  // ---- Services: long-running processes supervised by the guest agent. They
+  // survive exec calls and end with the workspace (stop, reset, delete).
+  // Output paths redact secret values.
+
+  /// Starts `command` (`sh -c`) as service `name` (1-63 of [A-Za-z0-9._-]) and waits
+  /// for its readiness check. A name whose service ended may be reused.
+  /// Errors: kInvalidArgument, kNotFound (workspace, secret, cwd),
+  /// kAlreadyExists (running under that name), kFailedPrecondition (published
+  /// ports without egress+published-ports; the process exited before it was
+  /// ready), kDeadlineExceeded (not ready in time: the service is stopped, its
+  /// state is "failed", and the message ends with its last log lines).
+  ServiceInfo start_service(const std::string& workspace, const std::string& name, const std::string& command,
+                            const ServiceOptions& options = {});
+  std::vector<ServiceInfo> list_services(const std::string& workspace);
+  /// Errors: kNotFound.
+  ServiceInfo status_service(const std::string& workspace, const std::string& name);
+  /// Errors: kNotFound, kInvalidArgument.
+  ServiceLogs logs_service(const std::string& workspace, const std::string& name,
+                           const OutputReadOptions& options = {});
+  /// Signals the process group, SIGKILL after the grace period; removes its
+  /// published ports. Idempotent on an ended service. Errors: kNotFound.
+  ServiceInfo stop_service(const std::string& workspace, const std::string& name,
+                           const ServiceStopOptions& options = {});
+
+  // ---- Shells: interactive PTY sessions; state (cwd, variables) persists between
+  // writes. Output is kept in a ring and read from a cursor, so a client that
+  // reconnects can replay it. Shells end with the workspace.
+
+  /// Errors: kNotFound (workspace, secret, cwd), kInvalidArgument, kResourceExhausted.
+  ShellInfo open_shell(const std::string& workspace, const ShellOptions& options = {});
+  /// Writes `input` as typed (add "\n" to run a line). Errors: kNotFound,
+  /// kFailedPrecondition (the shell exited).
+  ShellInfo write_shell(const std::string& workspace, const std::string& shell_id, const std::string& input);
+  ShellOutput read_shell(const std::string& workspace, const std::string& shell_id,
+                         const OutputReadOptions& options = {});
+  ShellInfo resize_shell(const std::string& workspace, const std::string& shell_id, uint32_t cols, uint32_t rows);
+  /// Sends `signal` ("INT", "TERM", "HUP", "QUIT", "KILL", "TSTP", "CONT", "USR1",
+  /// "USR2", with or without "SIG") to the shell's foreground process group.
+  ShellInfo signal_shell(const std::string& workspace, const std::string& shell_id, const std::string& signal);
+  /// Ends the shell (SIGHUP, then SIGKILL) and forgets its output. Errors: kNotFound.
+  void close_shell(const std::string& workspace, const std::string& shell_id);
+
   /// The resolved cache/state directory.
   const std::string& home() const noexcept;
 

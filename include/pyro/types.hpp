@@ -44,6 +44,8 @@ struct ExecOptions {
   uint64_t max_output_bytes = 1ull << 20;    ///< per stream; the rest is dropped and flagged
   std::map<std::string, std::string> env;    ///< added to the guest's environment
   std::string cwd;                           ///< empty: the guest's default (/)
+  /// ENV_VAR -> secret name, workspaces only (exec_workspace); output is redacted.
+  std::map<std::string, std::string> secret_env;
 };
 
 /// The outcome of one guest command. A non-zero exit is a result, not an error.

@@ -1,5 +1,6 @@
 // Wire names of the public enums, shared by every surface.
 #include <array>
+#include <string>
 #include <string_view>
 
 #include "pyro/error.hpp"
@@ -48,6 +49,23 @@ const char* workspace_state_name(WorkspaceState state) noexcept {
     case WorkspaceState::kCrashed: return "crashed";
   }
   return "unknown";
+}
+
+const char* network_policy_name(NetworkPolicy policy) noexcept {
+  switch (policy) {
+    case NetworkPolicy::kOff: return "off";
+    case NetworkPolicy::kEgress: return "egress";
+    case NetworkPolicy::kEgressPublishedPorts: return "egress+published-ports";
+  }
+  return "unknown";
+}
+
+NetworkPolicy network_policy_from_name(std::string_view name) {
+  for (NetworkPolicy p : {NetworkPolicy::kOff, NetworkPolicy::kEgress, NetworkPolicy::kEgressPublishedPorts}) {
+    if (name == network_policy_name(p)) return p;
+  }
+  throw Error(ErrorCode::kInvalidArgument, "check `network_policy`: `" + std::string(name) +
+                                               "` is not one of off, egress, egress+published-ports");
 }
 
 const char* log_level_name(LogLevel level) noexcept {

@@ -34,7 +34,8 @@ constexpr size_t kMaxLabels = 64;
 constexpr size_t kMaxLabelValue = 256;
 
 void validate_options(const WorkspaceOptions& o) {
-  validate_vm_options(VmOptions{.vcpu_count = o.vcpu_count, .mem_mib = o.mem_mib, .network = o.network});
+  validate_vm_options(VmOptions{.vcpu_count = o.vcpu_count, .mem_mib = o.mem_mib,
+                               .network = o.network_policy != NetworkPolicy::kOff});
   if (o.disk_mib < WorkspaceLimits::kMinDiskMib || o.disk_mib > WorkspaceLimits::kMaxDiskMib) {
     throw Error(ErrorCode::kInvalidArgument, fmt::format("check `disk_mib`: {} is not in [{}, {}]", o.disk_mib,
                                                          WorkspaceLimits::kMinDiskMib, WorkspaceLimits::kMaxDiskMib));
@@ -152,7 +153,9 @@ WorkspaceInfo WorkspaceManager::info_of(const WorkspaceRecord& r) const {
   info.vcpu_count = r.vcpu_count;
   info.mem_mib = r.mem_mib;
   info.disk_mib = r.disk_mib;
-  info.network = r.network;
+  info.network_policy = network_policy_from_name(r.network_policy);
+  info.network = info.network_policy != NetworkPolicy::kOff;
+  info.secret_names = r.secret_names;
   info.labels = r.labels;
   info.created_at = r.created_at;
   info.updated_at = r.updated_at;
@@ -215,7 +218,7 @@ WorkspaceInfo WorkspaceManager::create_workspace(const std::string& environment,
   record.vcpu_count = options.vcpu_count;
   record.mem_mib = options.mem_mib;
   record.disk_mib = options.disk_mib;
-  record.network = options.network;
+  record.network_policy = network_policy_name(options.network_policy);
   record.created_at = record.updated_at = utc_now_rfc3339();
 
   // Built in a staging directory whose lock we hold, so a crash leaves only

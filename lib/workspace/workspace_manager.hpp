@@ -54,6 +54,20 @@ class WorkspaceManager {
   WorkspaceFileContent read_workspace_disk(const std::string& workspace, const std::string& path, uint64_t max_bytes = 65536);
   ExportResult export_workspace_disk(const std::string& workspace, const std::string& output_path);
 
+  // Services (workspace_services.cpp) and shells (workspace_shells.cpp).
+  ServiceInfo start_service(const std::string& workspace, const std::string& name, const std::string& command,
+                            const ServiceOptions& options = {});
+  std::vector<ServiceInfo> list_services(const std::string& workspace);
+  ServiceInfo status_service(const std::string& workspace, const std::string& name);
+  ServiceLogs logs_service(const std::string& workspace, const std::string& name, const OutputReadOptions& options = {});
+  ServiceInfo stop_service(const std::string& workspace, const std::string& name, const ServiceStopOptions& options = {});
+  ShellInfo open_shell(const std::string& workspace, const ShellOptions& options = {});
+  ShellInfo write_shell(const std::string& workspace, const std::string& shell_id, const std::string& input);
+  ShellOutput read_shell(const std::string& workspace, const std::string& shell_id, const OutputReadOptions& options = {});
+  ShellInfo resize_shell(const std::string& workspace, const std::string& shell_id, uint32_t cols, uint32_t rows);
+  ShellInfo signal_shell(const std::string& workspace, const std::string& shell_id, const std::string& signal);
+  void close_shell(const std::string& workspace, const std::string& shell_id);
+
  private:
   class Session;
   WorkspaceInfo info_of(const WorkspaceRecord& record) const;

@@ -40,7 +40,8 @@ void to_json(nlohmann::json& j, const WorkspaceRecord& r) {
        {"vcpu_count", r.vcpu_count},
        {"mem_mib", r.mem_mib},
        {"disk_mib", r.disk_mib},
-       {"network", r.network},
+       {"network_policy", r.network_policy},
+       {"secret_names", r.secret_names},
        {"created_at", r.created_at},
        {"updated_at", r.updated_at},
        {"state", r.state},
@@ -61,7 +62,8 @@ void from_json(const nlohmann::json& j, WorkspaceRecord& r) {
   r.vcpu_count = j.value("vcpu_count", 1u);
   r.mem_mib = j.value("mem_mib", 256u);
   r.disk_mib = j.value("disk_mib", uint64_t{0});
-  r.network = j.value("network", false);
+  r.network_policy = j.value("network_policy", j.value("network", false) ? "egress" : "off");
+  r.secret_names = j.value("secret_names", std::vector<std::string>{});
   r.created_at = j.value("created_at", "");
   r.updated_at = j.value("updated_at", "");
   r.state = j.value("state", "stopped");

@@ -35,7 +35,8 @@ struct WorkspaceRecord {
   uint32_t vcpu_count = 1;
   uint32_t mem_mib = 256;
   uint64_t disk_mib = 0;
-  bool network = false;
+  std::string network_policy = "off";  ///< wire name of a NetworkPolicy
+  std::vector<std::string> secret_names;  ///< sorted; values are in secrets/<name> (0600)
   std::string created_at;
   std::string updated_at;
   std::string state = "stopped";  ///< "running", "stopped" or "crashed"

@@ -101,7 +101,7 @@ MachineSpec WorkspaceVm::machine_spec(const BootSet& boot, Accelerator accel, st
   spec.boot = boot;
   spec.vcpu_count = record_.vcpu_count;
   spec.mem_mib = record_.mem_mib;
-  spec.network = record_.network;
+  spec.network = record_.network_policy != "off";
   spec.accelerator = accel;
   spec.run_dir = dir;
   spec.agent_socket = dir + "/agent.sock";
@@ -172,7 +172,7 @@ void WorkspaceVm::clone_once(const BootSet& boot, Accelerator accel, const Snaps
 std::optional<SnapshotTemplate> WorkspaceVm::ensure_template(const BootSet& boot, Accelerator accel) {
   TemplateStore store(ctx_.home);
   const TemplateIdentity identity{ctx_.backend->version(), record_.environment, boot.environment_sha256,
-                                  accelerator_name(accel), record_.vcpu_count, record_.mem_mib, record_.network,
+                                  accelerator_name(accel), record_.vcpu_count, record_.mem_mib, record_.network_policy != "off",
                                   record_.disk_mib};
   try {
     return store.ensure(identity, deadline_after(2 * ctx_.boot_timeout + kSaveTimeout), [&](const std::string& dir) {
@@ -186,7 +186,7 @@ std::optional<SnapshotTemplate> WorkspaceVm::ensure_template(const BootSet& boot
         throw Error(ErrorCode::kInternal, fmt::format("create `{}`: {}", placeholder, std::strerror(errno)));
       }
       VmInfo info{.vm_id = new_vm_id(), .environment = record_.environment, .vcpu_count = record_.vcpu_count,
-                  .mem_mib = record_.mem_mib, .network = record_.network};
+                  .mem_mib = record_.mem_mib, .network = record_.network_policy != "off"};
       Vm builder(std::move(info), boot, ctx_.home, /*snapshots=*/false,
                  {Drive{placeholder, /*read_only=*/false, "raw"}});
       builder.build_template(*ctx_.backend, accel, ctx_.boot_timeout, dir);

@@ -88,7 +88,7 @@ void register_workspace_ops(py::class_<Client>& cls) {
          "create_workspace",
          [](const Client& self, const std::string& environment, const py::object& seed_path,
             const std::optional<std::string>& name, Labels labels, long long vcpu_count,
-            long long mem_mib, long long disk_mib, bool network) {
+            long long mem_mib, long long disk_mib, const std::string& network_policy) {
            auto client = self.get();
            WorkspaceOptions o;
            o.seed_path = path_arg(seed_path);
@@ -97,13 +97,13 @@ void register_workspace_ops(py::class_<Client>& cls) {
            o.vcpu_count = int_arg<uint32_t>(vcpu_count, "vcpu_count");
            o.mem_mib = int_arg<uint32_t>(mem_mib, "mem_mib");
            o.disk_mib = int_arg<uint64_t>(disk_mib, "disk_mib");
-           o.network = network;
+           o.network_policy = network_policy_from_name(network_policy);
            py::gil_scoped_release release;
            return client->create_workspace(environment, o);
          },
          py::arg("environment"), py::kw_only(), py::arg("seed_path") = py::none(),
          py::arg("name") = py::none(), py::arg("labels") = py::none(), py::arg("vcpu_count") = 1,
-         py::arg("mem_mib") = 256, py::arg("disk_mib") = 2048, py::arg("network") = false,
+         py::arg("mem_mib") = 256, py::arg("disk_mib") = 2048, py::arg("network_policy") = "off",
          "Create a persistent workspace whose /workspace starts from `seed_path` (a host "
          "directory or .tar/.tar.gz/.tgz/.zip archive, the baseline; None: empty), and start it. "
          "The workspace outlives this client and process.\n\n"

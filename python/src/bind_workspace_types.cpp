@@ -38,6 +38,8 @@ py::dict workspace_info_dict(const WorkspaceInfo& w) {
   d["mem_mib"] = w.mem_mib;
   d["disk_mib"] = w.disk_mib;
   d["network"] = w.network;
+  d["network_policy"] = network_policy_name(w.network_policy);
+  d["secret_names"] = w.secret_names;
   d["labels"] = labels_dict(w.labels);
   d["created_at"] = w.created_at;
   d["updated_at"] = w.updated_at;
@@ -161,7 +163,10 @@ void register_workspace_types(py::module_& m) {
       .def_readonly("vcpu_count", &WorkspaceInfo::vcpu_count)
       .def_readonly("mem_mib", &WorkspaceInfo::mem_mib)
       .def_readonly("disk_mib", &WorkspaceInfo::disk_mib, "size of the /workspace disk")
-      .def_readonly("network", &WorkspaceInfo::network)
+      .def_readonly("network", &WorkspaceInfo::network, "network_policy is not \"off\"")
+      .def_property_readonly("network_policy", [](const WorkspaceInfo& w) { return network_policy_name(w.network_policy); },
+                             "\"off\", \"egress\" or \"egress+published-ports\"")
+      .def_readonly("secret_names", &WorkspaceInfo::secret_names, "names of the workspace's secrets (never values)")
       .def_property_readonly("labels", [](const WorkspaceInfo& w) { return labels_dict(w.labels); },
                              "a new dict on each access")
       .def_readonly("created_at", &WorkspaceInfo::created_at, "RFC 3339, UTC")

@@ -20,7 +20,7 @@ constexpr std::array<FlagSpec, 8> kFlags = {{
     {"vcpu-count", 0, "N", "virtual CPUs, 1-8 (default 1)"},
     {"mem-mib", 0, "N", "guest memory in MiB, 64-16384 (default 256)"},
     {"disk-mib", 0, "N", "size of the /workspace disk in MiB, sparse (default 2048)"},
-    {"network", 0, "", "give the VM a user-mode NIC (default: no network at all)"},
+    {"network-policy", 0, "P", "off (default: no NIC), egress, or egress+published-ports"},
     {"json", 0, "", "print the workspace as one JSON object"},
 }};
 
@@ -54,7 +54,7 @@ int cmd_create_workspace(const GlobalOptions& global, Args args) {
   if (auto* v = parsed.value("vcpu-count")) options.vcpu_count = parse_u32(kSpec, "vcpu-count", *v);
   if (auto* v = parsed.value("mem-mib")) options.mem_mib = parse_u32(kSpec, "mem-mib", *v);
   if (auto* v = parsed.value("disk-mib")) options.disk_mib = parse_u64(kSpec, "disk-mib", *v);
-  options.network = parsed.has("network");
+  if (auto* v = parsed.value("network-policy")) options.network_policy = pyro::network_policy_from_name(*v);
 
   pyro::Pyro client(global.client);
   progress_note(fmt::format("creating a workspace of `{}`", parsed.positionals[0]));

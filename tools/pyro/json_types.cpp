@@ -79,6 +79,8 @@ nlohmann::json to_json(const pyro::WorkspaceInfo& w) {
       {"mem_mib", w.mem_mib},
       {"disk_mib", w.disk_mib},
       {"network", w.network},
+      {"network_policy", pyro::network_policy_name(w.network_policy)},
+      {"secret_names", w.secret_names},
       {"labels", w.labels},
       {"created_at", w.created_at},
       {"updated_at", w.updated_at},

@@ -116,7 +116,7 @@ std::string format_workspace_details(const pyro::WorkspaceInfo& w) {
   line("mem_mib", fmt::format("{}", w.mem_mib));
   line("disk_mib", fmt::format("{}", w.disk_mib));
   line("disk_bytes", fmt::format("{} ({})", w.disk_bytes, format_size(w.disk_bytes)));
-  line("network", w.network ? "yes" : "no");
+  line("network", pyro::network_policy_name(w.network_policy));
   line("labels", or_dash(labels));
   line("created_at", w.created_at);
   line("updated_at", or_dash(w.updated_at));

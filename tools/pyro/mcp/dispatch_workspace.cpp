@@ -14,7 +14,7 @@ json create_workspace(pyro::Pyro& client, const Arguments& args) {
   pyro::WorkspaceOptions options;
   options.vcpu_count = args.u32("vcpu_count", options.vcpu_count);
   options.mem_mib = args.u32("mem_mib", options.mem_mib);
-  options.network = args.boolean("network", options.network);
+  options.network_policy = pyro::network_policy_from_name(args.string("network_policy", "off"));
   options.seed_path = args.string("seed_path");
   options.name = args.string("name");
   options.labels = args.string_map("labels");
