@@ -1,8 +1,8 @@
 // pyro_bench: measures the engine on real VMs and prints one JSON object.
 //
-//   pyro_bench [--runs N] [--pings N] [--environment NAME] [--only engine|workspace]
+//   pyro_bench [--runs N] [--pings N] [--environment NAME] [--only engine|workspace|service]
 //
-// Without --only, both groups run (engine first). Engine series:
+// Without --only, every group runs (engine first). Engine series:
 // cold_boot_ms          VMM start to the agent's hello (fresh VM each run)
 // cold_first_exec_ms    Vm::start (cold) + the first exec of `true`
 // template_create_ms    first snapshot start of the shape: cold boot, save, then a clone
@@ -13,7 +13,8 @@
 // exec_true_ms          one exec of `true` on a running VM
 // agent_ping_ms         round trip of the agent no-op on a running VM
 // rss_mib / pss_mib     the VMM's memory one second after boot, idle
-// Workspace series (workspace_*): see workspace_bench.cpp.
+// Workspace series (workspace_*): see workspace_bench.cpp; services and shells
+// (service_*, shell_*): see service_bench.cpp.
 // Each series reports n, min, p50, p95, max. Links lib/ internals (bench only).
 #include <algorithm>
 #include <chrono>
@@ -37,6 +38,7 @@
 #include "core/vm.hpp"
 #include "env/catalog.hpp"
 #include "pyro/pyro.hpp"
+#include "service_bench.hpp"
 #include "workspace_bench.hpp"
 
 namespace {
@@ -168,18 +170,20 @@ int main(int argc, char** argv) {
     if (a == "--runs" && i + 1 < argc) runs = std::max(1, std::atoi(argv[++i]));
     else if (a == "--pings" && i + 1 < argc) pings = std::max(1, std::atoi(argv[++i]));
     else if (a == "--environment" && i + 1 < argc) env = argv[++i];
-    else if (a == "--only" && i + 1 < argc && (std::string(argv[i + 1]) == "engine" ||
-                                                std::string(argv[i + 1]) == "workspace")) only = argv[++i];
+    else if (a == "--only" && i + 1 < argc &&
+             (std::string(argv[i + 1]) == "engine" || std::string(argv[i + 1]) == "workspace" ||
+              std::string(argv[i + 1]) == "service")) only = argv[++i];
     else {
       std::fprintf(stderr,
-                   "usage: pyro_bench [--runs N] [--pings N] [--environment NAME] [--only engine|workspace]\n");
+                   "usage: pyro_bench [--runs N] [--pings N] [--environment NAME] [--only engine|workspace|service]\n");
       return 64;
     }
   }
   try {
     nlohmann::json out = {{"environment", env}};
-    if (only != "workspace") out.update(run_engine_series(env, runs, pings));
-    if (only != "engine") out.update(pyro_bench::run_workspace_series(env, runs));
+    if (only.empty() || only == "engine") out.update(run_engine_series(env, runs, pings));
+    if (only.empty() || only == "workspace") out.update(pyro_bench::run_workspace_series(env, runs));
+    if (only.empty() || only == "service") out.update(pyro_bench::run_service_series(env, runs));
     std::printf("%s\n", out.dump(2).c_str());
     return 0;
   } catch (const std::exception& e) {
