@@ -4,6 +4,7 @@
 #pragma once
 
 #include <exception>
+#include <map>
 #include <memory>
 #include <new>
 #include <string>
@@ -97,6 +98,11 @@ pyro_status guard(pyro_error** err, const char* function, F&& body) noexcept {
 /// Unknown pyro_exec_options version (NULL is fine: defaults).
 pyro_status check_exec_version(const pyro_exec_options* in, const char* function,
                                pyro_error** err) noexcept;
+
+/// A NULL-terminated array of "KEY=VALUE" strings (NULL: none) as a map; the
+/// first '=' splits. Throws pyro::Error(kInvalidArgument) naming `what` (e.g.
+/// "pyro_exec_options.env") for an entry without '=' or with an empty key.
+std::map<std::string, std::string> to_env_map(const char* const* entries, const char* what);
 
 /// C exec options to C++ (NULL: defaults). Throws pyro::Error for a malformed
 /// env entry, so call it inside guard().

@@ -36,6 +36,22 @@ pyro_status check_exec_version(const pyro_exec_options* in, const char* function
   return PYRO_OK;
 }
 
+std::map<std::string, std::string> to_env_map(const char* const* entries, const char* what) {
+  std::map<std::string, std::string> out;
+  if (entries == nullptr) return out;
+  for (size_t i = 0; entries[i] != nullptr; ++i) {
+    const char* entry = entries[i];
+    const char* eq = std::strchr(entry, '=');
+    if (eq == nullptr || eq == entry) {
+      throw pyro::Error(pyro::ErrorCode::kInvalidArgument,
+                        std::string("parse `") + what + "[" + std::to_string(i) +
+                            "]`: expected \"KEY=VALUE\", got \"" + entry + "\"");
+    }
+    out[std::string(entry, eq)] = std::string(eq + 1);
+  }
+  return out;
+}
+
 // May throw pyro::Error (malformed env entry) or bad_alloc; called inside guard().
 pyro::ExecOptions to_exec_options(const pyro_exec_options* in) {
   pyro::ExecOptions out;
@@ -43,18 +59,8 @@ pyro::ExecOptions to_exec_options(const pyro_exec_options* in) {
   out.timeout_seconds = in->timeout_seconds;
   out.max_output_bytes = in->max_output_bytes;
   if (in->cwd) out.cwd = in->cwd;
-  if (in->env) {
-    for (size_t i = 0; in->env[i] != nullptr; ++i) {
-      const char* entry = in->env[i];
-      const char* eq = std::strchr(entry, '=');
-      if (eq == nullptr || eq == entry) {
-        throw pyro::Error(pyro::ErrorCode::kInvalidArgument,
-                          "parse `pyro_exec_options.env[" + std::to_string(i) +
-                              "]`: expected \"KEY=VALUE\", got \"" + entry + "\"");
-      }
-      out.env[std::string(entry, eq)] = std::string(eq + 1);
-    }
-  }
+  out.env = to_env_map(in->env, "pyro_exec_options.env");
+  out.secret_env = to_env_map(in->secret_env, "pyro_exec_options.secret_env");
   return out;
 }
 

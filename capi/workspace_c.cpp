@@ -1,18 +1,56 @@
 // C ABI: workspace lifecycle, exec and snapshots (include/pyro/c/workspace.h).
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "workspace_results.hpp"
 
 namespace {
 
-// Called inside guard(): converting the labels may throw.
+pyro::Error secret_error(size_t i, const std::string& why) {
+  return pyro::Error(pyro::ErrorCode::kInvalidArgument,
+                     "read secret " + std::to_string(i) + " of `pyro_workspace_options`: " + why);
+}
+
+// Parallel arrays to WorkspaceSecret. Only the C shape is checked here (NULLs,
+// one of value/file); names and sizes are the core's to judge.
+std::vector<pyro::WorkspaceSecret> to_secrets(const pyro_workspace_options& in) {
+  std::vector<pyro::WorkspaceSecret> out;
+  if (in.secret_count == 0) return out;
+  if (in.secret_names == nullptr) {
+    throw pyro::Error(pyro::ErrorCode::kInvalidArgument,
+                      "read secrets of `pyro_workspace_options`: secret_count is " +
+                          std::to_string(in.secret_count) + " but secret_names is NULL");
+  }
+  for (size_t i = 0; i < in.secret_count; ++i) {
+    const char* name = in.secret_names[i];
+    const char* value = in.secret_values ? in.secret_values[i] : nullptr;
+    const char* file = in.secret_files ? in.secret_files[i] : nullptr;
+    if (name == nullptr) throw secret_error(i, "secret_names[" + std::to_string(i) + "] is NULL");
+    if ((value == nullptr) == (file == nullptr)) {
+      throw secret_error(i, std::string("secret `") + name +
+                                "` needs exactly one of secret_values[i] and secret_files[i]");
+    }
+    pyro::WorkspaceSecret secret;
+    secret.name = name;
+    if (value) secret.value = value;
+    if (file) secret.file_path = file;
+    out.push_back(std::move(secret));
+  }
+  return out;
+}
+
+// Called inside guard(): converting labels, policy and secrets may throw.
 pyro::WorkspaceOptions to_workspace_options(const pyro_workspace_options* in) {
   pyro::WorkspaceOptions out;
   if (!in) return out;
   out.vcpu_count = in->vcpu_count;
   out.mem_mib = in->mem_mib;
   out.disk_mib = in->disk_mib;
-  out.network_policy = in->network != 0 ? pyro::NetworkPolicy::kEgress : pyro::NetworkPolicy::kOff;
+  if (in->network_policy && in->network_policy[0] != '\0') {
+    out.network_policy = pyro::network_policy_from_name(in->network_policy);
+  }
+  out.secrets = to_secrets(*in);
   if (in->seed_path) out.seed_path = in->seed_path;
   if (in->name) out.name = in->name;
   out.labels = pyro::capi::to_labels(in->label_count, in->label_keys, in->label_values,

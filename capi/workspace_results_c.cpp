@@ -6,61 +6,19 @@
 #include <memory>
 #include <new>
 
+#include "result_alloc.hpp"
 #include "workspace_results.hpp"
 
 namespace {
 
-// Every allocation here is malloc/calloc so that the `_free` functions below
-// are the only code that needs to know how a struct was built.
-char* dup(const std::string& s) {
-  auto* p = static_cast<char*>(std::malloc(s.size() + 1));
-  if (p == nullptr) throw std::bad_alloc();
-  std::memcpy(p, s.data(), s.size());
-  p[s.size()] = '\0';
-  return p;
-}
-
-template <class T>
-T* zalloc() {
-  auto* p = static_cast<T*>(std::calloc(1, sizeof(T)));
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-
-template <class T>
-T* zalloc_array(size_t n) {
-  auto* p = static_cast<T*>(std::calloc(n == 0 ? 1 : n, sizeof(T)));
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-
-void release(const char* s) { std::free(const_cast<char*>(s)); }
-
-void release_strings(const char* const* a, size_t n) {
-  if (a == nullptr) return;
-  for (size_t i = 0; i < n; ++i) release(a[i]);
-  std::free(const_cast<const char**>(a));
-}
-
-// Owns a struct under construction; its `_free` runs if a later step throws.
-template <class T>
-using Building = std::unique_ptr<T, void (*)(T*)>;
-
-// Fills `items`/`count` of a list: the array is allocated zeroed and the count
-// set first, so a partial list is freed correctly.
-template <class Item, class Src, class Make>
-void fill_items(Item**& items, size_t& count, const std::vector<Src>& in, Make make) {
-  items = zalloc_array<Item*>(in.size());
-  count = in.size();
-  for (size_t i = 0; i < in.size(); ++i) items[i] = make(in[i]);
-}
-
-template <class Item, class Free>
-void free_items(Item** items, size_t count, Free free_item) {
-  if (items == nullptr) return;
-  for (size_t i = 0; i < count; ++i) free_item(items[i]);
-  std::free(items);
-}
+using pyro::capi::Building;
+using pyro::capi::dup;
+using pyro::capi::fill_items;
+using pyro::capi::free_items;
+using pyro::capi::release;
+using pyro::capi::release_strings;
+using pyro::capi::zalloc;
+using pyro::capi::zalloc_array;
 
 void free_hunk(pyro_patch_hunk_report* h) {
   if (h == nullptr) return;
@@ -131,7 +89,7 @@ pyro_workspace_info* new_workspace_info(const pyro::WorkspaceInfo& in) {
   out->vcpu_count = in.vcpu_count;
   out->mem_mib = in.mem_mib;
   out->disk_mib = in.disk_mib;
-  out->network = in.network ? 1 : 0;
+  out->network_policy = dup(pyro::network_policy_name(in.network_policy));
   auto** keys = zalloc_array<const char*>(in.labels.size());
   out->label_keys = keys;
   auto** values = zalloc_array<const char*>(in.labels.size());
@@ -152,6 +110,7 @@ pyro_workspace_info* new_workspace_info(const pyro::WorkspaceInfo& in) {
   out->crash_reason = dup(in.crash_reason);
   out->disk_bytes = in.disk_bytes;
   out->path = dup(in.path);
+  pyro::capi::dup_strings(in.secret_names, out->secret_names, out->secret_count);
   return out.release();
 }
 
@@ -315,6 +274,8 @@ void pyro_workspace_info_free(pyro_workspace_info* i) {
   release(i->start_mode);
   release(i->crash_reason);
   release(i->path);
+  release(i->network_policy);
+  release_strings(i->secret_names, i->secret_count);
   std::free(i);
 }
 

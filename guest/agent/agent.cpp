@@ -54,7 +54,9 @@ json Agent::hello_fields() const {
       {"protocol", {{"major", protocol::kProtocolMajor}, {"minor", protocol::kProtocolMinor}}},
       {"agent_version", kAgentVersion},
       {"methods", {"hello", "ping", "exec", "shutdown", "restore", "workspace_mount", "fs_stat", "fs_list",
-                   "fs_read", "fs_manifest", "fs_apply", "sync"}},
+                   "fs_read", "fs_manifest", "fs_apply", "sync", "service_start", "service_list", "service_status",
+                   "service_logs", "service_stop", "shell_open", "shell_write", "shell_read", "shell_resize",
+                   "shell_signal", "shell_close"}},
       {"features", json::array()},
       {"kernel", kernel_release()},
   };
@@ -128,7 +130,7 @@ bool Agent::dispatch_workspace(const std::shared_ptr<Connection>& conn, uint32_t
     run = [&ws, params, pid1 = is_pid1_] { return workspace_mount(ws, params, pid1); };
   } else if (method == "sync") {
     run = [params] { return fs_sync(params); };
-  } else {
+  } else if (!(run = process_method(method, params))) {
     return false;
   }
   // File work can take long (hashing, big reads): it must not stall the reader
@@ -147,7 +149,25 @@ bool Agent::dispatch_workspace(const std::shared_ptr<Connection>& conn, uint32_t
   return true;
 }
 
+std::function<json()> Agent::process_method(const std::string& method, const json& params) {
+  Services& sv = services_;
+  Shells& sh = shells_;
+  if (method == "service_start") return [&sv, params] { return sv.start(params); };
+  if (method == "service_list") return [&sv] { return sv.list(); };
+  if (method == "service_status") return [&sv, params] { return sv.status(params); };
+  if (method == "service_logs") return [&sv, params] { return sv.logs(params); };
+  if (method == "service_stop") return [&sv, params] { return sv.stop(params); };
+  if (method == "shell_open") return [&sh, params] { return sh.open(params); };
+  if (method == "shell_write") return [&sh, params] { return sh.write(params); };
+  if (method == "shell_read") return [&sh, params] { return sh.read(params); };
+  if (method == "shell_resize") return [&sh, params] { return sh.resize(params); };
+  if (method == "shell_signal") return [&sh, params] { return sh.signal(params); };
+  if (method == "shell_close") return [&sh, params] { return sh.close(params); };
+  return {};
+}
+
 void Agent::terminate(int exit_code) noexcept {
+  // Services, shells and readiness commands are watched children too.
   reaper_.kill_all();
   // Waits for a running fs_apply: a batch is never cut off half done.
   std::unique_lock<std::shared_mutex> no_more_edits(workspace_.lock());

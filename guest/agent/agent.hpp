@@ -1,13 +1,16 @@
-// Request dispatch: `hello`, `ping`, `exec`, `shutdown`, `restore` and the workspace
-// methods (docs/agent-protocol.md).
+// Request dispatch: `hello`, `ping`, `exec`, `shutdown`, `restore`, the workspace
+// methods and the service and shell methods (docs/agent-protocol.md).
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include <nlohmann/json.hpp>
 
 #include "connection.hpp"
 #include "reaper.hpp"
+#include "services.hpp"
+#include "shells.hpp"
 #include "workspace.hpp"
 
 namespace pyro::agent {
@@ -21,7 +24,9 @@ class Agent {
   Agent(Reaper& reaper, bool is_pid1, const std::string& workspace_root = "")
       : reaper_(reaper),
         is_pid1_(is_pid1),
-        workspace_(workspace_root.empty() ? "/workspace" : workspace_root, !workspace_root.empty()) {}
+        workspace_(workspace_root.empty() ? "/workspace" : workspace_root, !workspace_root.empty()),
+        services_(reaper, workspace_),
+        shells_(reaper, workspace_, is_pid1) {}
 
   /// Fields of the `hello` event and of the `hello` result.
   nlohmann::json hello_fields() const;
@@ -40,10 +45,14 @@ class Agent {
                 const std::string& method, const nlohmann::json& params);
   bool dispatch_workspace(const std::shared_ptr<Connection>& conn, uint32_t stream,
                           const std::string& method, const nlohmann::json& params);
+  /// The service_* and shell_* methods; an empty function for any other method.
+  std::function<nlohmann::json()> process_method(const std::string& method, const nlohmann::json& params);
 
   Reaper& reaper_;
   bool is_pid1_;
   Workspace workspace_;
+  Services services_;  // services and shells outlive connections
+  Shells shells_;
 };
 
 }  // namespace pyro::agent

@@ -1,57 +1,21 @@
 // Validation of `exec` params and the environment/program resolution done before fork.
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <cstring>
 #include <limits>
-#include <map>
 
 #include "agent_error.hpp"
 #include "exec.hpp"
+#include "process_params.hpp"
 
 namespace pyro::agent {
 namespace {
 
 using nlohmann::json;
 
-// The base environment; `params.env` is layered on top.
-const std::map<std::string, std::string>& base_env() {
-  static const std::map<std::string, std::string> env = {
-      {"PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
-      {"HOME", "/root"},
-      {"TERM", "dumb"},
-      {"LANG", "C.UTF-8"},
-  };
-  return env;
-}
+[[noreturn]] void invalid(const std::string& message) { invalid_param("exec", message); }
 
-[[noreturn]] void invalid(const std::string& message) {
-  throw AgentError("invalid_argument", "exec: " + message);
-}
+std::string checked_string(const json& value, const char* what) { return param_string(value, "exec", what); }
 
-std::string checked_string(const json& value, const char* what) {
-  if (!value.is_string()) invalid(std::string("`") + what + "` is not a string");
-  std::string s = value.get<std::string>();
-  // Everything ends up in a C string; an embedded NUL would silently cut it.
-  if (s.find('\0') != std::string::npos) invalid(std::string("`") + what + "` contains a NUL byte");
-  return s;
-}
-
-uint64_t checked_uint(const json& params, const char* name, uint64_t fallback, uint64_t min,
-                      uint64_t max) {
-  auto it = params.find(name);
-  if (it == params.end() || it->is_null()) return fallback;
-  if (!it->is_number_integer()) invalid(std::string("`") + name + "` is not an integer");
-  if (it->is_number_unsigned()) {
-    uint64_t v = it->get<uint64_t>();
-    if (v >= min && v <= max) return v;
-  } else {
-    int64_t v = it->get<int64_t>();
-    if (v >= 0 && static_cast<uint64_t>(v) >= min && static_cast<uint64_t>(v) <= max) {
-      return static_cast<uint64_t>(v);
-    }
-  }
-  invalid(std::string("`") + name + "` is out of range");
+uint64_t checked_uint(const json& params, const char* name, uint64_t fallback, uint64_t min, uint64_t max) {
+  return param_uint(params, "exec", name, fallback, min, max);
 }
 
 // The execvp search, done in the parent so the child only calls execve and so
@@ -86,18 +50,7 @@ ExecSpec parse_exec_params(const json& params) {
     invalid("neither `command` nor `argv` given");
   }
 
-  std::map<std::string, std::string> env = base_env();
-  if (auto it = params.find("env"); it != params.end() && !it->is_null()) {
-    if (!it->is_object()) invalid("`env` is not an object");
-    for (const auto& [name, value] : it->items()) {
-      if (name.empty() || name.find('=') != std::string::npos ||
-          name.find('\0') != std::string::npos) {
-        invalid("`env` has an invalid variable name");
-      }
-      env[name] = checked_string(value, "env");
-    }
-  }
-  for (const auto& [name, value] : env) spec.env.push_back(name + "=" + value);
+  spec.env = process_env(params, "exec", "dumb");
 
   if (auto it = params.find("cwd"); it != params.end() && !it->is_null()) {
     spec.cwd = checked_string(*it, "cwd");
@@ -110,20 +63,10 @@ ExecSpec parse_exec_params(const json& params) {
   spec.stderr_limit = checked_uint(params, "stderr_limit", 1u << 20, 0, kMaxLimit);
 
   // A missing cwd is an error, not a command that fails: detect it before fork.
-  struct stat st {};
-  if (::stat(spec.cwd.c_str(), &st) != 0) {
-    int err = errno;
-    if (err == ENOENT || err == ENOTDIR) {
-      throw AgentError("not_found", "exec: cwd `" + spec.cwd + "`: " + std::strerror(err));
-    }
-    throw AgentError("internal", "exec: stat cwd `" + spec.cwd + "`: " + std::strerror(err));
-  }
-  if (!S_ISDIR(st.st_mode)) {
-    throw AgentError("not_found", "exec: cwd `" + spec.cwd + "`: not a directory");
-  }
+  check_cwd(spec.cwd, "exec");
 
   if (params.contains("argv") && !params["argv"].is_null()) {
-    spec.candidates = candidates_for(spec.argv[0], env["PATH"]);
+    spec.candidates = candidates_for(spec.argv[0], env_path(spec.env));
   } else {
     spec.candidates = {"/bin/sh"};
   }

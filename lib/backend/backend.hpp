@@ -96,6 +96,12 @@ class Machine {
   virtual void save_state(const std::string& state_path, std::chrono::milliseconds timeout) = 0;
   /// For a machine launched with `incoming`: loads `state_path` and resumes the guest.
   virtual void load_state(const std::string& state_path, std::chrono::milliseconds timeout) = 0;
+  /// Forwards TCP 127.0.0.1:`host_port` on the host to `guest_port` of the guest
+  /// (needs the machine's network). Throws kAlreadyExists when the host port could
+  /// not be bound (taken meanwhile), kUnavailable otherwise.
+  virtual void add_port_forward(uint32_t host_port, uint32_t guest_port, std::chrono::milliseconds timeout) = 0;
+  /// Removes the forward of 127.0.0.1:`host_port`. Throws kNotFound when there is none.
+  virtual void remove_port_forward(uint32_t host_port, std::chrono::milliseconds timeout) = 0;
 };
 
 class Backend {

@@ -24,7 +24,11 @@ void validate_vm_options(const VmOptions& vm) {
   }
 }
 
-void validate_exec_options(const ExecOptions& exec) {
+void validate_exec_options(const ExecOptions& exec, bool in_workspace) {
+  if (!in_workspace && !exec.secret_env.empty()) {
+    invalid("check `secret_env`: secrets exist only in workspaces (create one with `secrets` and use "
+            "exec_workspace)");
+  }
   if (!std::isfinite(exec.timeout_seconds) || exec.timeout_seconds <= 0 ||
       exec.timeout_seconds > Limits::kMaxTimeoutSeconds) {
     invalid(fmt::format("check `timeout_seconds`: {} is not in (0, {}]", exec.timeout_seconds,

@@ -9,7 +9,9 @@
 namespace pyro::detail {
 
 void validate_vm_options(const VmOptions& vm);
-void validate_exec_options(const ExecOptions& exec);
+/// `in_workspace`: secret_env is allowed (it is resolved by the workspace); elsewhere
+/// a non-empty secret_env is kInvalidArgument.
+void validate_exec_options(const ExecOptions& exec, bool in_workspace = false);
 void validate_command(const std::string& command);
 void validate_name(const char* what, const std::string& value);
 

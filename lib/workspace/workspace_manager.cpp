@@ -19,6 +19,8 @@
 #include "util/disk_usage.hpp"
 #include "util/sparse_copy.hpp"
 #include "workspace/disk_reader.hpp"
+#include "workspace/process_io.hpp"
+#include "workspace/secret_store.hpp"
 #include "workspace/seed.hpp"
 #include "workspace/text_diff.hpp"
 #include "workspace/workspace_path.hpp"
@@ -207,6 +209,8 @@ WorkspaceInfo WorkspaceManager::create_workspace(const std::string& environment,
   validate_name("environment", environment);
   validate_options(options);
   validate_labels(options.labels);
+  // Read before anything is built, so a bad secret costs nothing.
+  const SecretValues secrets = load_secret_inputs(options.secrets);
   BootSet boot = ctx_.resolve_environment(environment);
 
   WorkspaceRecord record;
@@ -219,6 +223,7 @@ WorkspaceInfo WorkspaceManager::create_workspace(const std::string& environment,
   record.mem_mib = options.mem_mib;
   record.disk_mib = options.disk_mib;
   record.network_policy = network_policy_name(options.network_policy);
+  for (const auto& [secret_name, value] : secrets) record.secret_names.push_back(secret_name);  // sorted: a map
   record.created_at = record.updated_at = utc_now_rfc3339();
 
   // Built in a staging directory whose lock we hold, so a crash leaves only
@@ -241,6 +246,7 @@ WorkspaceInfo WorkspaceManager::create_workspace(const std::string& environment,
     }
     make_workspace_disk(baseline, staging + "/baseline.ext4", options.disk_mib);
     replace_disk(staging + "/baseline.ext4", staging + "/disk.ext4");
+    write_secrets(staging, secrets);
     WorkspaceStore::save_to(staging, record);
     FileLock names = store_.names_lock();
     if (!record.name.empty() && store_.name_taken(record.name, "")) {
@@ -327,16 +333,27 @@ void WorkspaceManager::delete_workspace(const std::string& workspace) {
 ExecResult WorkspaceManager::exec_workspace(const std::string& workspace, const std::string& command,
                                             const ExecOptions& exec) {
   validate_command(command);
-  validate_exec_options(exec);
+  validate_exec_options(exec, /*in_workspace=*/true);
+  validate_process_env(exec.cwd, exec.env, exec.secret_env);
   Session session(ctx_, store_, workspace);
+  const Redactor redactor = redactor_of(session.record());
   ExecOptions options = exec;
   if (options.cwd.empty()) options.cwd = "/workspace";
   try {
+    options.env = process_env(session.record(), exec.env, exec.secret_env);
+    options.secret_env.clear();
     ExecResult result = exec_over_agent(session.agent(), command, options);
     result.vm_id = session.id();
+    if (!redactor.empty()) {
+      // A stream cut at max_output_bytes may end inside a secret: that part is dropped too.
+      result.stdout_data = result.stdout_truncated ? redactor.redact_truncated(result.stdout_data)
+                                                   : redactor.redact(result.stdout_data);
+      result.stderr_data = result.stderr_truncated ? redactor.redact_truncated(result.stderr_data)
+                                                   : redactor.redact(result.stderr_data);
+    }
     return result;
   } catch (const Error& e) {
-    throw session.fail(e, fmt::format("exec in workspace `{}`", session.id()));
+    throw redacted(session.fail(e, fmt::format("exec in workspace `{}`", session.id())), redactor);
   }
 }
 

@@ -12,6 +12,7 @@
 #include "backend/backend.hpp"
 #include "pyro/types.hpp"
 #include "pyro/workspace.hpp"
+#include "workspace/redaction.hpp"
 #include "workspace/workspace_store.hpp"
 
 namespace pyro::detail {
@@ -76,6 +77,25 @@ class WorkspaceManager {
   void require_stopped(Session& session, const char* action);
   /// kInvalidArgument unless 1 <= max_bytes <= WorkspaceLimits::kMaxFileReadBytes.
   static void check_max_bytes(uint64_t max_bytes);
+
+  // Services and shells (workspace_services.cpp, workspace_shells.cpp).
+  /// Hides the values of the workspace's secrets (read from its secrets/ directory).
+  Redactor redactor_of(const WorkspaceRecord& record) const;
+  /// `env` with the `secret_env` values of the workspace merged in.
+  std::map<std::string, std::string> process_env(const WorkspaceRecord& record,
+                                                 const std::map<std::string, std::string>& env,
+                                                 const std::map<std::string, std::string>& secret_env) const;
+  /// Reads output with `method` (service_logs, shell_read) for `target` ({"name"} or
+  /// {"shell_id"}). A wait runs in slices, each with its own session, so other
+  /// operations on the workspace get the lock in between. `finish` sees the last
+  /// reply while the session is held. `tail`: cursor -1 means the last tail lines.
+  OutputChunk read_output(const std::string& workspace, const char* method, const nlohmann::json& target,
+                          const OutputReadOptions& options, bool tail, const std::string& what,
+                          const std::function<void(Session&, const nlohmann::json&)>& finish);
+  /// Fills in published_ports from run/ports.json, and removes the forwards of
+  /// services that ended for good.
+  void attach_ports(Session& session, std::vector<ServiceInfo>& services);
+  void remove_forwards(Session& session, const std::vector<PublishedPort>& ports) noexcept;
 
   WorkspaceContext ctx_;
   WorkspaceStore store_;

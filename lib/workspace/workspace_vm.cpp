@@ -269,6 +269,12 @@ void WorkspaceVm::sync(bool strict) {
 void WorkspaceVm::pause() { machine().pause(kQmpTimeout); }
 void WorkspaceVm::resume() { machine().resume(kQmpTimeout); }
 
+void WorkspaceVm::add_port_forward(uint32_t host_port, uint32_t guest_port) {
+  machine().add_port_forward(host_port, guest_port, kQmpTimeout);
+}
+
+void WorkspaceVm::remove_port_forward(uint32_t host_port) { machine().remove_port_forward(host_port, kQmpTimeout); }
+
 void WorkspaceVm::stop() noexcept {
   try {
     if (refresh()) {

@@ -41,6 +41,10 @@ class WorkspaceVm {
   void pause();
   void resume();
 
+  /// Forwards 127.0.0.1:`host_port` to `guest_port` (Machine::add_port_forward).
+  void add_port_forward(uint32_t host_port, uint32_t guest_port);
+  void remove_port_forward(uint32_t host_port);
+
   /// Syncs (best effort), ends the VMM, record "stopped". Idempotent.
   void stop() noexcept;
 

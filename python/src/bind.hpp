@@ -15,6 +15,9 @@ void register_types(pybind11::module_& m);
 /// WorkspaceInfo and the other results of the workspace operations (pyro/workspace.hpp).
 void register_workspace_types(pybind11::module_& m);
 
+/// ServiceInfo, PublishedPort, ServiceLogs, ShellInfo, ShellOutput (services and shells).
+void register_workspace_services_types(pybind11::module_& m);
+
 /// pyro.Pyro, the client (its workspace methods come from bind_workspace_ops.cpp).
 void register_client(pybind11::module_& m);
 

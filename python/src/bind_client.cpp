@@ -304,6 +304,7 @@ Methods are thread-safe and release the GIL while they wait for a VM.)doc");
         return "Pyro(home=" + py::repr(py::str(self.get()->home())).cast<std::string>() + ")";
       });
   register_workspace_ops(cls);
+  register_workspace_services_ops(cls);
 }
 
 }  // namespace pyro::python

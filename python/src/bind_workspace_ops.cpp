@@ -7,11 +7,13 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <pybind11/stl.h>
 
 #include "bind.hpp"
 #include "client_handle.hpp"
+#include "dict_args.hpp"
 #include "pyro/client.hpp"
 #include "pyro/error.hpp"
 
@@ -31,6 +33,28 @@ std::string required_path(const py::object& value, const char* name) {
 }
 
 std::string optional_str(const std::optional<std::string>& value) { return value.value_or(std::string()); }
+
+// secrets=[{"name": ..., "value": ...} | {"name": ..., "file_path": ...}]
+std::vector<WorkspaceSecret> secrets_arg(const py::object& value) {
+  std::vector<WorkspaceSecret> out;
+  if (value.is_none()) return out;
+  auto items = list_arg(value, "secrets", "a list of dicts {\"name\", \"value\" | \"file_path\"}");
+  for (size_t i = 0; i < items.size(); ++i) {
+    std::string what = "secrets[" + std::to_string(i) + "]";
+    py::dict d = dict_arg(items[i], what);
+    check_keys(d, what, {"name", "value", "file_path"});
+    auto name = str_field(d, "name", what);
+    if (!name) throw Error(ErrorCode::kInvalidArgument, "check `" + what + "`: `name` is missing");
+    auto secret_value = str_field(d, "value", what);
+    auto file_path = path_field(d, "file_path", what);
+    if (secret_value.has_value() == file_path.has_value()) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "check `" + what + "` (`" + *name + "`): give exactly one of `value` and `file_path`");
+    }
+    out.push_back(WorkspaceSecret{*name, secret_value.value_or(""), file_path.value_or("")});
+  }
+  return out;
+}
 
 // Lambdas for the operations whose arguments need no conversion beyond the
 // defaults or that come in running/offline pairs; each `def` below still names
@@ -88,7 +112,8 @@ void register_workspace_ops(py::class_<Client>& cls) {
          "create_workspace",
          [](const Client& self, const std::string& environment, const py::object& seed_path,
             const std::optional<std::string>& name, Labels labels, long long vcpu_count,
-            long long mem_mib, long long disk_mib, const std::string& network_policy) {
+            long long mem_mib, long long disk_mib, const std::string& network_policy,
+            const py::object& secrets) {
            auto client = self.get();
            WorkspaceOptions o;
            o.seed_path = path_arg(seed_path);
@@ -98,15 +123,21 @@ void register_workspace_ops(py::class_<Client>& cls) {
            o.mem_mib = int_arg<uint32_t>(mem_mib, "mem_mib");
            o.disk_mib = int_arg<uint64_t>(disk_mib, "disk_mib");
            o.network_policy = network_policy_from_name(network_policy);
+           o.secrets = secrets_arg(secrets);
            py::gil_scoped_release release;
            return client->create_workspace(environment, o);
          },
          py::arg("environment"), py::kw_only(), py::arg("seed_path") = py::none(),
          py::arg("name") = py::none(), py::arg("labels") = py::none(), py::arg("vcpu_count") = 1,
          py::arg("mem_mib") = 256, py::arg("disk_mib") = 2048, py::arg("network_policy") = "off",
+         py::arg("secrets") = py::none(),
          "Create a persistent workspace whose /workspace starts from `seed_path` (a host "
          "directory or .tar/.tar.gz/.tgz/.zip archive, the baseline; None: empty), and start it. "
          "The workspace outlives this client and process.\n\n"
+         "`network_policy` is \"off\" (no NIC), \"egress\" or \"egress+published-ports\". "
+         "`secrets` is a list of {\"name\", \"value\"} or {\"name\", \"file_path\"} dicts: kept on "
+         "the host (0600), given to a process only through `secret_env`, redacted from all "
+         "output.\n\n"
          "Raises InvalidArgumentError (options, unsafe archive), NotFoundError (environment, "
          "seed), AlreadyExistsError (name), ResourceExhaustedError (seed larger than the disk), "
          "UnavailableError, DeadlineExceededError, VmCrashedError.")
@@ -146,17 +177,21 @@ void register_workspace_ops(py::class_<Client>& cls) {
       .def(
           "exec_workspace",
           [](const Client& self, const std::string& workspace, const std::string& command,
-             double timeout_seconds, Env env, const py::object& cwd, long long max_output_bytes) {
+             double timeout_seconds, Env env, const py::object& cwd, long long max_output_bytes,
+             Env secret_env) {
             auto client = self.get();
             auto exec = exec_options(timeout_seconds, std::move(env), cwd, max_output_bytes);
+            if (secret_env) exec.secret_env = std::move(*secret_env);
             py::gil_scoped_release release;
             return client->exec_workspace(workspace, command, exec);
           },
           py::arg("workspace"), py::arg("command"), py::kw_only(), py::arg("timeout_seconds") = 30.0,
           py::arg("env") = py::none(), py::arg("cwd") = py::none(),
-          py::arg("max_output_bytes") = 1048576,
+          py::arg("max_output_bytes") = 1048576, py::arg("secret_env") = py::none(),
           "Run one shell command in a running workspace (cwd defaults to /workspace); files and "
-          "state persist between calls. A non-zero exit is a result.\n\n"
+          "state persist between calls. A non-zero exit is a result. `secret_env` maps "
+          "environment variables to secret names ({\"TOKEN\": \"github\"}); their values are "
+          "redacted from the output.\n\n"
           "Raises NotFoundError, FailedPreconditionError (not running), InvalidArgumentError, "
           "DeadlineExceededError, VmCrashedError.")
       .def(

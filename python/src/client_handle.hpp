@@ -83,4 +83,7 @@ inline ExecOptions exec_options(double timeout_seconds, Env env, const pybind11:
 /// Adds the workspace operations (spec/operations.json, since 0.3) to pyro.Pyro.
 void register_workspace_ops(pybind11::class_<Client>& cls);
 
+/// Adds the service and shell operations (spec/operations.json, since 0.3) to pyro.Pyro.
+void register_workspace_services_ops(pybind11::class_<Client>& cls);
+
 }  // namespace pyro::python

@@ -19,6 +19,7 @@ PYBIND11_MODULE(_core, m) {
   pyro::python::register_errors(m);
   pyro::python::register_types(m);
   pyro::python::register_workspace_types(m);
+  pyro::python::register_workspace_services_types(m);
   pyro::python::register_log(m);
   pyro::python::register_client(m);
 }

@@ -18,12 +18,15 @@ static const char *const kUnknown = "ws-000000000000";
 static char ws_id[64];       /* the workspace under test, "" once deleted */
 static char tmp_dir[256];    /* host scratch directory */
 
-/* Calls that must succeed: prints the error and returns 0 otherwise. */
-static int ok(pyro_status s, pyro_error *err, const char *what) {
+/* Calls that must succeed: prints the error and returns 0 otherwise. Takes
+ * the error by address: the call's status argument is evaluated in
+ * unspecified order, so *errp is read only after the call has set it. */
+static int ok(pyro_status s, pyro_error **errp, const char *what) {
     if (s == PYRO_OK) return 1;
     ++failed;
-    fprintf(stderr, "FAIL %s: %s: %s\n", what, pyro_status_str(s), pyro_error_message(err));
-    pyro_error_free(err);
+    fprintf(stderr, "FAIL %s: %s: %s\n", what, pyro_status_str(s), pyro_error_message(*errp));
+    pyro_error_free(*errp);
+    *errp = NULL;
     return 0;
 }
 
@@ -44,7 +47,7 @@ static int has_file(const pyro_workspace_file_list *list, const char *path) {
 static pyro_exec_result *exec(pyro_client *client, const char *command) {
     pyro_exec_result *res = NULL;
     pyro_error *err = NULL;
-    if (!ok(pyro_exec_workspace(&res, client, ws_id, command, NULL, &err), err, command)) return NULL;
+    if (!ok(pyro_exec_workspace(&res, client, ws_id, command, NULL, &err), &err, command)) return NULL;
     return res;
 }
 
@@ -68,7 +71,7 @@ static int reads(pyro_client *client, const char *path, const char *expected) {
     pyro_workspace_file_content *c = NULL;
     pyro_error *err = NULL;
     int same;
-    if (!ok(pyro_read_workspace_file(&c, client, ws_id, path, 0, &err), err, path)) return 0;
+    if (!ok(pyro_read_workspace_file(&c, client, ws_id, path, 0, &err), &err, path)) return 0;
     same = c->content_len == strlen(expected) && strcmp(c->content, expected) == 0;
     pyro_workspace_file_content_free(c);
     return same;
@@ -89,7 +92,7 @@ static void test_argument_errors(pyro_client *client) {
     const char *keys[] = {"a"};
 
     CHECK(pyro_workspace_options_init(&opts, PYRO_WORKSPACE_OPTIONS_VERSION) == PYRO_OK);
-    CHECK(opts.vcpu_count == 1 && opts.mem_mib == 256 && opts.disk_mib == 2048 && !opts.network);
+    CHECK(opts.vcpu_count == 1 && opts.mem_mib == 256 && opts.disk_mib == 2048 && opts.network_policy == NULL);
     CHECK(pyro_workspace_options_init(NULL, PYRO_WORKSPACE_OPTIONS_VERSION) == PYRO_E_INVALID_ARGUMENT);
     CHECK(pyro_workspace_options_init(&opts, 99) == PYRO_E_INVALID_ARGUMENT);
     CHECK(pyro_workspace_update_init(&update, 99) == PYRO_E_INVALID_ARGUMENT);
@@ -163,7 +166,7 @@ static int test_create(pyro_client *client) {
     opts.label_count = 1;
     opts.label_keys = keys;
     opts.label_values = values;
-    if (!ok(pyro_create_workspace(&info, client, kEnv, &opts, &err), err, "create_workspace")) {
+    if (!ok(pyro_create_workspace(&info, client, kEnv, &opts, &err), &err, "create_workspace")) {
         report("create with seed", failed_before);
         return 0;
     }
@@ -196,7 +199,7 @@ static void test_exec(pyro_client *client) {
     CHECK(exec_prints(client, "echo kept > /tmp/state", ""));
     CHECK(exec_prints(client, "cat /tmp/state", "kept\n")); /* the VM persists between calls */
     exec.env = env;
-    if (ok(pyro_exec_workspace(&res, client, ws_id, "echo $GREETING; exit 4", &exec, &err), err, "exec env")) {
+    if (ok(pyro_exec_workspace(&res, client, ws_id, "echo $GREETING; exit 4", &exec, &err), &err, "exec env")) {
         size_t n = 0;
         const char *out = pyro_exec_result_stdout(res, &n);
         CHECK(n == 3 && memcmp(out, "hi\n", 3) == 0);
@@ -216,21 +219,21 @@ static void test_files(pyro_client *client) {
     pyro_error *err = NULL;
     char src[300], path[320];
 
-    if (ok(pyro_write_workspace_file(&entry, client, ws_id, "notes/today.txt", "hello\n", &err), err, "write")) {
+    if (ok(pyro_write_workspace_file(&entry, client, ws_id, "notes/today.txt", "hello\n", &err), &err, "write")) {
         CHECK(strcmp(entry->path, "notes/today.txt") == 0);
         CHECK(strcmp(entry->type, "file") == 0 && entry->size == 6);
         pyro_workspace_file_entry_free(entry);
     }
     CHECK(reads(client, "notes/today.txt", "hello\n"));
     CHECK(reads(client, "/workspace/notes/today.txt", "hello\n"));
-    if (ok(pyro_read_workspace_file(&c, client, ws_id, "hello.txt", 4, &err), err, "read max_bytes")) {
+    if (ok(pyro_read_workspace_file(&c, client, ws_id, "hello.txt", 4, &err), &err, "read max_bytes")) {
         CHECK(c->truncated && c->content_len == 4 && c->size == 14 && strcmp(c->content, "one\n") == 0);
         pyro_workspace_file_content_free(c);
     }
     CHECK_STATUS(pyro_read_workspace_file(&c, client, ws_id, "missing.txt", 0, NULL), PYRO_E_NOT_FOUND);
     CHECK_STATUS(pyro_read_workspace_file(&c, client, ws_id, "../etc/passwd", 0, NULL), PYRO_E_INVALID_ARGUMENT);
 
-    if (ok(pyro_list_workspace_files(&list, client, ws_id, NULL, 1, &err), err, "list files")) {
+    if (ok(pyro_list_workspace_files(&list, client, ws_id, NULL, 1, &err), &err, "list files")) {
         CHECK(has_file(list, "hello.txt") && has_file(list, "notes/today.txt"));
         pyro_workspace_file_list_free(list);
     }
@@ -239,7 +242,7 @@ static void test_files(pyro_client *client) {
     snprintf(path, sizeof path, "%s/pushed.txt", src);
     CHECK(mkdir(src, 0755) == 0 && write_host_file(path, "pushed\n"));
     push.dest = "/workspace/in";
-    if (ok(pyro_push_workspace_sync(&pushed, client, ws_id, src, &push, &err), err, "push")) {
+    if (ok(pyro_push_workspace_sync(&pushed, client, ws_id, src, &push, &err), &err, "push")) {
         CHECK(pushed->files == 1 && pushed->bytes == 7);
         pyro_push_result_free(pushed);
     }
@@ -261,19 +264,19 @@ static void test_patch_and_diff(pyro_client *client) {
     int saw_modified = 0, saw_added = 0;
 
     /* A hunk that does not match is a result, not an error. */
-    if (ok(pyro_apply_workspace_patch(&pr, client, ws_id, bad_patch, NULL, &err), err, "bad patch")) {
+    if (ok(pyro_apply_workspace_patch(&pr, client, ws_id, bad_patch, NULL, &err), &err, "bad patch")) {
         CHECK(!pr->applied && pr->file_count == 1);
         CHECK(pr->file_count == 1 && pr->files[0]->hunk_count == 1 && !pr->files[0]->hunks[0]->applied);
         CHECK(pr->summary[0] != '\0');
         pyro_patch_result_free(pr);
     }
     dry.dry_run = 1;
-    if (ok(pyro_apply_workspace_patch(&pr, client, ws_id, patch_text, &dry, &err), err, "dry run")) {
+    if (ok(pyro_apply_workspace_patch(&pr, client, ws_id, patch_text, &dry, &err), &err, "dry run")) {
         CHECK(pr->dry_run);
         pyro_patch_result_free(pr);
     }
     CHECK(reads(client, "hello.txt", "one\ntwo\nthree\n"));
-    if (ok(pyro_apply_workspace_patch(&pr, client, ws_id, patch_text, NULL, &err), err, "patch")) {
+    if (ok(pyro_apply_workspace_patch(&pr, client, ws_id, patch_text, NULL, &err), &err, "patch")) {
         CHECK(pr->applied && !pr->dry_run && pr->file_count == 1);
         if (pr->file_count == 1) {
             CHECK(strcmp(pr->files[0]->path, "hello.txt") == 0);
@@ -287,7 +290,7 @@ static void test_patch_and_diff(pyro_client *client) {
     CHECK_STATUS(pyro_apply_workspace_patch(&pr, client, ws_id, "not a patch", NULL, NULL),
                  PYRO_E_INVALID_ARGUMENT);
 
-    if (ok(pyro_diff_workspace(&diff, client, ws_id, &err), err, "diff")) {
+    if (ok(pyro_diff_workspace(&diff, client, ws_id, &err), &err, "diff")) {
         for (i = 0; i < diff->entry_count; ++i) {
             const pyro_workspace_diff_entry *e = diff->entries[i];
             if (strcmp(e->path, "hello.txt") == 0 && strcmp(e->status, "modified") == 0) saw_modified = 1;
@@ -314,19 +317,19 @@ static void test_snapshot_reset_export(pyro_client *client) {
     char out_path[320];
     struct stat st;
 
-    if (ok(pyro_create_snapshot(&snap, client, ws_id, "snap1", &err), err, "create_snapshot")) {
+    if (ok(pyro_create_snapshot(&snap, client, ws_id, "snap1", &err), &err, "create_snapshot")) {
         CHECK(strcmp(snap->name, "snap1") == 0 && snap->created_at[0] != '\0');
         pyro_workspace_snapshot_info_free(snap);
     }
     CHECK_STATUS(pyro_create_snapshot(&snap, client, ws_id, "snap1", NULL), PYRO_E_ALREADY_EXISTS);
-    if (ok(pyro_list_snapshots(&snaps, client, ws_id, &err), err, "list_snapshots")) {
+    if (ok(pyro_list_snapshots(&snaps, client, ws_id, &err), &err, "list_snapshots")) {
         CHECK(snaps->count == 1 && strcmp(snaps->items[0]->name, "snap1") == 0);
         pyro_workspace_snapshot_list_free(snaps);
     }
 
-    if (ok(pyro_write_workspace_file(&entry, client, ws_id, "notes/today.txt", "changed\n", &err), err, "write"))
+    if (ok(pyro_write_workspace_file(&entry, client, ws_id, "notes/today.txt", "changed\n", &err), &err, "write"))
         pyro_workspace_file_entry_free(entry);
-    if (ok(pyro_reset_workspace(&info, client, ws_id, "snap1", &err), err, "reset to snapshot")) {
+    if (ok(pyro_reset_workspace(&info, client, ws_id, "snap1", &err), &err, "reset to snapshot")) {
         CHECK(info->state == PYRO_WORKSPACE_RUNNING);
         pyro_workspace_info_free(info);
     }
@@ -334,14 +337,14 @@ static void test_snapshot_reset_export(pyro_client *client) {
     CHECK(reads(client, "hello.txt", "one\nTWO\nthree\n"));
 
     snprintf(out_path, sizeof out_path, "%s/exported.txt", tmp_dir);
-    if (ok(pyro_export_workspace(&ex, client, ws_id, "hello.txt", out_path, &err), err, "export")) {
+    if (ok(pyro_export_workspace(&ex, client, ws_id, "hello.txt", out_path, &err), &err, "export")) {
         CHECK(ex->files == 1 && ex->bytes == 14 && strcmp(ex->output_path, out_path) == 0);
         pyro_export_result_free(ex);
     }
     CHECK(stat(out_path, &st) == 0 && st.st_size == 14);
     CHECK_STATUS(pyro_export_workspace(&ex, client, ws_id, "hello.txt", out_path, NULL), PYRO_E_ALREADY_EXISTS);
 
-    if (ok(pyro_reset_workspace(&info, client, ws_id, NULL, &err), err, "reset to baseline"))
+    if (ok(pyro_reset_workspace(&info, client, ws_id, NULL, &err), &err, "reset to baseline"))
         pyro_workspace_info_free(info);
     CHECK(reads(client, "hello.txt", "one\ntwo\nthree\n"));
     CHECK_STATUS(pyro_read_workspace_file(&c, client, ws_id, "notes/today.txt", 0, NULL),
@@ -362,26 +365,26 @@ static void test_stop_disk_start(pyro_client *client) {
     pyro_error *err = NULL;
     char img[320];
 
-    if (ok(pyro_stop_workspace(&info, client, ws_id, &err), err, "stop")) {
+    if (ok(pyro_stop_workspace(&info, client, ws_id, &err), &err, "stop")) {
         CHECK(info->state == PYRO_WORKSPACE_STOPPED && info->pid == 0);
         pyro_workspace_info_free(info);
     }
     CHECK_STATUS(pyro_exec_workspace(&res, client, ws_id, "true", NULL, NULL), PYRO_E_FAILED_PRECONDITION);
-    if (ok(pyro_list_workspace_disk(&list, client, ws_id, "", 0, &err), err, "list_workspace_disk")) {
+    if (ok(pyro_list_workspace_disk(&list, client, ws_id, "", 0, &err), &err, "list_workspace_disk")) {
         CHECK(has_file(list, "hello.txt"));
         pyro_workspace_file_list_free(list);
     }
-    if (ok(pyro_read_workspace_disk(&c, client, ws_id, "hello.txt", 0, &err), err, "read_workspace_disk")) {
+    if (ok(pyro_read_workspace_disk(&c, client, ws_id, "hello.txt", 0, &err), &err, "read_workspace_disk")) {
         CHECK(strcmp(c->content, "one\ntwo\nthree\n") == 0 && !c->truncated);
         pyro_workspace_file_content_free(c);
     }
     snprintf(img, sizeof img, "%s/disk.ext4", tmp_dir);
-    if (ok(pyro_export_workspace_disk(&ex, client, ws_id, img, &err), err, "export_workspace_disk")) {
+    if (ok(pyro_export_workspace_disk(&ex, client, ws_id, img, &err), &err, "export_workspace_disk")) {
         CHECK(ex->bytes > 0 && strcmp(ex->output_path, img) == 0);
         pyro_export_result_free(ex);
     }
 
-    if (ok(pyro_start_workspace(&info, client, ws_id, &err), err, "start")) {
+    if (ok(pyro_start_workspace(&info, client, ws_id, &err), &err, "start")) {
         CHECK(info->state == PYRO_WORKSPACE_RUNNING && info->pid > 0);
         pyro_workspace_info_free(info);
     }
@@ -408,17 +411,17 @@ static void test_update_list_delete(pyro_client *client) {
     update.label_count = 2;
     update.label_keys = keys;
     update.label_values = values;
-    if (ok(pyro_update_workspace(&info, client, ws_id, &update, &err), err, "update")) {
+    if (ok(pyro_update_workspace(&info, client, ws_id, &update, &err), &err, "update")) {
         CHECK(strcmp(info->name, name) == 0 && info->label_count == 2);
         CHECK(info->label_count == 2 && strcmp(info->label_keys[1], "b") == 0 &&
               strcmp(info->label_values[1], "2") == 0);
         pyro_workspace_info_free(info);
     }
-    if (ok(pyro_status_workspace(&info, client, name, &err), err, "status by name")) {
+    if (ok(pyro_status_workspace(&info, client, name, &err), &err, "status by name")) {
         CHECK(strcmp(info->workspace_id, ws_id) == 0);
         pyro_workspace_info_free(info);
     }
-    if (ok(pyro_list_workspaces(&list, client, &err), err, "list_workspaces")) {
+    if (ok(pyro_list_workspaces(&list, client, &err), &err, "list_workspaces")) {
         for (i = 0; i < list->count; ++i)
             if (strcmp(list->items[i]->workspace_id, ws_id) == 0) listed = 1;
         CHECK(listed);

@@ -12,49 +12,17 @@
 #include <thread>
 
 #include "pyro/pyro.hpp"
+#include "workspace_test_support.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-pyro::Pyro& client() {
-  static pyro::Pyro instance;
-  return instance;
-}
-
-pyro::ErrorCode code_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const pyro::Error& e) {
-    return e.code();
-  }
-  return pyro::ErrorCode::kOk;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "pyro-ws-test-XXXXXX").string();
-    path = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-// Deletes the workspace whatever the test did.
-struct WorkspaceGuard {
-  std::string id;
-  ~WorkspaceGuard() {
-    try {
-      if (!id.empty()) client().delete_workspace(id);
-    } catch (...) {
-    }
-  }
-};
+using pyro_test::client;
+using pyro_test::code_of;
+using pyro_test::slurp;
+using pyro_test::TempDir;
+using pyro_test::WorkspaceGuard;
 
 }  // namespace
 

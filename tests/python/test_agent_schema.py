@@ -24,15 +24,14 @@ def validator(definition: str):
     return jsonschema.Draft202012Validator(schema)
 
 
-@pytest.fixture()
-def agent(tmp_path):
+def start_agent(tmp_path, *extra):
     binary = os.environ.get("PYRO_AGENT") or str(ROOT / "build" / "guest" / "pyro-agent")
     assert Path(binary).is_file(), f"pyro-agent not found at {binary}; set PYRO_AGENT"
     path = str(tmp_path / "agent.sock")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(1)
-    proc = subprocess.Popen([binary, "--socket", path])
+    proc = subprocess.Popen([binary, "--socket", path, *extra])
     listener.settimeout(10)
     conn, _ = listener.accept()
     conn.settimeout(10)
@@ -42,6 +41,19 @@ def agent(tmp_path):
         conn.close()
         listener.close()
         proc.wait(timeout=10)
+
+
+@pytest.fixture()
+def agent(tmp_path):
+    yield from start_agent(tmp_path)
+
+
+@pytest.fixture()
+def rooted_agent(tmp_path):
+    """An agent serving a workspace root, for services and shells (since 1.3)."""
+    root = tmp_path / "root"
+    root.mkdir()
+    yield from start_agent(tmp_path, "--workspace-root", str(root))
 
 
 def read_frame(conn):
@@ -118,3 +130,39 @@ def test_hello_event_and_every_method_validate(agent):
 
     _, bye = call(agent, 17, "shutdown", {})
     validator("shutdown_result").validate(bye["result"])
+
+
+def test_service_and_shell_methods_validate(rooted_agent):
+    conn = rooted_agent
+    read_frame(conn)  # hello event
+    stream = iter(range(1, 1000, 2))
+
+    def checked(method, params):
+        validator(f"{method}_params").validate(params)
+        _, body = call(conn, next(stream), method, params)
+        assert "result" in body, body
+        validator(f"{method}_result").validate(body["result"])
+        return body["result"]
+
+    started = checked("service_start", {"name": "web", "command": "echo hi; touch ready; exec sleep 30",
+                                        "readiness": {"type": "file", "path": "ready", "interval_ms": 20}})
+    assert started["state"] == "running"
+    checked("service_list", {})
+    checked("service_status", {"name": "web"})
+    logs = checked("service_logs", {"name": "web", "wait_ms": 2000})
+    assert logs["service"]["name"] == "web"
+    checked("service_logs", {"name": "web", "tail_lines": 1})
+    assert checked("service_stop", {"name": "web", "signal": "TERM", "grace_ms": 1000})["state"] == "stopped"
+
+    shell = checked("shell_open", {"cols": 80, "rows": 24})
+    sid = shell["shell_id"]
+    checked("shell_write", {"shell_id": sid, "data": "ZWNobyBoaQo="})
+    checked("shell_read", {"shell_id": sid, "wait_ms": 1000})
+    checked("shell_resize", {"shell_id": sid, "cols": 100, "rows": 30})
+    checked("shell_signal", {"shell_id": sid, "signal": "WINCH"})
+    checked("shell_close", {"shell_id": sid})
+
+    for method, bad in [("service_status", {"name": "nope"}), ("service_start", {"name": "-bad", "command": "true"}),
+                        ("shell_read", {"shell_id": "sh-00000000"})]:
+        _, err = call(conn, next(stream), method, bad, well_formed=False)
+        validator("error").validate(err["error"])

@@ -33,5 +33,6 @@
 #include "pyro/c/doctor.h"
 #include "pyro/c/workspace.h"
 #include "pyro/c/workspace_files.h"
+#include "pyro/c/workspace_services.h"
 
 #endif /* PYRO_C_PYRO_H */

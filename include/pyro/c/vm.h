@@ -68,10 +68,14 @@ typedef struct pyro_exec_options {
     const char *const *env;
     /** Working directory in the guest; NULL or "": the guest's default (/). */
     const char *cwd;
+    /** Workspaces only (pyro_exec_workspace): secrets to inject, as a
+     *  NULL-terminated array of "ENV_VAR=secret_name" strings, parsed like @c env.
+     *  Their values are redacted from the output. NULL: none. */
+    const char *const *secret_env;
 } pyro_exec_options;
 
 #define PYRO_EXEC_OPTIONS_VERSION 1
-#define PYRO_EXEC_OPTIONS_INIT { PYRO_EXEC_OPTIONS_VERSION, 30.0, 1048576u, NULL, NULL }
+#define PYRO_EXEC_OPTIONS_INIT { PYRO_EXEC_OPTIONS_VERSION, 30.0, 1048576u, NULL, NULL, NULL }
 
 /**
  * Fills @p opts with the defaults of PYRO_EXEC_OPTIONS_INIT.

@@ -2,7 +2,8 @@
  * @file pyro/c/workspace.h
  * @brief Workspaces: long-lived VMs with a persistent /workspace disk. Create,
  *        list, inspect, relabel, exec, snapshot, reset, stop, start, delete.
- *        File-level operations are in pyro/c/workspace_files.h.
+ *        File-level operations are in pyro/c/workspace_files.h, services and
+ *        shells in pyro/c/workspace_services.h.
  *
  *     pyro_workspace_options opts = PYRO_WORKSPACE_OPTIONS_INIT;
  *     opts.seed_path = "./project";
@@ -49,7 +50,9 @@ typedef struct pyro_workspace_options {
     uint32_t vcpu_count;  /**< 1..8, default 1 */
     uint32_t mem_mib;     /**< 64..16384, default 256 */
     uint64_t disk_mib;    /**< size of the /workspace disk (sparse), 64..1048576, default 2048 */
-    int network;          /**< non-zero: user-mode networking with egress; default 0 */
+    /** "off" (no NIC), "egress" (outbound allowed) or "egress+published-ports"
+     *  (services' published ports also forwarded from 127.0.0.1); NULL or "": "off". */
+    const char *network_policy;
     /** Host directory or .tar/.tar.gz/.tgz/.zip copied into /workspace (the
      *  baseline); NULL or "": start empty. */
     const char *seed_path;
@@ -59,11 +62,21 @@ typedef struct pyro_workspace_options {
     size_t label_count;
     const char *const *label_keys;
     const char *const *label_values;
+    /** Secrets as parallel arrays of @c secret_count entries. Each has a name
+     *  (1-63 of [A-Za-z0-9._-]) and exactly one of a value (secret_values[i]) or a
+     *  host file read once at create (secret_files[i]); the other is NULL (either
+     *  array may be NULL when no entry uses it). Values stay on the host (0600),
+     *  reach a process only through `secret_env`, and are redacted from all output. */
+    size_t secret_count;
+    const char *const *secret_names;
+    const char *const *secret_values;
+    const char *const *secret_files;
 } pyro_workspace_options;
 
 #define PYRO_WORKSPACE_OPTIONS_VERSION 1
 #define PYRO_WORKSPACE_OPTIONS_INIT \
-    { PYRO_WORKSPACE_OPTIONS_VERSION, 1, 256, 2048u, 0, NULL, NULL, 0, NULL, NULL }
+    { PYRO_WORKSPACE_OPTIONS_VERSION, 1, 256, 2048u, NULL, NULL, NULL, 0, NULL, NULL, \
+      0, NULL, NULL, NULL }
 
 /**
  * Fills @p opts with the defaults of PYRO_WORKSPACE_OPTIONS_INIT.
@@ -118,7 +131,7 @@ typedef struct pyro_workspace_info {
     uint32_t vcpu_count;
     uint32_t mem_mib;
     uint64_t disk_mib;
-    int network;
+    const char *network_policy; /**< "off", "egress" or "egress+published-ports" */
     size_t label_count;        /**< labels, sorted by key */
     const char *const *label_keys;
     const char *const *label_values;
@@ -131,6 +144,8 @@ typedef struct pyro_workspace_info {
     const char *crash_reason;  /**< state crashed: what is known about the death */
     uint64_t disk_bytes;       /**< host bytes the disk occupies (sparse) */
     const char *path;          /**< the workspace's state directory on the host */
+    size_t secret_count;       /**< secret names, sorted; values never leave the host store */
+    const char *const *secret_names;
 } pyro_workspace_info;
 
 /** Releases an info returned by an operation. NULL is allowed. Do not pass
@@ -218,7 +233,8 @@ PYRO_EXTERN(pyro_status) pyro_delete_workspace(pyro_client *client, const char *
 /**
  * Runs one shell command in the running workspace; state persists between calls.
  * @param out  receives the result (caller frees with pyro_exec_result_free)
- * @param exec exec options, or NULL for the defaults; cwd NULL or "" means /workspace
+ * @param exec exec options, or NULL for the defaults; cwd NULL or "" means /workspace;
+ *             `secret_env` injects the workspace's secrets (redacted from the output)
  * @return PYRO_OK; PYRO_E_NOT_FOUND, PYRO_E_FAILED_PRECONDITION (not running),
  *         PYRO_E_INVALID_ARGUMENT, PYRO_E_DEADLINE_EXCEEDED, PYRO_E_VM_CRASHED
  */

@@ -167,7 +167,7 @@ std::vector<std::string> build_qemu_args(const MachineSpec& spec, const QemuHost
          "-device", "virtio-blk-device,drive=" + id});
   }
   if (spec.network) {
-    add({"-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0"});
+    add({"-netdev", fmt::format("user,id={}", kNetdevId), "-device", fmt::format("virtio-net-device,netdev={}", kNetdevId)});
   }
   // The RAM backend is not a device: a template (shared) and its clones (private)
   // may differ here and still agree on the device list a restore needs.

@@ -22,6 +22,8 @@ struct QemuHostInfo {
 
 /// Guest kernel tick rate (Debian kernels: CONFIG_HZ=250); lpj = tsc_khz * 1000 / HZ.
 inline constexpr uint64_t kGuestKernelHz = 250;
+/// The user-mode network backend of a VM with network; port forwards name it.
+inline constexpr const char* kNetdevId = "n0";
 
 /// The file names QEMU creates inside MachineSpec::run_dir.
 inline constexpr std::string_view kConsoleLogName = "console.log";

@@ -216,4 +216,42 @@ void QemuMachine::load_state(const std::string& state_path, std::chrono::millise
   }
 }
 
+std::string QemuMachine::monitor_command(const std::string& command, Deadline deadline) {
+  nlohmann::json reply = qmp_execute("human-monitor-command", {{"command-line", command}}, deadline);
+  return reply.is_string() ? reply.get<std::string>() : std::string();
+}
+
+void QemuMachine::add_port_forward(uint32_t host_port, uint32_t guest_port, std::chrono::milliseconds timeout) {
+  // Only ever 127.0.0.1 on the host; the guest side defaults to its fixed 10.0.2.15.
+  const std::string rule = fmt::format("tcp:127.0.0.1:{}-:{}", host_port, guest_port);
+  std::string out;
+  try {
+    out = monitor_command(fmt::format("hostfwd_add {} {}", kNetdevId, rule), deadline_after(timeout));
+  } catch (const QmpCommandError& e) {
+    throw Error(ErrorCode::kUnavailable, fmt::format("forward `{}`: {}", rule, e.what()));
+  }
+  // HMP prints nothing on success and a sentence on failure (a port taken, no such netdev).
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  if (!out.empty()) {
+    const bool taken = out.find("ould not set up") != std::string::npos;  // the bind failed
+    throw Error(taken ? ErrorCode::kAlreadyExists : ErrorCode::kUnavailable,
+                fmt::format("forward `{}`: {}", rule, out));
+  }
+}
+
+void QemuMachine::remove_port_forward(uint32_t host_port, std::chrono::milliseconds timeout) {
+  const std::string rule = fmt::format("tcp:127.0.0.1:{}", host_port);
+  std::string out;
+  try {
+    out = monitor_command(fmt::format("hostfwd_remove {} {}", kNetdevId, rule), deadline_after(timeout));
+  } catch (const QmpCommandError& e) {
+    throw Error(ErrorCode::kUnavailable, fmt::format("remove forward `{}`: {}", rule, e.what()));
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  // Success says "host forwarding rule for ... removed"; a missing rule "... not found".
+  if (out.find("removed") == std::string::npos) {
+    throw Error(ErrorCode::kNotFound, fmt::format("remove forward `{}`: {}", rule, out.empty() ? "no answer" : out));
+  }
+}
+
 }  // namespace pyro::detail

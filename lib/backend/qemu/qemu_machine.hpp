@@ -43,12 +43,16 @@ class QemuMachine final : public Machine {
   void kill() override;
   void save_state(const std::string& state_path, std::chrono::milliseconds timeout) override;
   void load_state(const std::string& state_path, std::chrono::milliseconds timeout) override;
+  void add_port_forward(uint32_t host_port, uint32_t guest_port, std::chrono::milliseconds timeout) override;
+  void remove_port_forward(uint32_t host_port, std::chrono::milliseconds timeout) override;
 
   /// The last `max_bytes` of QEMU's stdout and stderr.
   std::string log_tail(size_t max_bytes) const;
 
  private:
   std::string run_path(std::string_view name) const;
+  /// One HMP command through QMP `human-monitor-command`; returns its output text.
+  std::string monitor_command(const std::string& command, Deadline deadline);
 
   std::unique_ptr<ProcessHandle> child_;
   const std::string run_dir_;

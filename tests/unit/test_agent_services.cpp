@@ -1,0 +1,311 @@
+// Services of the real `pyro-agent` run on the host (`--workspace-root`): readiness
+// of each type, failures, restarts, logs and stop (protocol 1.3).
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <filesystem>
+#include <functional>
+#include <thread>
+
+#include "agent_harness.hpp"
+#include "protocol/base64.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using pyro::test::AgentUnderTest;
+using pyro::test::Clock;
+using pyro::test::ms_since;
+
+// A TCP port on 127.0.0.1 that nothing listens on right now.
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+  socklen_t len = sizeof sa;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  ::close(fd);
+  return ntohs(sa.sin_port);
+}
+
+std::string http_server(int port) {
+  return "exec python3 -m http.server --bind 127.0.0.1 " + std::to_string(port);
+}
+
+json ok(AgentUnderTest& agent, std::string_view method, const json& params, int timeout_ms = 8000) {
+  auto o = agent.call(method, params, timeout_ms);
+  std::string why = std::string(method) + ": " + o.response.error_code + ": " + o.response.error_message;
+  REQUIRE_MESSAGE(o.response.ok, why);
+  return o.response.result;
+}
+
+std::string data_of(const json& read) { return pyro::protocol::base64_decode(read["data"].get<std::string>()).value(); }
+
+// Polls service_status until `pred` holds (or 5 s pass).
+json wait_status(AgentUnderTest& agent, const std::string& name, const std::function<bool(const json&)>& pred) {
+  auto start = Clock::now();
+  json st;
+  do {
+    st = ok(agent, "service_status", {{"name", name}});
+    if (pred(st)) return st;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (ms_since(start) < 5000);
+  FAIL("service `" << name << "` never reached the expected status; last: " << st.dump());
+  return st;
+}
+
+}  // namespace
+
+TEST_CASE("agent services: readiness file, command, tcp and http") {
+  AgentUnderTest agent(true);
+  auto st = ok(agent, "service_start",
+               {{"name", "files"},
+                {"command", "sleep 0.2; touch ready; exec sleep 30"},
+                {"readiness", {{"type", "file"}, {"path", "ready"}, {"interval_ms", 50}}}});
+  CHECK(st["state"] == "running");
+  CHECK(st["ready"] == true);
+  CHECK(st["readiness"] == "file");
+  CHECK(st["cwd"] == agent.root());
+  CHECK(st["pid"].get<int>() > 0);
+  CHECK(st["restarts"] == 0);
+  CHECK(st["ended_at"] == "");
+  CHECK(st["started_at"].get<std::string>().size() == 20);
+  CHECK(fs::exists(fs::path(agent.root()) / "ready"));
+
+  st = ok(agent, "service_start",
+          {{"name", "cmd"},
+           {"command", "sleep 0.2; echo $GREETING > flag; exec sleep 30"},
+           {"env", {{"GREETING", "hi"}}},
+           {"readiness", {{"type", "command"}, {"command", "grep -q hi flag"}, {"interval_ms", 50}}}});
+  CHECK(st["state"] == "running");
+  CHECK(st["readiness"] == "command");
+
+  int port = free_port();
+  auto start = Clock::now();
+  st = ok(agent, "service_start",
+          {{"name", "tcp"}, {"command", http_server(port)}, {"readiness", {{"type", "tcp"}, {"port", port}}}});
+  CHECK(st["state"] == "running");
+  CHECK(ms_since(start) < 5000);
+
+  int port2 = free_port();
+  st = ok(agent, "service_start",
+          {{"name", "web"},
+           {"command", http_server(port2)},
+           {"readiness", {{"type", "http"}, {"url", "http://localhost:" + std::to_string(port2) + "/"}}}});
+  CHECK(st["state"] == "running");
+  CHECK(st["readiness"] == "http");
+
+  auto list = ok(agent, "service_list", json::object());
+  std::vector<std::string> names;
+  for (const auto& s : list["services"]) names.push_back(s["name"]);
+  CHECK(names == std::vector<std::string>{"cmd", "files", "tcp", "web"});
+}
+
+TEST_CASE("agent services: never ready is deadline_exceeded, state failed, logs kept") {
+  AgentUnderTest agent(true);
+  int port = free_port();
+  auto start = Clock::now();
+  auto o = agent.call("service_start",
+                      {{"name", "web"},
+                       {"command", "echo booting; " + http_server(port)},
+                       {"readiness",
+                        {{"type", "http"}, {"url", "http://127.0.0.1:" + std::to_string(port) + "/missing"},
+                         {"timeout_ms", 1000}, {"interval_ms", 100}}}},
+                      8000);
+  CHECK(ms_since(start) >= 1000);
+  CHECK(ms_since(start) < 5000);
+  REQUIRE_FALSE(o.response.ok);
+  CHECK(o.response.error_code == "deadline_exceeded");
+  // The last check either saw the 404 or (if python was slow) a refused connection.
+  bool why = o.response.error_message.find("status 404") != std::string::npos ||
+             o.response.error_message.find("connection refused") != std::string::npos;
+  CHECK_MESSAGE(why, o.response.error_message);
+  auto st = ok(agent, "service_status", {{"name", "web"}});
+  CHECK(st["state"] == "failed");
+  CHECK(st["pid"] == 0);
+  CHECK(st["ended_at"] != "");
+  auto logs = ok(agent, "service_logs", {{"name", "web"}});
+  CHECK(data_of(logs).rfind("booting\n", 0) == 0);
+
+  auto refused = agent.call("service_start", {{"name", "tcp"},
+                                              {"command", "exec sleep 30"},
+                                              {"readiness", {{"type", "tcp"}, {"port", free_port()}, {"timeout_ms", 300}}}});
+  CHECK(refused.response.error_code == "deadline_exceeded");
+  CHECK_MESSAGE(refused.response.error_message.find("connection refused") != std::string::npos,
+                refused.response.error_message);
+}
+
+TEST_CASE("agent services: exit before ready is failed_precondition; a crash is state exited") {
+  AgentUnderTest agent(true);
+  auto o = agent.call("service_start", {{"name", "early"},
+                                        {"command", "exit 3"},
+                                        {"readiness", {{"type", "file"}, {"path", "never"}}}});
+  CHECK(o.response.error_code == "failed_precondition");
+  auto st = ok(agent, "service_status", {{"name", "early"}});
+  CHECK(st["state"] == "exited");
+  CHECK(st["exit_code"] == 3);
+
+  ok(agent, "service_start", {{"name", "crash"}, {"command", "sleep 0.1; echo dying; exit 3"}});
+  st = wait_status(agent, "crash", [](const json& s) { return s["state"] == "exited"; });
+  CHECK(st["exit_code"] == 3);
+  CHECK(st["signal"] == 0);
+  CHECK(st["pid"] == 0);
+  CHECK(st["restarts"] == 0);
+
+  ok(agent, "service_start", {{"name", "killed"}, {"command", "kill -KILL $$"}});
+  st = wait_status(agent, "killed", [](const json& s) { return s["state"] == "exited"; });
+  CHECK(st["signal"] == 9);
+  CHECK(st["exit_code"] == 137);
+}
+
+TEST_CASE("agent services: restart on-failure counts restarts and keeps one log") {
+  AgentUnderTest agent(true);
+  ok(agent, "service_start",
+     {{"name", "flaky"}, {"command", "echo run; exit 1"}, {"restart", "on-failure"}, {"max_restarts", 2}});
+  // Backoff 500 ms then 1 s.
+  auto st = wait_status(agent, "flaky", [](const json& s) { return s["restarts"] == 2 && s["state"] == "exited"; });
+  CHECK(st["exit_code"] == 1);
+  json logs;
+  for (int i = 0; i < 100; ++i) {
+    logs = ok(agent, "service_logs", {{"name", "flaky"}});
+    if (logs["finished"] == true) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(logs["finished"] == true);
+  CHECK(data_of(logs) == "run\nrun\nrun\n");
+
+  // A clean exit is not a failure.
+  ok(agent, "service_start", {{"name", "clean"}, {"command", "exit 0"}, {"restart", "on-failure"}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  st = ok(agent, "service_status", {{"name", "clean"}});
+  CHECK(st["state"] == "exited");
+  CHECK(st["restarts"] == 0);
+}
+
+TEST_CASE("agent services: a service outlives the connection that started it") {
+  AgentUnderTest agent(true);
+  ok(agent, "service_start", {{"name", "keep"}, {"command", "exec sleep 30"}});
+  // A malformed frame makes the agent drop this connection and open a new one.
+  agent.send_raw(std::string("\xff\x00\x00\x00\x00\x00\x00\x01\x01\x00", 10));
+  agent.accept_connection();
+  auto list = ok(agent, "service_list", json::object());
+  REQUIRE(list["services"].size() == 1);
+  CHECK(list["services"][0]["name"] == "keep");
+  CHECK(list["services"][0]["state"] == "running");
+}
+
+TEST_CASE("agent services: logs by cursor, tail_lines and wait_ms") {
+  AgentUnderTest agent(true);
+  ok(agent, "service_start", {{"name", "lines"},
+                              {"command", "printf 'l1\\nl2\\nl3\\nl4\\nl5'; touch done; exec sleep 30"},
+                              {"readiness", {{"type", "file"}, {"path", "done"}, {"interval_ms", 20}}}});
+  json all;
+  for (int i = 0; i < 100 && (all.empty() || all["end"] != 14); ++i) {
+    all = ok(agent, "service_logs", {{"name", "lines"}});
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(data_of(all) == "l1\nl2\nl3\nl4\nl5");
+  CHECK(all["service"]["name"] == "lines");
+  auto from = ok(agent, "service_logs", {{"name", "lines"}, {"cursor", 6}, {"max_bytes", 3}});
+  CHECK(data_of(from) == "l3\n");
+  CHECK(from["more"] == true);
+  auto behind = ok(agent, "service_logs", {{"name", "lines"}, {"cursor", 6}, {"lookbehind", 2}, {"max_bytes", 3}});
+  CHECK(behind["offset"] == 4);
+  CHECK(data_of(behind) == "2\nl3\n");
+  auto tail = ok(agent, "service_logs", {{"name", "lines"}, {"tail_lines", 2}, {"cursor", 0}});
+  CHECK(data_of(tail) == "l4\nl5");
+  CHECK(tail["offset"] == 9);
+
+  ok(agent, "service_start", {{"name", "late"}, {"command", "sleep 0.3; echo late; exec sleep 30"}});
+  auto start = Clock::now();
+  auto waited = ok(agent, "service_logs", {{"name", "late"}, {"wait_ms", 5000}});
+  CHECK(data_of(waited) == "late\n");
+  CHECK(ms_since(start) >= 250);
+  CHECK(ms_since(start) < 3000);
+}
+
+TEST_CASE("agent services: more than 1 MiB of output wraps the ring") {
+  AgentUnderTest agent(true);
+  ok(agent, "service_start",
+     {{"name", "loud"}, {"command", "head -c 1500000 /dev/zero | tr '\\000' x; echo; echo END; exec sleep 30"}});
+  json tail;
+  for (int i = 0; i < 250; ++i) {
+    tail = ok(agent, "service_logs", {{"name", "loud"}, {"tail_lines", 1}});
+    if (data_of(tail) == "END\n") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(data_of(tail) == "END\n");
+  CHECK(tail["end"] == 1500005);
+  auto head = ok(agent, "service_logs", {{"name", "loud"}, {"cursor", 0}});
+  CHECK(head["missed"].get<uint64_t>() > 0);
+  CHECK(head["start"] == head["end"].get<uint64_t>() - (1u << 20));
+  CHECK(head["offset"] == head["start"]);
+  CHECK(head["more"] == true);
+  CHECK(data_of(head).size() == 65536);
+}
+
+TEST_CASE("agent services: stop with grace, then SIGKILL; replace an ended service") {
+  AgentUnderTest agent(true);
+  ok(agent, "service_start", {{"name", "polite"},
+                              {"command", "trap 'echo got-term; exit 0' TERM; echo up; while :; do sleep 0.05; done"},
+                              {"readiness", {{"type", "command"}, {"command", "true"}}}});
+  // The trap must be installed before the signal: wait for "up".
+  ok(agent, "service_logs", {{"name", "polite"}, {"wait_ms", 3000}});
+  auto start = Clock::now();
+  auto st = ok(agent, "service_stop", {{"name", "polite"}, {"grace_ms", 3000}});
+  CHECK(ms_since(start) < 2000);
+  CHECK(st["state"] == "stopped");
+  CHECK(st["exit_code"] == 0);
+  auto logs = ok(agent, "service_logs", {{"name", "polite"}, {"wait_ms", 1000}});
+  CHECK(data_of(logs).find("got-term") != std::string::npos);
+
+  ok(agent, "service_start", {{"name", "stubborn"}, {"command", "trap '' TERM; echo up; while :; do sleep 0.05; done"}});
+  ok(agent, "service_logs", {{"name", "stubborn"}, {"wait_ms", 3000}});
+  start = Clock::now();
+  st = ok(agent, "service_stop", {{"name", "stubborn"}, {"signal", "SIGTERM"}, {"grace_ms", 300}});
+  CHECK(ms_since(start) >= 290);
+  CHECK(st["state"] == "stopped");
+  CHECK(st["signal"] == 9);
+  CHECK(st["exit_code"] == 137);
+
+  // A stopped name can be started again; a running one cannot.
+  ok(agent, "service_start", {{"name", "stubborn"}, {"command", "exec sleep 30"}});
+  auto dup = agent.call("service_start", {{"name", "stubborn"}, {"command", "true"}});
+  CHECK(dup.response.error_code == "already_exists");
+  auto fresh = ok(agent, "service_logs", {{"name", "stubborn"}});
+  CHECK(fresh["end"] == 0);
+
+  // Stopping an ended service keeps its state.
+  ok(agent, "service_start", {{"name", "done"}, {"command", "exit 4"}});
+  wait_status(agent, "done", [](const json& s) { return s["state"] == "exited"; });
+  CHECK(ok(agent, "service_stop", {{"name", "done"}})["state"] == "exited");
+}
+
+TEST_CASE("agent services: argument errors, not_found, resource_exhausted") {
+  AgentUnderTest agent(true);
+  for (const json& params : {json{{"command", "true"}}, json{{"name", "-x"}, {"command", "true"}},
+                             json{{"name", std::string(64, 'a')}, {"command", "true"}}, json{{"name", "a"}},
+                             json{{"name", "a"}, {"command", "true"}, {"restart", "sometimes"}},
+                             json{{"name", "a"}, {"command", "true"}, {"readiness", {{"type", "udp"}}}},
+                             json{{"name", "a"}, {"command", "true"}, {"readiness", {{"type", "http"}, {"url", "https://x/"}}}},
+                             json{{"name", "a"}, {"command", "true"}, {"readiness", {{"type", "tcp"}}}},
+                             json{{"name", "a"}, {"command", "true"}, {"env", {{"A", 1}}}}}) {
+    CHECK_MESSAGE(agent.call("service_start", params).response.error_code == "invalid_argument", params.dump());
+  }
+  CHECK(agent.call("service_start", {{"name", "a"}, {"command", "true"}, {"cwd", "/nonexistent/x"}})
+            .response.error_code == "not_found");
+  CHECK(agent.call("service_status", {{"name", "nope"}}).response.error_code == "not_found");
+  CHECK(agent.call("service_logs", {{"name", "nope"}}).response.error_code == "not_found");
+  CHECK(agent.call("service_stop", {{"name", "nope"}}).response.error_code == "not_found");
+  ok(agent, "service_start", {{"name", "s0"}, {"command", "exec sleep 30"}});
+  CHECK(agent.call("service_stop", {{"name", "s0"}, {"signal", "WINCH"}}).response.error_code == "invalid_argument");
+  CHECK(agent.call("service_logs", {{"name", "s0"}, {"max_bytes", 0}}).response.error_code == "invalid_argument");
+  for (int i = 1; i < 32; ++i) ok(agent, "service_start", {{"name", "s" + std::to_string(i)}, {"command", "exec sleep 30"}});
+  CHECK(agent.call("service_start", {{"name", "s32"}, {"command", "true"}}).response.error_code == "resource_exhausted");
+}
