@@ -24,7 +24,7 @@ EXPECTED = {
     "python_run.py": ("hello from pyro", []),
     "python_lifecycle.py": ("processor(s)", []),
     "python_workspace.py": ("hello from a patched workspace", []),
-    "python_shell.py": (None, []),  # either the shell's output or "not available yet"
+    "python_shell.py": ("hello from a pyro service", []),
     "openai_responses_vm_run.py": ("The VM printed: hello from pyro", ["openai"]),
     "langchain_vm_run.py": ("hello from pyro", ["langchain_core"]),
     "pydantic_ai_vm_run.py": ("hello from pyro", ["pydantic_ai"]),
@@ -61,8 +61,8 @@ def test_example_runs(name, busybox):
     assert r.returncode == 0, f"stdout:\n{r.stdout}\nstderr:\n{r.stderr}"
     if expected is not None:
         assert expected in r.stdout, r.stdout
-    if name == "python_shell.py" and not hasattr(__import__("pyro").Pyro, "open_shell"):
-        assert "shells are not available yet" in r.stdout
+    if name == "python_shell.py":
+        assert "hi from /tmp" in r.stdout, r.stdout
 
 
 def test_openai_example_without_a_key_says_what_is_missing():
