@@ -44,8 +44,14 @@ def ok_json(cli: str, *args: str, stdin: bytes = b""):
 # --- without VMs ---------------------------------------------------------
 
 # Table parameters that are positional words (or `-- COMMAND`), not flags.
-POSITIONAL = {"workspace", "environment", "command", "source_path", "output_path", "text"}
-FLAG_SPELLING = {"labels": "--label", "patch": "--patch-file"}
+POSITIONAL = {"workspace", "environment", "command", "source_path", "output_path", "text",
+              "shell_id", "input"}
+# Operations whose `name` is a positional word (snapshot NAME, service NAME).
+NAME_IS_POSITIONAL = {"create_snapshot", "delete_snapshot", "start_service", "status_service",
+                      "logs_service", "stop_service"}
+FLAG_SPELLING = {"labels": "--label", "patch": "--patch-file", "secrets": "--secret-file",
+                 "readiness": "--ready-http", "published_ports": "--publish", "tail_lines": "--tail",
+                 "wait_seconds": "--wait", "grace_seconds": "--grace"}
 
 
 def flags_of(op: Dict) -> List[str]:
@@ -54,8 +60,8 @@ def flags_of(op: Dict) -> List[str]:
         name = p["name"]
         if name in POSITIONAL or name == "path":  # PATH is always a word, optional or not
             continue
-        if name == "name" and op["name"] in ("create_snapshot", "delete_snapshot"):
-            continue  # the snapshot NAME word
+        if name == "name" and op["name"] in NAME_IS_POSITIONAL:
+            continue  # the snapshot or service NAME word
         out.append(FLAG_SPELLING.get(name, "--" + name.replace("_", "-")))
     return out
 
@@ -71,7 +77,8 @@ def test_help_names_every_parameter(cli, op):
 
 
 @pytest.mark.parametrize("group", ["workspace", "workspace file", "workspace sync", "workspace patch",
-                                   "workspace snapshot", "workspace disk"])
+                                   "workspace snapshot", "workspace disk", "workspace service",
+                                   "workspace shell"])
 def test_group_help_lists_its_verbs(cli, group):
     r = pyro(cli, *group.split(), "--help")
     assert r.returncode == 0, r.stderr
@@ -103,7 +110,9 @@ def test_global_help_mentions_workspace(cli):
         (["workspace", "create", "busybox", "--mem-mib"], b"needs a value"),
         (["workspace", "create", "busybox", "--disk-mib", "-1"], b"--disk-mib"),
         (["workspace", "create", "busybox", "--label", "novalue"], b"K=V"),
-        (["workspace", "create", "busybox", "--network=yes"], b"takes no value"),
+        (["workspace", "create", "busybox", "--json=yes"], b"takes no value"),
+        (["workspace", "create", "busybox", "--network-policy", "yes"], b"egress"),
+        (["workspace", "create", "busybox", "--network"], b"unknown flag"),
         (["workspace", "create", "busybox", "--name", "a", "--name", "b"], b"more than once"),
         (["workspace", "create", "busybox", "--home", "/tmp"], b"global"),
         (["workspace", "list", "extra"], b"extra"),

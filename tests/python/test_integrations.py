@@ -222,6 +222,43 @@ def test_dispatch_reports_bad_arguments_as_results(arguments, fragment):
     assert client.calls == []
 
 
+def test_dispatch_passes_json_params_and_checks_enums():
+    client = RecordingClient()
+    readiness = {"type": "http", "url": "http://127.0.0.1:8080/", "timeout_seconds": 5}
+    dispatch(client, "service_start", {"workspace": "w", "name": "web", "command": "httpd",
+                                       "readiness": readiness, "published_ports": (8080,),
+                                       "restart": "on-failure"})
+    assert client.calls[-1] == ("start_service", ("w", "web", "httpd"), {
+        "readiness": readiness, "published_ports": [8080], "restart": "on-failure"})
+    secrets = [{"name": "TOKEN", "file_path": "/tmp/t"}]
+    dispatch(client, "workspace_create", {"environment": "e", "secrets": secrets,
+                                          "network_policy": "egress"})
+    assert client.calls[-1] == ("create_workspace", ("e",), {"secrets": secrets, "network_policy": "egress"})
+    calls = len(client.calls)
+    for name, args, fragment in [
+        ("service_start", {"readiness": [1]}, "expected an object, got array"),
+        ("service_start", {"published_ports": 8080}, "expected an array, got integer"),
+        ("service_start", {"restart": "sometimes"}, "is not one of"),
+    ]:
+        result = dispatch(client, name, {"workspace": "w", "name": "n", "command": "c", **args})
+        assert result["error"]["code"] == "invalid_argument" and fragment in result["error"]["message"]
+    result = dispatch(client, "workspace_create", {"environment": "e", "network_policy": "wide"})
+    assert "is not one of" in result["error"]["message"]
+    assert len(client.calls) == calls
+
+
+def test_langchain_schema_of_json_and_enum_params():
+    pytest.importorskip("langchain_core")
+    from langchain_core.utils.function_calling import convert_to_openai_tool
+
+    from pyro.integrations.langchain import workspace_tools
+
+    (start,) = [t for t in workspace_tools(profile="workspace-full") if t.name == "service_start"]
+    props = convert_to_openai_tool(start)["function"]["parameters"]["properties"]
+    assert props["restart"]["enum"] == ["never", "on-failure", "always"]
+    assert "object" in json.dumps(props["readiness"]) and "array" in json.dumps(props["published_ports"])
+
+
 def test_dispatch_unknown_tools_and_profiles():
     client = RecordingClient()
     assert dispatch(client, "rm_rf", {})["error"]["code"] == "invalid_argument"

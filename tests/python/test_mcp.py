@@ -317,6 +317,69 @@ def test_bad_arguments_are_invalid_argument_results(cli: str, arguments: Dict[st
     run(body())
 
 
+SERVICE_TOOLS = ["service_start", "service_list", "service_status", "service_logs", "service_stop",
+                 "shell_open", "shell_write", "shell_read", "shell_resize", "shell_signal", "shell_close"]
+
+
+def test_service_and_shell_tools_are_workspace_full_only(cli: str) -> None:
+    async def body() -> None:
+        async with tools(cli, "workspace-full") as t:
+            assert set(SERVICE_TOOLS) <= set(t.by_name)
+            start = t.by_name["service_start"].input_schema["properties"]
+            # `json` params carry the table's schema; `enum` params their values.
+            assert start["readiness"]["type"] == "object"
+            assert start["readiness"]["properties"]["type"]["enum"] == ["file", "tcp", "http", "command"]
+            assert start["published_ports"]["type"] == "array"
+            assert start["published_ports"]["items"]["maximum"] == 65535
+            assert start["restart"]["enum"] == ["never", "on-failure", "always"]
+            create = t.by_name["workspace_create"].input_schema["properties"]
+            assert create["network_policy"]["enum"] == ["off", "egress", "egress+published-ports"]
+            assert create["secrets"]["type"] == "array"
+            assert create["secrets"]["items"]["required"] == ["name"]
+            assert t.by_name["workspace_exec"].input_schema["properties"]["secret_env"]["type"] == "object"
+            logs = t.by_name["service_logs"].output_schema["anyOf"][0]
+            assert {"output", "next_cursor", "service"} <= set(logs["required"])
+            ports = t.by_name["service_start"].output_schema["anyOf"][0]["properties"]["published_ports"]
+            assert ports["items"]["required"] == ["guest_port", "host_port", "host"]
+            assert t.by_name["shell_close"].annotations.destructive_hint is True
+            assert t.by_name["shell_read"].annotations.read_only_hint is True
+        async with tools(cli, "workspace-core") as t:
+            assert not set(SERVICE_TOOLS) & set(t.by_name)
+
+    run(body())
+
+
+START = {"workspace": "ws-000000000000", "name": "web", "command": "true"}
+
+
+@pytest.mark.parametrize("name,arguments", [
+    ("service_start", {**START, "readiness": [1]}),
+    ("service_start", {**START, "readiness": {"type": "tcp"}}),                  # no port
+    ("service_start", {**START, "readiness": {"type": "socket", "port": 1}}),
+    ("service_start", {**START, "readiness": {"type": "http", "url": "http://127.0.0.1/", "x": 1}}),
+    ("service_start", {**START, "readiness": {"type": "tcp", "port": 70000}}),
+    ("service_start", {**START, "published_ports": 8080}),
+    ("service_start", {**START, "published_ports": [0]}),
+    ("service_start", {**START, "published_ports": ["8080"]}),
+    ("service_start", {**START, "restart": "sometimes"}),
+    ("service_logs", {"workspace": "w", "name": "web", "cursor": -2}),
+    ("shell_read", {"workspace": "w", "shell_id": "sh-00000000", "max_bytes": 0}),
+    ("shell_resize", {"workspace": "w", "shell_id": "sh-00000000", "cols": 80}),
+    ("workspace_create", {"environment": ENVIRONMENT, "network_policy": "wide-open"}),
+    ("workspace_create", {"environment": ENVIRONMENT, "secrets": {"A": "b"}}),
+    ("workspace_create", {"environment": ENVIRONMENT, "secrets": [{"name": "A"}]}),
+    ("workspace_create", {"environment": ENVIRONMENT, "secrets": [{"name": "A", "value": "v", "file_path": "f"}]}),
+    ("workspace_create", {"environment": ENVIRONMENT, "secrets": [{"name": "A", "value": 1}]}),
+    ("workspace_exec", {"workspace": "w", "command": "true", "secret_env": {"T": 1}}),
+])
+def test_bad_service_arguments_are_invalid_argument(cli: str, name: str, arguments: Dict[str, Any]) -> None:
+    async def body() -> None:
+        async with tools(cli, "workspace-full") as t:
+            assert await t.error_code(name, arguments) == "invalid_argument"
+
+    run(body())
+
+
 def test_unknown_environment_is_not_found(cli: str) -> None:
     async def body() -> None:
         async with tools(cli) as t:
@@ -427,6 +490,83 @@ def test_workspace_session(vm_cli: str, tmp_path: Path) -> None:
     unimplemented = run(body())
     if unimplemented:
         skip_without_vms(f"workspaces are not implemented by this build or guest agent: {unimplemented}")
+
+
+def http_get(port: int) -> bytes:
+    import urllib.request
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
+        assert response.status == 200
+        return response.read()
+
+
+async def read_until(t: Tools, ws: str, shell_id: str, needle: str, cursor: int = 0) -> Dict[str, Any]:
+    """shell_read from `cursor` until `needle` appears; the last read, with all output seen."""
+    seen = ""
+    deadline = time.monotonic() + 30
+    while needle not in seen:
+        assert time.monotonic() < deadline, f"{needle!r} never appeared in {seen!r}"
+        out = await t.ok("shell_read", {"workspace": ws, "shell_id": shell_id, "cursor": cursor,
+                                        "wait_seconds": 2})
+        seen += out["output"]
+        cursor = out["next_cursor"]
+    return {**out, "seen": seen}
+
+
+@pytest.mark.vm
+def test_services_shells_and_secrets_session(vm_cli: str) -> None:
+    secret = "mcp-secret-" + os.urandom(8).hex()
+
+    async def body() -> None:
+        async with tools(vm_cli, "workspace-full") as t:
+            created = await t.ok("workspace_create", {
+                "environment": ENVIRONMENT, "disk_mib": 64, "network_policy": "egress+published-ports",
+                "secrets": [{"name": "TOKEN", "value": secret}]})
+            ws = created["workspace_id"]
+            try:
+                assert created["network_policy"] == "egress+published-ports"
+                assert created["secret_names"] == ["TOKEN"] and secret not in json.dumps(created)
+                out = await t.ok("workspace_exec", {"workspace": ws, "command": 'echo "$T"',
+                                                    "secret_env": {"T": "TOKEN"}})
+                assert out["stdout"] == "[REDACTED]\n"
+
+                await t.ok("workspace_file_write", {"workspace": ws, "path": "www/index.html", "text": "mcp ok\n"})
+                web = await t.ok("service_start", {
+                    "workspace": ws, "name": "web", "command": "httpd -f -v -p 0.0.0.0:8080 -h /workspace/www",
+                    "readiness": {"type": "http", "url": "http://127.0.0.1:8080/", "timeout_seconds": 30},
+                    "published_ports": [8080], "secret_env": {"T": "TOKEN"}})
+                assert web["state"] == "running" and web["ready"] is True
+                (port,) = web["published_ports"]
+                assert port["guest_port"] == 8080 and port["host"] == "127.0.0.1"
+                assert http_get(port["host_port"]) == b"mcp ok\n"
+                listed = await t.ok("service_list", {"workspace": ws})
+                assert [s["name"] for s in listed["items"]] == ["web"]
+                status = await t.ok("service_status", {"workspace": ws, "name": "web"})
+                assert status["pid"] == web["pid"]
+                logs = await t.ok("service_logs", {"workspace": ws, "name": "web", "cursor": 0})
+                assert logs["name"] == "web" and logs["next_cursor"] >= logs["cursor"] == 0
+                assert logs["service"]["state"] == "running"
+                stopped = await t.ok("service_stop", {"workspace": ws, "name": "web", "grace_seconds": 2})
+                assert stopped["state"] == "stopped"
+                assert await t.error_code("service_status", {"workspace": ws, "name": "nope"}) == "not_found"
+
+                shell = await t.ok("shell_open", {"workspace": ws, "secret_env": {"T": "TOKEN"}})
+                sid = shell["shell_id"]
+                assert shell["state"] == "running"
+                await t.ok("shell_write", {"workspace": ws, "shell_id": sid, "input": "cd /tmp; V=$((6*7))\n"})
+                await t.ok("shell_write", {"workspace": ws, "shell_id": sid, "input": 'echo "at:$(pwd):$V:$T"\n'})
+                last = await read_until(t, ws, sid, "at:/tmp:42:[REDACTED]")
+                assert secret not in last["seen"] and last["shell"]["shell_id"] == sid
+                replay = await t.ok("shell_read", {"workspace": ws, "shell_id": sid, "cursor": 0})
+                assert "at:/tmp:42:[REDACTED]" in replay["output"]
+                resized = await t.ok("shell_resize", {"workspace": ws, "shell_id": sid, "cols": 90, "rows": 20})
+                assert (resized["cols"], resized["rows"]) == (90, 20)
+                await t.ok("shell_signal", {"workspace": ws, "shell_id": sid})
+                assert await t.ok("shell_close", {"workspace": ws, "shell_id": sid}) == {}
+                assert await t.error_code("shell_read", {"workspace": ws, "shell_id": sid}) == "not_found"
+            finally:
+                await t.ok("workspace_delete", {"workspace": ws})
+
+    run(body())
 
 
 # ---- the npm client ------------------------------------------------------------------------------

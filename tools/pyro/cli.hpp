@@ -72,5 +72,16 @@ int cmd_start_workspace(const GlobalOptions& global, Args args);
 int cmd_list_workspace_disk(const GlobalOptions& global, Args args);
 int cmd_read_workspace_disk(const GlobalOptions& global, Args args);
 int cmd_export_workspace_disk(const GlobalOptions& global, Args args);
+int cmd_start_service(const GlobalOptions& global, Args args);
+int cmd_list_services(const GlobalOptions& global, Args args);
+int cmd_status_service(const GlobalOptions& global, Args args);
+int cmd_logs_service(const GlobalOptions& global, Args args);
+int cmd_stop_service(const GlobalOptions& global, Args args);
+int cmd_open_shell(const GlobalOptions& global, Args args);
+int cmd_write_shell(const GlobalOptions& global, Args args);
+int cmd_read_shell(const GlobalOptions& global, Args args);
+int cmd_resize_shell(const GlobalOptions& global, Args args);
+int cmd_signal_shell(const GlobalOptions& global, Args args);
+int cmd_close_shell(const GlobalOptions& global, Args args);
 
 }  // namespace pyro_cli

@@ -1,5 +1,5 @@
 // `pyro workspace ...`: the verb group of the workspace operations, with its
-// sub-groups (sync, file, patch, snapshot, disk) and their help texts.
+// sub-groups (sync, file, patch, snapshot, disk, service, shell) and their help texts.
 #include <string_view>
 
 #include <fmt/format.h>
@@ -32,6 +32,8 @@ constexpr std::string_view kWorkspaceHelp =
     "  reset WS [--snapshot NAME]                    restart from the baseline or a snapshot\n"
     "  stop WS / start WS                            shut down / boot again\n"
     "  disk list|read|export WS ...                  inspect a stopped workspace's disk offline\n"
+    "  service start|list|status|logs|stop WS ...    long-running processes (servers, databases)\n"
+    "  shell open|write|read|signal|resize|close ... interactive shells whose state persists\n"
     "\n"
     "Most sub-verbs take --json. `pyro workspace SUB-VERB --help` describes one.\n";
 
@@ -76,6 +78,38 @@ constexpr std::string_view kDiskHelp =
     "  list WS [PATH] [--recursive] [--json]   list a directory or one file\n"
     "  read WS PATH [--max-bytes N] [--json]   print a text file\n"
     "  export WS OUTPUT [--json]               copy the raw ext4 image to a new host file\n";
+
+constexpr std::string_view kServiceHelp =
+    "usage: pyro workspace service SUB-VERB WORKSPACE ...\n"
+    "\n"
+    "Services: long-running processes supervised by the guest agent. They survive\n"
+    "exec calls and end with the workspace (stop, reset, delete).\n"
+    "\n"
+    "sub-verbs:\n"
+    "  start WS NAME [--publish PORT]... [--ready-http URL|--ready-tcp PORT|--ready-file PATH|\n"
+    "        --ready-command CMD] [OPTIONS] -- COMMAND...   start and wait until ready\n"
+    "  list WS [--json]                                     every service with its state\n"
+    "  status WS NAME [--json]                              state, pid, exit code, restarts\n"
+    "  logs WS NAME [--cursor N|--tail N] [--follow] ...    output, the last lines or from a cursor\n"
+    "  stop WS NAME [--signal SIG] [--grace SECONDS]        signal, then SIGKILL after the grace\n"
+    "\n"
+    "`pyro workspace service SUB-VERB --help` describes one.\n";
+
+constexpr std::string_view kShellHelp =
+    "usage: pyro workspace shell SUB-VERB WORKSPACE ...\n"
+    "\n"
+    "Interactive shells on a PTY: cwd and variables persist between writes; output is\n"
+    "kept in a ring and read from a cursor, so it can be replayed.\n"
+    "\n"
+    "sub-verbs:\n"
+    "  open WS [--cwd DIR] [--env K=V]... [--secret-env E=S]... [--json]   print a shell id\n"
+    "  write WS SHELL INPUT|- [--no-newline]                  type a line (or stdin)\n"
+    "  read WS SHELL [--cursor N] [--max-bytes N] [--wait S]  output on stdout, next cursor on stderr\n"
+    "  signal WS SHELL [--signal SIG]                          signal the foreground job (INT: Ctrl-C)\n"
+    "  resize WS SHELL --cols N --rows N                       change the terminal size\n"
+    "  close WS SHELL                                          end the shell\n"
+    "\n"
+    "`pyro workspace shell SUB-VERB --help` describes one.\n";
 
 struct SubVerb {
   std::string_view name;
@@ -129,6 +163,25 @@ int dispatch_workspace(const GlobalOptions& global, Args args) {
                             {{"create", cmd_create_snapshot},
                              {"list", cmd_list_snapshots},
                              {"delete", cmd_delete_snapshot}},
+                            rest);
+    }
+    if (word == "service") {
+      return dispatch_group(global, "workspace service", kServiceHelp,
+                            {{"start", cmd_start_service},
+                             {"list", cmd_list_services},
+                             {"status", cmd_status_service},
+                             {"logs", cmd_logs_service},
+                             {"stop", cmd_stop_service}},
+                            rest);
+    }
+    if (word == "shell") {
+      return dispatch_group(global, "workspace shell", kShellHelp,
+                            {{"open", cmd_open_shell},
+                             {"write", cmd_write_shell},
+                             {"read", cmd_read_shell},
+                             {"signal", cmd_signal_shell},
+                             {"resize", cmd_resize_shell},
+                             {"close", cmd_close_shell}},
                             rest);
     }
     if (word == "disk") {

@@ -11,9 +11,10 @@
 namespace pyro_cli {
 namespace {
 
-constexpr std::array<FlagSpec, 5> kFlags = {{
+constexpr std::array<FlagSpec, 6> kFlags = {{
     {"timeout-seconds", 0, "S", "the guest kills the command after S seconds (default 30)"},
     {"env", 0, "K=V", "add a variable to the command's environment (repeatable)", true},
+    {"secret-env", 0, "ENV=SECRET", "set ENV to the workspace secret SECRET (repeatable)", true},
     {"cwd", 0, "DIR", "working directory in the guest (default /workspace)"},
     {"max-output-bytes", 0, "N", "keep at most N bytes per stream (default 1048576)"},
     {"json", 0, "", "print the result as one JSON object instead of relaying output"},
@@ -29,6 +30,9 @@ constexpr std::string_view kDetails =
     "With --json stdout holds one JSON object: exit_code, signal, timed_out,\n"
     "stdout, stderr, stdout_truncated, stderr_truncated, duration_ms, vm_id\n"
     "(ignore keys you do not know).\n"
+    "\n"
+    "--secret-env hands a secret given to `workspace create --secret[-file]` to this\n"
+    "command only; its value is replaced by [REDACTED] in everything printed.\n"
     "\n"
     "exit status: the guest command's exit code (128+N when killed by signal N,\n"
     "137 on timeout); 125 when pyro itself failed (failed_precondition: the\n"
@@ -56,6 +60,7 @@ int cmd_exec_workspace(const GlobalOptions& global, Args args) {
   }
   std::string command = command_after_separator(kSpec, parsed, "pyro workspace exec WS -- ls");
   pyro::ExecOptions exec = parse_exec_flags(kSpec, parsed);
+  exec.secret_env = parse_key_values(kSpec, "secret-env", parsed.values("secret-env"));
 
   pyro::Pyro client(global.client);
   pyro::ExecResult result = client.exec_workspace(parsed.positionals[0], command, exec);

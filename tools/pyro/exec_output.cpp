@@ -26,11 +26,11 @@ std::map<std::string, std::string> parse_key_values(const CommandSpec& spec, std
 }
 
 std::string command_after_separator(const CommandSpec& spec, const ParsedArgs& parsed,
-                                    std::string_view example) {
+                                    std::string_view example, size_t positionals) {
   const std::string verb(spec.path);
-  if (parsed.positionals.size() > 1) {
+  if (parsed.positionals.size() > positionals) {
     throw UsageError(verb, fmt::format("unexpected argument `{}`: put the command after `--`",
-                                       parsed.positionals[1]));
+                                       parsed.positionals[positionals]));
   }
   if (!parsed.saw_separator || parsed.rest.empty()) {
     throw UsageError(verb, fmt::format("missing command: give it after `--`, as in `{}`", example));

@@ -22,11 +22,12 @@ std::string command_from_words(std::span<const std::string> words);
 std::map<std::string, std::string> parse_key_values(const CommandSpec& spec, std::string_view flag,
                                                     std::span<const std::string> values);
 
-/// The shell string after `--`, once the single positional is read: throws
-/// UsageError for a second positional, no words after `--` (the message shows
-/// `example`, a whole command line), or an empty command.
+/// The shell string after `--`, once the verb's `positionals` words (WORKSPACE,
+/// or WORKSPACE NAME) are read: throws UsageError for one more positional, no
+/// words after `--` (the message shows `example`, a whole command line), or an
+/// empty command.
 std::string command_after_separator(const CommandSpec& spec, const ParsedArgs& parsed,
-                                    std::string_view example);
+                                    std::string_view example, size_t positionals = 1);
 
 /// The flags of the command itself: --timeout-seconds, --max-output-bytes,
 /// --cwd and --env (repeatable). Throws UsageError for a malformed value.

@@ -177,6 +177,63 @@ nlohmann::json to_json(const pyro::WorkspaceSnapshotInfo& s) {
   return {{"name", s.name}, {"created_at", s.created_at}, {"disk_bytes", s.disk_bytes}};
 }
 
+nlohmann::json to_json(const pyro::PublishedPort& p) {
+  return {{"guest_port", p.guest_port}, {"host_port", p.host_port}, {"host", p.host}};
+}
+
+nlohmann::json to_json(const pyro::ServiceInfo& s) {
+  return {
+      {"name", s.name},
+      {"command", s.command},
+      {"cwd", s.cwd},
+      {"state", s.state},
+      {"pid", s.pid},
+      {"exit_code", s.exit_code},
+      {"signal", s.signal},
+      {"restarts", s.restarts},
+      {"started_at", s.started_at},
+      {"ended_at", s.ended_at},
+      {"readiness", s.readiness},
+      {"ready", s.ready},
+      {"published_ports", to_json_array(s.published_ports)},
+  };
+}
+
+nlohmann::json to_json(const pyro::ShellInfo& s) {
+  return {
+      {"shell_id", s.shell_id}, {"state", s.state},       {"pid", s.pid},
+      {"exit_code", s.exit_code}, {"cols", s.cols},       {"rows", s.rows},
+      {"cwd", s.cwd},           {"created_at", s.created_at},
+  };
+}
+
+namespace {
+
+// The chunk's members next to the result's own, not nested under "chunk".
+void add_chunk(nlohmann::json& out, const pyro::OutputChunk& c) {
+  out["output"] = c.output;
+  out["cursor"] = c.cursor;
+  out["next_cursor"] = c.next_cursor;
+  out["missed_bytes"] = c.missed_bytes;
+  out["more"] = c.more;
+}
+
+}  // namespace
+
+nlohmann::json to_json(const pyro::ServiceLogs& l) {
+  nlohmann::json out = {{"name", l.name}};
+  add_chunk(out, l.chunk);
+  out["service"] = to_json(l.service);
+  return out;
+}
+
+nlohmann::json to_json(const pyro::ShellOutput& o) {
+  nlohmann::json out = {{"shell_id", o.shell_id}};
+  add_chunk(out, o.chunk);
+  out["shell"] = to_json(o.shell);
+  return out;
+}
+
 nlohmann::json to_json(const pyro::Error& e) {
   return {{"code", pyro::error_code_name(e.code())}, {"message", e.what()}};
 }

@@ -34,6 +34,15 @@ nlohmann::json to_json(const pyro::WorkspaceDiff& diff);
 nlohmann::json to_json(const pyro::ExportResult& result);
 nlohmann::json to_json(const pyro::WorkspaceSnapshotInfo& snapshot);
 
+// Services and shells. The OutputChunk of ServiceLogs and ShellOutput is
+// flattened into them ({"name", "output", "cursor", "next_cursor", "missed_bytes",
+// "more", "service": {...}}), as the Python binding's to_dict() does.
+nlohmann::json to_json(const pyro::PublishedPort& port);
+nlohmann::json to_json(const pyro::ServiceInfo& service);
+nlohmann::json to_json(const pyro::ServiceLogs& logs);
+nlohmann::json to_json(const pyro::ShellInfo& shell);
+nlohmann::json to_json(const pyro::ShellOutput& output);
+
 /// {"code": "<wire name>", "message": "..."}: how a failure is reported as data.
 nlohmann::json to_json(const pyro::Error& error);
 

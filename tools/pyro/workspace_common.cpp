@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "output.hpp"
 #include "pyro/error.hpp"
@@ -117,6 +118,7 @@ std::string format_workspace_details(const pyro::WorkspaceInfo& w) {
   line("disk_mib", fmt::format("{}", w.disk_mib));
   line("disk_bytes", fmt::format("{} ({})", w.disk_bytes, format_size(w.disk_bytes)));
   line("network", pyro::network_policy_name(w.network_policy));
+  line("secrets", w.secret_names.empty() ? "-" : fmt::format("{}", fmt::join(w.secret_names, " ")));
   line("labels", or_dash(labels));
   line("created_at", w.created_at);
   line("updated_at", or_dash(w.updated_at));

@@ -13,17 +13,27 @@ table; calls go through `pyro.tools.dispatch`, so pyro failures come back as
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Type
+from typing import Any, Dict, List, Literal, Optional, Type
 
 from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from pyro.integrations.client_ref import ClientRef
-from pyro.tools import Operation, description, dispatch, find_tool, tools_for_profile
+from pyro.tools import Operation, Param, description, dispatch, find_tool, tools_for_profile
 
 _PY_TYPES: Dict[str, Any] = {
     "string": str, "integer": int, "number": float, "boolean": bool, "object": Dict[str, str],
 }
+# `json` parameters by their schema's top-level type; pyro.tools.dispatch checks the rest.
+_JSON_PY_TYPES: Dict[str, Any] = {"array": List[Any], "object": Dict[str, Any]}
+
+
+def _py_type(p: Param) -> Any:
+    if p.enum is not None:
+        return Literal[tuple(p.enum)]  # type: ignore[valid-type]
+    if p.type == "json":
+        return _JSON_PY_TYPES.get((p.schema or {}).get("type", ""), Any)
+    return _PY_TYPES[p.type]
 
 
 def args_schema(op: Operation) -> Type[BaseModel]:
@@ -37,7 +47,7 @@ def args_schema(op: Operation) -> Type[BaseModel]:
             constraints["ge"] = p.minimum
         if p.maximum is not None:
             constraints["le"] = p.maximum
-        py_type = _PY_TYPES[p.type]
+        py_type = _py_type(p)
         if not p.optional:
             fields[p.name] = (py_type, Field(..., **constraints))
         elif p.default is not None:

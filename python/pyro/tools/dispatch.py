@@ -63,7 +63,29 @@ def _has_type(p: Param, value: Any) -> bool:
     if p.type == "object":
         return isinstance(value, Mapping) and all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+    if p.type == "json":
+        # Only the schema's top-level type; the pyro.Pyro method checks the rest.
+        return _has_json_type((p.schema or {}).get("type"), value)
     return False
+
+
+def _has_json_type(type_: Any, value: Any) -> bool:
+    if type_ is None:
+        return True
+    if type_ == "array":
+        return isinstance(value, (list, tuple))
+    if type_ == "object":
+        return isinstance(value, Mapping)
+    return _has_type(Param(name="", type=type_), value)
+
+
+def _expected(p: Param) -> str:
+    if p.type == "object":
+        return "an object of strings"
+    if p.type == "json":
+        type_ = (p.schema or {}).get("type", "value")
+        return f"an {type_}" if type_ in ("array", "object") else f"a {type_}"
+    return f"a {p.type}"
 
 
 def check_arguments(op: Operation, arguments: Any) -> Dict[str, Any]:
@@ -86,9 +108,11 @@ def check_arguments(op: Operation, arguments: Any) -> Dict[str, Any]:
                 raise ToolError("invalid_argument", f"{where}: missing required argument `{p.name}`")
             continue  # the Python API applies the table's default itself
         if not _has_type(p, value):
-            expected = "an object of strings" if p.type == "object" else f"a {p.type}"
             raise ToolError("invalid_argument", f"{where}: argument `{p.name}`: expected "
-                             f"{expected}, got {_type_name(value)}")
+                             f"{_expected(p)}, got {_type_name(value)}")
+        if p.enum is not None and value not in p.enum:
+            raise ToolError("invalid_argument", f"{where}: argument `{p.name}`: {value!r} is not "
+                             f"one of {', '.join(repr(v) for v in p.enum)}")
         if p.type in ("integer", "number"):
             if p.minimum is not None and value < p.minimum:
                 raise ToolError("invalid_argument", f"{where}: argument `{p.name}`: {value} is "
@@ -100,8 +124,19 @@ def check_arguments(op: Operation, arguments: Any) -> Dict[str, Any]:
                 value = int(value)
         if p.type == "object":
             value = dict(value)
+        if p.type == "json":
+            value = _plain(value)
         values[p.name] = value
     return values
+
+
+def _plain(value: Any) -> Any:
+    """Mappings and sequences of a `json` argument as dicts and lists, as the binding expects."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _parse(op: Operation, arguments: Union[str, bytes, Mapping[str, Any], None]) -> Any:

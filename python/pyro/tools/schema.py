@@ -6,6 +6,7 @@ sees the same contract whichever surface it is given.
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Dict, List
 
 from pyro.tools.table import Operation, Param, tools_for_profile
@@ -14,12 +15,17 @@ from pyro.tools.table import Operation, Param, tools_for_profile
 def param_schema(p: Param) -> Dict[str, Any]:
     if p.type == "object":
         schema: Dict[str, Any] = {"type": "object", "additionalProperties": {"type": "string"}}
+    elif p.type == "json":
+        # The table spells the whole schema of a structured parameter.
+        schema = copy.deepcopy(p.schema) if p.schema else {}
     else:
         schema = {"type": p.type}
     if p.doc:
         schema["description"] = p.doc
     if p.default is not None:
         schema["default"] = p.default
+    if p.enum is not None:
+        schema["enum"] = list(p.enum)
     for key, bound in (("minimum", p.minimum), ("maximum", p.maximum)):
         if bound is not None:
             schema[key] = int(bound) if p.type == "integer" else bound

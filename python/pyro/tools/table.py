@@ -32,12 +32,16 @@ _WORKSPACE_CORE = frozenset({
 @dataclass(frozen=True)
 class Param:
     name: str
-    type: str  # "string", "integer", "number", "boolean" or "object" (string -> string map)
+    # "string", "integer", "number", "boolean", "object" (string -> string map) or
+    # "json" (any JSON value, described by `schema`)
+    type: str
     optional: bool = False
     default: Any = None
     minimum: Optional[float] = None
     maximum: Optional[float] = None
     doc: str = ""
+    enum: Optional[Tuple[Any, ...]] = None  # the allowed values, when the table lists them
+    schema: Optional[Dict[str, Any]] = field(default=None, hash=False, compare=False)  # type "json"
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,8 @@ def _table_text() -> str:
 def _param(p: Dict[str, Any]) -> Param:
     return Param(name=p["name"], type=p["type"], optional=bool(p.get("optional", False)),
                  default=p.get("default"), minimum=p.get("minimum"), maximum=p.get("maximum"),
-                 doc=p.get("doc", ""))
+                 doc=p.get("doc", ""),
+                 enum=tuple(p["enum"]) if "enum" in p else None, schema=p.get("schema"))
 
 
 @lru_cache(maxsize=1)

@@ -2,8 +2,11 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "pyro/error.hpp"
 
@@ -42,11 +45,34 @@ bool has_type(const ParamSpec& p, const json& v) {
     }
     return true;
   }
+  if (p.type == "json") {
+    // Only the top level here; the dispatcher reads the rest and names what is wrong.
+    std::string type = p.schema.is_object() ? p.schema.value("type", "") : "";
+    if (type.empty()) return true;
+    if (type == "array") return v.is_array();
+    if (type == "object") return v.is_object();
+    ParamSpec scalar = p;
+    scalar.type = type;
+    return has_type(scalar, v);
+  }
   return false;
 }
 
 std::string expected_type(const ParamSpec& p) {
-  return p.type == "object" ? "an object of strings" : fmt::format("a {}", p.type);
+  if (p.type == "object") return "an object of strings";
+  if (p.type == "json") {
+    std::string type = p.schema.is_object() ? p.schema.value("type", "") : "";
+    return type == "array" || type == "object" ? fmt::format("an {}", type) : fmt::format("a {}", type);
+  }
+  return fmt::format("a {}", p.type);
+}
+
+bool in_enum(const ParamSpec& p, const json& v) {
+  if (!p.enum_values.is_array()) return true;
+  for (const auto& allowed : p.enum_values) {
+    if (allowed == v) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -86,8 +112,20 @@ Arguments::Arguments(const ToolSpec& tool, const json& args) : tool_(tool.name) 
         invalid(tool_, fmt::format("argument `{}`: {} is above the maximum {}", p.name, given->dump(), *p.maximum));
       }
     }
+    if (!in_enum(p, *given)) {
+      std::vector<std::string> allowed;
+      for (const auto& a : p.enum_values) allowed.push_back(a.dump());
+      invalid(tool_, fmt::format("argument `{}`: {} is not one of {}", p.name, given->dump(),
+                                 fmt::join(allowed, ", ")));
+    }
     values_[p.name] = *given;
   }
+}
+
+const json& Arguments::value(const std::string& name) const {
+  static const json kNull;
+  auto it = values_.find(name);
+  return it == values_.end() ? kNull : *it;
 }
 
 std::string Arguments::string(const std::string& name, const std::string& fallback) const {

@@ -16,8 +16,9 @@ namespace pyro_mcp {
 class Arguments {
  public:
   /// Checks `args` (an object, or null for none) against `tool.params`: no unknown
-  /// names, every required one present, each of the declared type and within its
-  /// minimum/maximum. Null counts as absent. The table's defaults are filled in.
+  /// names, every required one present, each of the declared type (for `json`
+  /// params: the schema's top-level type), within its minimum/maximum and among
+  /// its `enum` values. Null counts as absent. The table's defaults are filled in.
   Arguments(const ToolSpec& tool, const nlohmann::json& args);
 
   bool has(const std::string& name) const { return values_.contains(name); }
@@ -29,6 +30,10 @@ class Arguments {
   uint32_t u32(const std::string& name, uint32_t fallback = 0) const;
   uint64_t u64(const std::string& name, uint64_t fallback = 0) const;
   std::map<std::string, std::string> string_map(const std::string& name) const;
+  /// A `json` parameter as given (its top-level type checked), or null when absent.
+  const nlohmann::json& value(const std::string& name) const;
+  /// The tool's name, for messages about an argument's content.
+  const std::string& tool() const { return tool_; }
 
  private:
   uint64_t unsigned_value(const std::string& name, uint64_t max) const;

@@ -12,7 +12,7 @@ pyro::ExecOptions exec_options(const Arguments& args) {
 }
 
 Dispatcher find_dispatcher(std::string_view operation) {
-  for (auto entries : {vm_dispatchers(), workspace_dispatchers()}) {
+  for (auto entries : {vm_dispatchers(), workspace_dispatchers(), service_dispatchers()}) {
     for (const auto& entry : entries) {
       if (entry.operation == operation) return entry.call;
     }

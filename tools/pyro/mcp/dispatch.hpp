@@ -27,9 +27,10 @@ Dispatcher find_dispatcher(std::string_view operation);
 /// ExecOptions from timeout_seconds, max_output_bytes, env and cwd.
 pyro::ExecOptions exec_options(const Arguments& args);
 
-// Defined in dispatch_vm.cpp and dispatch_workspace.cpp.
+// Defined in dispatch_vm.cpp, dispatch_workspace.cpp and dispatch_services.cpp.
 std::span<const DispatchEntry> vm_dispatchers();
 std::span<const DispatchEntry> workspace_dispatchers();
+std::span<const DispatchEntry> service_dispatchers();
 
 /// {"items": [to_json(item)...]}: how a list result is structured content.
 template <typename T>

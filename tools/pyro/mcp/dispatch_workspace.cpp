@@ -1,9 +1,11 @@
 // Dispatchers of the workspace operations. `workspace` is an id or a name; host
-// paths (seed_path, source_path, output_path) are relative to the server's cwd.
+// paths (seed_path, source_path, output_path, secrets' file_path) are relative to
+// the server's cwd.
 #include <array>
 
 #include "json_types.hpp"
 #include "mcp/dispatch.hpp"
+#include "mcp/json_params.hpp"
 
 namespace pyro_mcp {
 namespace {
@@ -19,6 +21,7 @@ json create_workspace(pyro::Pyro& client, const Arguments& args) {
   options.name = args.string("name");
   options.labels = args.string_map("labels");
   options.disk_mib = args.u64("disk_mib", options.disk_mib);
+  options.secrets = secrets_argument(args);
   return pyro_json::to_json(client.create_workspace(args.string("environment"), options));
 }
 
@@ -43,8 +46,9 @@ json delete_workspace(pyro::Pyro& client, const Arguments& args) {
 }
 
 json exec_workspace(pyro::Pyro& client, const Arguments& args) {
-  return pyro_json::to_json(
-      client.exec_workspace(args.string("workspace"), args.string("command"), exec_options(args)));
+  pyro::ExecOptions exec = exec_options(args);
+  exec.secret_env = args.string_map("secret_env");
+  return pyro_json::to_json(client.exec_workspace(args.string("workspace"), args.string("command"), exec));
 }
 
 json push_workspace_sync(pyro::Pyro& client, const Arguments& args) {

@@ -44,6 +44,8 @@ ParamSpec parse_param(const json& p) {
   if (p.contains("minimum")) spec.minimum = p["minimum"].get<double>();
   if (p.contains("maximum")) spec.maximum = p["maximum"].get<double>();
   spec.doc = p.value("doc", "");
+  if (p.contains("enum")) spec.enum_values = p["enum"];
+  if (p.contains("schema")) spec.schema = p["schema"];
   return spec;
 }
 
@@ -87,11 +89,15 @@ json param_schema(const ParamSpec& p) {
   json schema;
   if (p.type == "object") {
     schema = {{"type", "object"}, {"additionalProperties", {{"type", "string"}}}};
+  } else if (p.type == "json") {
+    // The table spells the whole schema of a structured parameter.
+    schema = p.schema.is_object() ? p.schema : json::object();
   } else {
     schema = {{"type", p.type}};
   }
   if (!p.doc.empty()) schema["description"] = p.doc;
   if (!p.default_value.is_null()) schema["default"] = p.default_value;
+  if (p.enum_values.is_array()) schema["enum"] = p.enum_values;
   auto bound = [&](const std::optional<double>& v) -> json {
     if (p.type == "integer") return static_cast<int64_t>(*v);
     return *v;

@@ -15,12 +15,16 @@ namespace pyro_mcp {
 /// One parameter of an operation, as the table declares it.
 struct ParamSpec {
   std::string name;
-  std::string type;  ///< "string", "integer", "number", "boolean" or "object" (string map)
+  /// "string", "integer", "number", "boolean", "object" (string map) or "json"
+  /// (any JSON value described by `schema`)
+  std::string type;
   bool optional = false;
   nlohmann::json default_value;  ///< null when the table gives none
   std::optional<double> minimum;
   std::optional<double> maximum;
   std::string doc;
+  nlohmann::json enum_values;  ///< the allowed values (an array), or null
+  nlohmann::json schema;       ///< type "json": its JSON Schema, else null
 };
 
 struct ToolSpec {
