@@ -7,38 +7,17 @@ would), and skips when the `busybox` environment is not installed (conftest.py).
 
 import json
 import re
-import subprocess
 import uuid
 from pathlib import Path
 from typing import Dict, List
 
 import pytest
+from cli_support import EXIT_PYRO_ERROR, EXIT_USAGE, ok, ok_json, pyro
 
 REPO = Path(__file__).resolve().parents[2]
 OPERATIONS = json.loads((REPO / "spec" / "operations.json").read_text())["operations"]
 WORKSPACE_OPS = [op for op in OPERATIONS if (op.get("cli") or "").startswith("workspace ")]
-EXIT_USAGE = 64
-EXIT_PYRO_ERROR = 125
 EXIT_NOT_APPLIED = 1
-
-
-def pyro(cli: str, *args: str, stdin: bytes = b"", timeout: float = 300) -> subprocess.CompletedProcess:
-    """Runs the CLI; stdout and stderr are kept as raw bytes."""
-    return subprocess.run([cli, *args], input=stdin, capture_output=True, timeout=timeout, check=False)
-
-
-def ok(cli: str, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
-    r = pyro(cli, *args, stdin=stdin)
-    assert r.returncode == 0, (args, r.stderr)
-    return r
-
-
-def ok_json(cli: str, *args: str, stdin: bytes = b""):
-    words = list(args)
-    words.insert(words.index("--") if "--" in words else len(words), "--json")  # before COMMAND
-    r = ok(cli, *words, stdin=stdin)
-    assert r.stdout.count(b"\n") == 1, r.stdout  # one JSON line
-    return json.loads(r.stdout)
 
 
 # --- without VMs ---------------------------------------------------------

@@ -8,37 +8,16 @@ operations: they fail, as they should.
 """
 
 import json
-import subprocess
 import time
 import urllib.error
 import urllib.request
 import uuid
-from pathlib import Path
-from typing import Dict, List
+from typing import List
 
 import pytest
+from cli_support import EXIT_PYRO_ERROR, EXIT_USAGE, ok, ok_json, pyro
 
-EXIT_USAGE = 64
-EXIT_PYRO_ERROR = 125
 SECRET_VALUE = "s3cr3t-" + uuid.uuid4().hex  # unique, so a leak cannot be a coincidence
-
-
-def pyro(cli: str, *args: str, stdin: bytes = b"", timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([cli, *args], input=stdin, capture_output=True, timeout=timeout, check=False)
-
-
-def ok(cli: str, *args: str, stdin: bytes = b"", timeout: float = 300) -> subprocess.CompletedProcess:
-    r = pyro(cli, *args, stdin=stdin, timeout=timeout)
-    assert r.returncode == 0, (args, r.stderr)
-    return r
-
-
-def ok_json(cli: str, *args: str, stdin: bytes = b""):
-    words = list(args)
-    words.insert(words.index("--") if "--" in words else len(words), "--json")  # before COMMAND
-    r = ok(cli, *words, stdin=stdin)
-    assert r.stdout.count(b"\n") == 1, r.stdout  # one JSON line
-    return json.loads(r.stdout)
 
 
 # --- without VMs ---------------------------------------------------------------

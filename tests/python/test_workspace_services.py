@@ -2,7 +2,6 @@
 argument checks without a VM, then real `busybox` workspaces (see conftest.py
 for the skip rule). Network tests touch only 127.0.0.1."""
 
-import contextlib
 import os
 import socket
 import stat
@@ -15,26 +14,18 @@ from typing import Iterator, Tuple
 import pytest
 
 import pyro
+from workspace_support import unique_name
+from workspace_support import workspace as shared_workspace
 
 SECRET = f"pyro-s3cr3t-{uuid.uuid4().hex}"
 UNKNOWN = "ws-000000000000"
 
 
-def unique_name() -> str:
-    return f"pytest-svc-{uuid.uuid4().hex[:10]}"
-
-
-@contextlib.contextmanager
-def workspace(client, environment: str, **kwargs) -> Iterator[pyro.WorkspaceInfo]:
-    """A workspace deleted on exit, whatever the test did to it."""
-    kwargs.setdefault("name", unique_name())
+def workspace(client, environment: str, **kwargs):
+    """A small workspace deleted on exit."""
+    kwargs.setdefault("name", unique_name("pytest-svc"))
     kwargs.setdefault("disk_mib", 64)
-    info = client.create_workspace(environment, **kwargs)
-    try:
-        yield info
-    finally:
-        with contextlib.suppress(pyro.NotFoundError):
-            client.delete_workspace(info.workspace_id)
+    return shared_workspace(client, environment, **kwargs)
 
 
 def read_until(client, ws: str, shell_id: str, marker: str, cursor: int = 0,

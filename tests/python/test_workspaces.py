@@ -1,7 +1,6 @@
 """Workspaces through the Python API: argument errors without a VM, then agent
 sessions on real `busybox` VMs (see conftest.py for the skip rule)."""
 
-import contextlib
 import fcntl
 import json
 import os
@@ -12,17 +11,14 @@ import tarfile
 import time
 import uuid
 from pathlib import Path, PurePosixPath
-from typing import Iterator, List
+from typing import List
 
 import pytest
 
 import pyro
+from workspace_support import unique_name, workspace
 
 MAIN_C = "int main(void) {\n  return 0;\n}\n"
-
-
-def unique_name() -> str:
-    return f"pytest-{uuid.uuid4().hex[:10]}"
 
 
 def make_seed(root: Path) -> Path:
@@ -34,18 +30,6 @@ def make_seed(root: Path) -> Path:
     (root / "old.txt").write_text("to be deleted\n")
     (root / "keep.txt").write_text("untouched\n")
     return root
-
-
-@contextlib.contextmanager
-def workspace(client, environment: str, **kwargs) -> Iterator[pyro.WorkspaceInfo]:
-    """A workspace deleted on exit, whatever the test did to it."""
-    kwargs.setdefault("name", unique_name())
-    info = client.create_workspace(environment, **kwargs)
-    try:
-        yield info
-    finally:
-        with contextlib.suppress(pyro.NotFoundError):
-            client.delete_workspace(info.workspace_id)
 
 
 def sh(client, ws: str, command: str) -> str:

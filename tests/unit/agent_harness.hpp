@@ -24,6 +24,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "protocol/base64.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/message.hpp"
 
@@ -212,5 +213,19 @@ class AgentUnderTest {
   proto::FrameDecoder decoder_;
   json hello_;
 };
+
+/// Calls `method` and requires success; returns the result.
+inline nlohmann::json ok(AgentUnderTest& agent, std::string_view method, const nlohmann::json& params,
+                         int timeout_ms = 8000) {
+  auto o = agent.call(method, params, timeout_ms);
+  std::string why = std::string(method) + ": " + o.response.error_code + ": " + o.response.error_message;
+  REQUIRE_MESSAGE(o.response.ok, why);
+  return o.response.result;
+}
+
+/// The decoded `data` of a ring read result (service_logs, shell_read).
+inline std::string data_of(const nlohmann::json& read) {
+  return pyro::protocol::base64_decode(read["data"].get<std::string>()).value();
+}
 
 }  // namespace pyro::test

@@ -18,6 +18,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using pyro::test::AgentUnderTest;
+using pyro::test::data_of;
+using pyro::test::ok;
 using pyro::test::Clock;
 using pyro::test::ms_since;
 
@@ -37,15 +39,6 @@ int free_port() {
 std::string http_server(int port) {
   return "exec python3 -m http.server --bind 127.0.0.1 " + std::to_string(port);
 }
-
-json ok(AgentUnderTest& agent, std::string_view method, const json& params, int timeout_ms = 8000) {
-  auto o = agent.call(method, params, timeout_ms);
-  std::string why = std::string(method) + ": " + o.response.error_code + ": " + o.response.error_message;
-  REQUIRE_MESSAGE(o.response.ok, why);
-  return o.response.result;
-}
-
-std::string data_of(const json& read) { return pyro::protocol::base64_decode(read["data"].get<std::string>()).value(); }
 
 // Polls service_status until `pred` holds (or 5 s pass).
 json wait_status(AgentUnderTest& agent, const std::string& name, const std::function<bool(const json&)>& pred) {

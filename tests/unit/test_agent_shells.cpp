@@ -13,17 +13,10 @@ namespace {
 
 using nlohmann::json;
 using pyro::test::AgentUnderTest;
+using pyro::test::data_of;
+using pyro::test::ok;
 using pyro::test::Clock;
 using pyro::test::ms_since;
-
-json ok(AgentUnderTest& agent, std::string_view method, const json& params, int timeout_ms = 8000) {
-  auto o = agent.call(method, params, timeout_ms);
-  std::string why = std::string(method) + ": " + o.response.error_code + ": " + o.response.error_message;
-  REQUIRE_MESSAGE(o.response.ok, why);
-  return o.response.result;
-}
-
-std::string data_of(const json& read) { return pyro::protocol::base64_decode(read["data"].get<std::string>()).value(); }
 
 // Whether `output` has a line that is exactly `line`, ignoring terminal escape
 // sequences (bash brackets each prompt with ESC[?2004h/l) and CRs.
