@@ -181,6 +181,22 @@ TEST_CASE("agent services: restart on-failure counts restarts and keeps one log"
   CHECK(st["restarts"] == 0);
 }
 
+TEST_CASE("agent services: restart always also restarts a clean exit; stop cancels a pending restart") {
+  AgentUnderTest agent(true);
+  ok(agent, "service_start", {{"name", "loop"}, {"command", "echo tick"}, {"restart", "always"}, {"max_restarts", 1}});
+  auto st = wait_status(agent, "loop", [](const json& s) { return s["restarts"] == 1 && s["state"] == "exited"; });
+  CHECK(st["exit_code"] == 0);
+
+  // Exits at once, then waits in its 500 ms backoff: a stop then must end it for good.
+  ok(agent, "service_start", {{"name", "again"}, {"command", "exit 0"}, {"restart", "always"}, {"max_restarts", 5}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  st = ok(agent, "service_stop", {{"name", "again"}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  st = ok(agent, "service_status", {{"name", "again"}});
+  CHECK(st["restarts"] == 0);
+  CHECK(st["pid"] == 0);
+}
+
 TEST_CASE("agent services: a service outlives the connection that started it") {
   AgentUnderTest agent(true);
   ok(agent, "service_start", {{"name", "keep"}, {"command", "exec sleep 30"}});

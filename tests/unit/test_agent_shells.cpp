@@ -211,3 +211,14 @@ TEST_CASE("agent shells: argument errors") {
             .response.error_code == "invalid_argument");
   CHECK(agent.call("shell_resize", {{"shell_id", sh.id}, {"cols", 10}}).response.error_code == "invalid_argument");
 }
+
+TEST_CASE("agent shells: at most 16 open; a closed one frees its place") {
+  AgentUnderTest agent(true);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 16; ++i) ids.push_back(ok(agent, "shell_open", json::object())["shell_id"].get<std::string>());
+  CHECK(agent.call("shell_open", json::object()).response.error_code == "resource_exhausted");
+  ok(agent, "shell_close", {{"shell_id", ids.back()}});
+  ids.pop_back();
+  ids.push_back(ok(agent, "shell_open", json::object())["shell_id"].get<std::string>());
+  for (const auto& id : ids) ok(agent, "shell_close", {{"shell_id", id}});
+}
