@@ -9,6 +9,8 @@
 // shell_open_ms                 open_shell until the shell is running
 // shell_roundtrip_ms            write_shell("echo marker\n") + read_shell until the marker is back
 // shell_close_ms                close_shell
+// exec_echo_ms                  exec_workspace("echo marker") in the same workspace, for comparison
+// shell_roundtrip_vs_exec       shell_roundtrip p50 / exec_echo p50 (same run)
 #include "service_bench.hpp"
 
 #include <arpa/inet.h>
@@ -16,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -124,7 +127,17 @@ nlohmann::json run_service_series(const std::string& environment, int runs) {
     close.push_back(ms_since(tc));
   }
 
+  std::vector<double> exec_echo;
+  for (int i = 0; i < runs * 5; ++i) {
+    auto t = Clock::now();
+    auto r = client.exec_workspace(id, fmt::format("echo bench-marker-{}", i));
+    exec_echo.push_back(ms_since(t));
+    if (r.exit_code != 0) throw std::runtime_error("exec of echo failed");
+  }
+
   return {
+      {"exec_echo_ms", summarize(exec_echo)},
+      {"shell_roundtrip_vs_exec", std::round(median(roundtrip) / median(exec_echo) * 10) / 10},
       {"service_start_ready_ms", summarize(start_ready)},
       {"service_first_response_ms", summarize(first_response)},
       {"service_http_get_ms", summarize(get)},
