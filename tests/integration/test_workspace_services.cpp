@@ -203,6 +203,34 @@ TEST_CASE("an http service is reachable through its published port; stopping it 
   CHECK(http_get(port.host_port).find("hello from the guest") == std::string::npos);
 }
 
+TEST_CASE("a service survives exec calls and ends with the workspace, its published port too") {
+  auto ws = client().create_workspace(
+      "busybox", {.network_policy = pyro::NetworkPolicy::kEgressPublishedPorts, .disk_mib = 64});
+  WorkspaceGuard guard{ws.workspace_id};
+  client().write_workspace_file(ws.workspace_id, "www/index.html", "still here\n");
+  pyro::ServiceOptions options;
+  options.readiness = {.type = "tcp", .port = 8081, .timeout_seconds = 20};
+  options.published_ports = {8081};
+  auto web = client().start_service(ws.workspace_id, "web", "exec busybox httpd -f -p 0.0.0.0:8081 -h /workspace/www",
+                                    options);
+  REQUIRE(web.published_ports.size() == 1);
+  const uint32_t host_port = web.published_ports[0].host_port;
+
+  // exec kills its own process group on timeout, never the service's.
+  CHECK(client().exec_workspace(ws.workspace_id, "sleep 5", {.timeout_seconds = 0.5}).timed_out);
+  CHECK(client().exec_workspace(ws.workspace_id, "wget -q -O - http://127.0.0.1:8081/").stdout_data == "still here\n");
+  auto after = client().status_service(ws.workspace_id, "web");
+  CHECK(after.state == "running");
+  CHECK(after.pid == web.pid);
+  CHECK(http_get(host_port).find("still here") != std::string::npos);
+
+  client().stop_workspace(ws.workspace_id);
+  CHECK(http_get(host_port).find("still here") == std::string::npos);
+  CHECK(code_of([&] { client().list_services(ws.workspace_id); }) == pyro::ErrorCode::kFailedPrecondition);
+  client().start_workspace(ws.workspace_id);
+  CHECK(client().list_services(ws.workspace_id).empty());
+}
+
 TEST_CASE("a service that never becomes ready fails with its logs; a crashing one reports its exit code") {
   auto ws = client().create_workspace("busybox", {.disk_mib = 64});
   WorkspaceGuard guard{ws.workspace_id};
