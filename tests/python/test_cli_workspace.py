@@ -149,8 +149,6 @@ def test_missing_patch_file_exits_125(cli, tmp_path):
 
 def test_unknown_workspace_exits_125_not_found(cli, tmp_path):
     r = pyro(cli, "--home", str(tmp_path), "workspace", "status", "no-such-workspace")
-    if b"[unimplemented]" in r.stderr:
-        pytest.skip("the workspace core is not implemented in this build")
     assert r.returncode == EXIT_PYRO_ERROR, r.stderr
     assert r.stdout == b""
     assert r.stderr.startswith(b"pyro: error: ")
@@ -159,8 +157,6 @@ def test_unknown_workspace_exits_125_not_found(cli, tmp_path):
 
 def test_list_with_no_workspaces(cli, tmp_path):
     r = pyro(cli, "--home", str(tmp_path), "workspace", "list", "--json")
-    if b"[unimplemented]" in r.stderr:
-        pytest.skip("the workspace core is not implemented in this build")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout) == []
     assert pyro(cli, "--home", str(tmp_path), "workspace", "list").stdout.startswith(b"ID ")
@@ -198,9 +194,6 @@ CONFLICTING_PATCH = """--- a/src/a.txt
 def workspace(vm_cli, tmp_path):
     """A name for a workspace the test creates; deleted afterwards whatever happened."""
     name = f"clitest-{uuid.uuid4().hex[:8]}"
-    r = pyro(vm_cli, "workspace", "list")
-    if b"[unimplemented]" in r.stderr:
-        pytest.skip("the workspace core is not implemented in this build")
     yield name
     pyro(vm_cli, "workspace", "delete", name)
 
