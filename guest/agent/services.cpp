@@ -45,6 +45,9 @@ struct Service {
   std::string started_at, ended_at;
   bool ready = false;
   bool stop_requested = false;
+  // Why readiness failed (state failed, exited or stopped before ready): the error
+  // code and message a waiting service_start answers with. Empty code: no failure.
+  std::string failure_code, failure_message;
 };
 
 namespace {
@@ -131,7 +134,9 @@ json Services::status_locked(const Service& s) const {
   return {{"name", s.name},         {"command", s.command},       {"cwd", s.cwd},
           {"state", s.state},       {"pid", s.pid},               {"exit_code", s.exit_code},
           {"signal", s.signal},     {"restarts", s.restarts},     {"started_at", s.started_at},
-          {"ended_at", s.ended_at}, {"readiness", s.readiness.type}, {"ready", s.ready}};
+          {"ended_at", s.ended_at}, {"readiness", s.readiness.type}, {"ready", s.ready},
+          {"failure", s.failure_code.empty() ? json(nullptr)
+                                             : json{{"code", s.failure_code}, {"message", s.failure_message}}}};
 }
 
 void Services::record_exit_locked(Service& s, int wait_status) {
@@ -163,6 +168,11 @@ json Services::start(const json& params) {
     }
   }
   svc->max_restarts = param_uint(params, method, "max_restarts", 5, 0, 1000);
+  bool wait = true;
+  if (auto it = params.find("wait"); it != params.end() && !it->is_null()) {
+    if (!it->is_boolean()) invalid_param(method, "`wait` is not a boolean");
+    wait = it->get<bool>();
+  }
   check_cwd(svc->cwd, method);
 
   {
@@ -192,13 +202,32 @@ json Services::start(const json& params) {
     throw;
   }
 
+  if (!wait || svc->readiness.type.empty()) {
+    // Ready once spawned, or checked in the background: answer now.
+    std::lock_guard lock(mu_);
+    if (svc->readiness.type.empty()) {
+      svc->ready = true;
+      svc->state = "running";
+      std::thread([this, svc] { supervise(svc); }).detach();
+    } else {
+      std::thread([this, svc] { settle_readiness(svc); }).detach();
+    }
+    return status_locked(*svc);
+  }
+  const bool ready = settle_readiness(svc);
+  std::lock_guard lock(mu_);
+  if (!ready) throw AgentError(svc->failure_code, svc->failure_message);
+  return status_locked(*svc);
+}
+
+bool Services::settle_readiness(const std::shared_ptr<Service>& svc) {
   std::string last_failure;
   if (wait_ready(svc, last_failure)) {
     std::lock_guard lock(mu_);
     svc->ready = true;
     if (svc->state == "starting") svc->state = "running";
     std::thread([this, svc] { supervise(svc); }).detach();
-    return status_locked(*svc);
+    return true;
   }
 
   std::shared_ptr<ExitWatch> watch;
@@ -213,20 +242,23 @@ json Services::start(const json& params) {
   std::lock_guard lock(mu_);
   record_exit_locked(*svc, watch->status());
   svc->ring->seal();
-  cv_.notify_all();
-  std::string prefix = std::string(method) + " `" + svc->name + "`: ";
+  std::string prefix = "service_start `" + svc->name + "`: ";
   if (svc->stop_requested) {
     svc->state = "stopped";
-    throw AgentError("failed_precondition", prefix + "stopped before it was ready");
-  }
-  if (exited_by_itself) {
+    svc->failure_code = "failed_precondition";
+    svc->failure_message = prefix + "stopped before it was ready";
+  } else if (exited_by_itself) {
     svc->state = "exited";
-    throw AgentError("failed_precondition",
-                     prefix + "exited with code " + std::to_string(svc->exit_code) + " before it was ready");
+    svc->failure_code = "failed_precondition";
+    svc->failure_message = prefix + "exited with code " + std::to_string(svc->exit_code) + " before it was ready";
+  } else {
+    svc->state = "failed";
+    svc->failure_code = "deadline_exceeded";
+    svc->failure_message =
+        prefix + "not ready within " + std::to_string(svc->readiness.timeout_ms) + " ms: " + last_failure;
   }
-  svc->state = "failed";
-  throw AgentError("deadline_exceeded", prefix + "not ready within " + std::to_string(svc->readiness.timeout_ms) +
-                                            " ms: " + last_failure);
+  cv_.notify_all();
+  return false;
 }
 
 bool Services::wait_ready(const std::shared_ptr<Service>& svc, std::string& last_failure) {

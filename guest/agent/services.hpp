@@ -23,8 +23,8 @@ namespace pyro::agent {
 
 struct Service;
 
-/// Thread-safe; each method may block (start until ready, logs while waiting,
-/// stop for the grace period), so callers run them on their own threads.
+/// Thread-safe; each method may block (start until ready unless `wait` is false,
+/// logs while waiting, stop for the grace period), so callers run them on their own threads.
 class Services {
  public:
   static constexpr size_t kMaxServices = 32;
@@ -46,6 +46,9 @@ class Services {
   Launched launch(const Service& svc);
   std::shared_ptr<Service> find(const nlohmann::json& params, const char* method);
   bool wait_ready(const std::shared_ptr<Service>& svc, std::string& last_failure);
+  /// Checks readiness until it passes (then running, supervised) or fails (then the
+  /// service is ended and its failure recorded). True when ready.
+  bool settle_readiness(const std::shared_ptr<Service>& svc);
   void supervise(std::shared_ptr<Service> svc);
   void record_exit_locked(Service& svc, int wait_status);
   nlohmann::json status_locked(const Service& svc) const;

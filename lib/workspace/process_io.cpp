@@ -135,6 +135,19 @@ ServiceInfo service_from_json(const nlohmann::json& j) {
   return s;
 }
 
+Error service_failure(const nlohmann::json& status, const std::string& fallback) {
+  auto it = status.find("failure");
+  if (it == status.end() || !it->is_object()) return Error(ErrorCode::kFailedPrecondition, fallback);
+  auto text = [&](const char* key) {
+    auto f = it->find(key);
+    return f != it->end() && f->is_string() ? f->get<std::string>() : std::string();
+  };
+  const std::string code = text("code");
+  const std::string message = text("message");
+  return Error(code == "deadline_exceeded" ? ErrorCode::kDeadlineExceeded : ErrorCode::kFailedPrecondition,
+               message.empty() ? fallback : message);
+}
+
 ShellInfo shell_from_json(const nlohmann::json& j) {
   ShellInfo s;
   try {

@@ -33,6 +33,10 @@ nlohmann::json read_params(int64_t cursor, const OutputReadOptions& options, con
 OutputChunk chunk_from_read(const nlohmann::json& reply, int64_t cursor, const Redactor& redactor);
 
 ServiceInfo service_from_json(const nlohmann::json& status);
+/// Why a service never became ready, from its status's `failure` (since agent 1.3's
+/// `wait`): kDeadlineExceeded or kFailedPrecondition with the agent's message.
+/// Without a failure: kFailedPrecondition with `fallback`.
+Error service_failure(const nlohmann::json& status, const std::string& fallback);
 ShellInfo shell_from_json(const nlohmann::json& status);
 
 /// `e` with every secret value in its message replaced.

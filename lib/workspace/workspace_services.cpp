@@ -25,6 +25,9 @@ constexpr auto kWaitSlice = std::chrono::milliseconds(2000);
 constexpr auto kCallTimeout = std::chrono::seconds(30);
 constexpr size_t kFailureLogLines = 20;
 constexpr int kForwardAttempts = 5;
+// How often start_service asks whether the agent has decided on readiness.
+constexpr auto kFirstReadinessPoll = std::chrono::milliseconds(50);
+constexpr auto kMaxReadinessPoll = std::chrono::milliseconds(250);
 
 [[noreturn]] void invalid(const std::string& message) { throw Error(ErrorCode::kInvalidArgument, message); }
 
@@ -208,92 +211,195 @@ ServiceInfo WorkspaceManager::start_service(const std::string& workspace, const 
   validate_service_name(name);
   validate_command(command);
   validate_service_options(options);
-  Session session(ctx_, store_, workspace);
-  const Redactor redactor = redactor_of(session.record());
-  const std::string what = fmt::format("start service `{}` in workspace `{}`", name, session.id());
-  const std::string run = store_.run_dir(session.id());
+  const auto readiness_timeout = options.readiness.type.empty() ? std::chrono::milliseconds(0)
+                                                                : ms_of(options.readiness.timeout_seconds);
+  std::string id, what, run, started_at;  // started_at and pid tell whether it is still our service
+  int64_t pid = 0;
+  Redactor redactor;
   std::vector<PublishedPort> added;
-  bool asked_agent = false;
-  try {
-    if (!options.published_ports.empty() &&
-        session.record().network_policy != network_policy_name(NetworkPolicy::kEgressPublishedPorts)) {
-      throw Error(ErrorCode::kFailedPrecondition,
-                  fmt::format("published ports need the network policy `egress+published-ports`, and this "
-                              "workspace's is `{}` (create the workspace with network_policy "
-                              "egress+published-ports)",
-                              session.record().network_policy));
-    }
-    const auto env = process_env(session.record(), options.env, options.secret_env);
-    AgentConnection& agent = session.agent();
 
-    // Forwards of an earlier service of that name go (unless it still runs: the agent refuses that).
-    PortTable table = load_port_table(run);
-    if (auto old = table.find(name); old != table.end()) {
-      ServiceInfo status = service_from_json(agent.call("service_status", {{"name", name}}, deadline_after(kCallTimeout)));
-      if (!ended(status.state)) {
-        throw Error(ErrorCode::kAlreadyExists, fmt::format("a service named `{}` is {}", name, status.state));
+  // The last log lines of the service, appended to why it never became ready.
+  auto with_log_tail = [&](Session& session, const Error& e) {
+    std::string message = e.what();
+    try {
+      nlohmann::json logs = session.agent().call(
+          "service_logs", {{"name", name}, {"tail_lines", kFailureLogLines}, {"max_bytes", 16384}},
+          deadline_after(std::chrono::seconds(10)));
+      OutputChunk tail = chunk_from_read(logs, -1, Redactor());
+      message += tail.output.empty() ? "; the service wrote no output"
+                                     : fmt::format("; its last log lines:\n{}", tail.output);
+    } catch (const Error&) {
+    }
+    return Error(e.code(), message);
+  };
+  // The forwards added for this service, unless someone (stop_service, a later start
+  // of that name) already took them away: then they may be another service's now.
+  auto drop_own_forwards = [&](Session& session) noexcept {
+    if (added.empty()) return;
+    try {
+      PortTable table = load_port_table(run);
+      auto it = table.find(name);
+      if (it == table.end() || it->second.ports.size() != added.size() ||
+          !std::equal(added.begin(), added.end(), it->second.ports.begin(),
+                      [](const PublishedPort& a, const PublishedPort& b) { return a.host_port == b.host_port; })) {
+        return;
       }
-      remove_forwards(session, old->second.ports);
-      table.erase(old);
+      remove_forwards(session, added);
+      table.erase(it);
       save_port_table(run, table);
+    } catch (const std::exception& e) {
+      log(LogLevel::kWarn, "workspace `{}`: forget the forwards of service `{}`: {}", session.id(), name, e.what());
     }
-    for (uint32_t guest_port : options.published_ports) {
-      for (int attempt = 1;; ++attempt) {
-        const uint32_t host_port = pick_free_loopback_port();
-        try {
-          session.vm().add_port_forward(host_port, guest_port);
-          added.push_back({guest_port, host_port, "127.0.0.1"});
-          break;
-        } catch (const Error& e) {
-          // Someone took the port between our probe and QEMU's bind: pick another.
-          if (e.code() != ErrorCode::kAlreadyExists || attempt == kForwardAttempts) throw;
-        }
-      }
-    }
-    if (!added.empty()) {
-      table[name] = ServicePorts{added, options.restart, options.max_restarts};
-      save_port_table(run, table);
-    }
-
-    nlohmann::json params = {{"name", name},
-                             {"command", command},
-                             {"env", env},
-                             {"readiness", readiness_json(options.readiness)},
-                             {"restart", options.restart},
-                             {"max_restarts", options.max_restarts}};
-    if (!options.cwd.empty()) params["cwd"] = options.cwd;
-    if (params["env"].is_null()) params["env"] = nlohmann::json::object();
-    const auto timeout = options.readiness.type.empty() ? std::chrono::milliseconds(0)
-                                                        : ms_of(options.readiness.timeout_seconds);
-    asked_agent = true;
-    nlohmann::json reply = agent.call("service_start", params, deadline_after(timeout + kCallTimeout));
-    ServiceInfo info = service_from_json(reply);
+  };
+  auto running = [&](const nlohmann::json& status) {
+    ServiceInfo info = service_from_json(status);
     info.published_ports = added;
     return info;
-  } catch (const Error& e) {
-    std::string message = e.what();
-    if (!added.empty()) {
-      remove_forwards(session, added);
-      try {
-        PortTable table = load_port_table(run);
-        table.erase(name);
+  };
+  // Why a service that ended while starting never became ready.
+  auto failure_of = [&](const nlohmann::json& status) {
+    return service_failure(status, fmt::format("service_start `{}`: it is {} and was never ready", name,
+                                               status.at("state").get<std::string>()));
+  };
+
+  // 1. Forwards and the spawn, under the workspace's lock; the agent checks readiness
+  // in the background (`wait: false`) so that the lock can go.
+  {
+    Session session(ctx_, store_, workspace);
+    id = session.id();
+    redactor = redactor_of(session.record());
+    what = fmt::format("start service `{}` in workspace `{}`", name, id);
+    run = store_.run_dir(id);
+    bool asked_agent = false;
+    try {
+      if (!options.published_ports.empty() &&
+          session.record().network_policy != network_policy_name(NetworkPolicy::kEgressPublishedPorts)) {
+        throw Error(ErrorCode::kFailedPrecondition,
+                    fmt::format("published ports need the network policy `egress+published-ports`, and this "
+                                "workspace's is `{}` (create the workspace with network_policy "
+                                "egress+published-ports)",
+                                session.record().network_policy));
+      }
+      const auto env = process_env(session.record(), options.env, options.secret_env);
+      AgentConnection& agent = session.agent();
+
+      // Forwards of an earlier service of that name go (unless it still runs: the agent refuses that).
+      PortTable table = load_port_table(run);
+      if (auto old = table.find(name); old != table.end()) {
+        ServiceInfo status =
+            service_from_json(agent.call("service_status", {{"name", name}}, deadline_after(kCallTimeout)));
+        if (!ended(status.state)) {
+          throw Error(ErrorCode::kAlreadyExists, fmt::format("a service named `{}` is {}", name, status.state));
+        }
+        remove_forwards(session, old->second.ports);
+        table.erase(old);
         save_port_table(run, table);
-      } catch (const Error&) {
       }
+      for (uint32_t guest_port : options.published_ports) {
+        for (int attempt = 1;; ++attempt) {
+          const uint32_t host_port = pick_free_loopback_port();
+          try {
+            session.vm().add_port_forward(host_port, guest_port);
+            added.push_back({guest_port, host_port, "127.0.0.1"});
+            break;
+          } catch (const Error& e) {
+            // Someone took the port between our probe and QEMU's bind: pick another.
+            if (e.code() != ErrorCode::kAlreadyExists || attempt == kForwardAttempts) throw;
+          }
+        }
+      }
+      if (!added.empty()) {
+        table[name] = ServicePorts{added, options.restart, options.max_restarts};
+        save_port_table(run, table);
+      }
+
+      nlohmann::json params = {{"name", name},
+                               {"command", command},
+                               {"env", env},
+                               {"readiness", readiness_json(options.readiness)},
+                               {"restart", options.restart},
+                               {"max_restarts", options.max_restarts},
+                               {"wait", false}};
+      if (!options.cwd.empty()) params["cwd"] = options.cwd;
+      if (params["env"].is_null()) params["env"] = nlohmann::json::object();
+      asked_agent = true;
+      // The deadline still allows for an agent that ignores `wait` and answers once ready.
+      nlohmann::json reply = agent.call("service_start", params, deadline_after(readiness_timeout + kCallTimeout));
+      const std::string state = reply.at("state").get<std::string>();
+      if (state == "running") return running(reply);
+      if (state != "starting") throw failure_of(reply);
+      started_at = reply.value("started_at", "");
+      pid = reply.value("pid", int64_t{0});
+    } catch (const Error& e) {
+      Error error = e;
+      if (asked_agent && (e.code() == ErrorCode::kDeadlineExceeded || e.code() == ErrorCode::kFailedPrecondition)) {
+        // What the service said is usually why it never became ready.
+        error = with_log_tail(session, e);
+      }
+      if (!added.empty()) {
+        remove_forwards(session, added);
+        try {
+          PortTable table = load_port_table(run);
+          table.erase(name);
+          save_port_table(run, table);
+        } catch (const Error&) {
+        }
+      }
+      throw redacted(session.fail(error, what), redactor);
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(ErrorCode::kAgentProtocol, fmt::format("{}: malformed reply: {}", what, e.what()));
     }
-    if (asked_agent && (e.code() == ErrorCode::kDeadlineExceeded || e.code() == ErrorCode::kFailedPrecondition)) {
-      // What the service said is usually why it never became ready.
+  }
+
+  // 2. Until the agent decides: a short session per look, so that other operations on
+  // the workspace (exec, this service's logs, stop) go on meanwhile.
+  const auto give_up = Clock::now() + readiness_timeout + kCallTimeout;
+  auto pause = kFirstReadinessPoll;
+  for (;;) {
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 3 / 2, kMaxReadinessPoll);
+    Session session(ctx_, store_, id);
+    try {
+      nlohmann::json status;
       try {
-        nlohmann::json logs = session.agent().call(
-            "service_logs", {{"name", name}, {"tail_lines", kFailureLogLines}, {"max_bytes", 16384}},
-            deadline_after(std::chrono::seconds(10)));
-        OutputChunk tail = chunk_from_read(logs, -1, Redactor());
-        message += tail.output.empty() ? "; the service wrote no output"
-                                       : fmt::format("; its last log lines:\n{}", tail.output);
-      } catch (const Error&) {
+        status = session.agent().call("service_status", {{"name", name}}, deadline_after(kCallTimeout));
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::kNotFound) throw;
+        throw Error(ErrorCode::kFailedPrecondition,
+                    "the service vanished while its readiness was checked (was the VM restarted?)");
       }
+      const std::string state = status.at("state").get<std::string>();
+      // A restart (after it was ready) also moves started_at, but counts in restarts;
+      // while starting, the pid never changes.
+      if ((status.value("started_at", "") != started_at && status.value("restarts", 0u) == 0) ||
+          (state == "starting" && status.value("pid", int64_t{0}) != pid)) {
+        throw Error(ErrorCode::kFailedPrecondition,
+                    "another service of that name replaced it while its readiness was checked");
+      }
+      if (state == "running") return running(status);
+      if (state != "starting") throw with_log_tail(session, failure_of(status));
+      if (Clock::now() < give_up) continue;
+      try {
+        session.agent().call("service_stop", {{"name", name}, {"grace_ms", 2000}},
+                             deadline_after(std::chrono::seconds(2) + kCallTimeout));
+      } catch (const Error& e) {
+        log(LogLevel::kWarn, "workspace `{}`: stop service `{}` whose readiness was never decided: {}", id, name,
+            e.what());
+      }
+      throw with_log_tail(
+          session, Error(ErrorCode::kDeadlineExceeded,
+                         fmt::format("the agent did not decide within {} s whether the service is ready, so it "
+                                     "was stopped",
+                                     std::chrono::duration_cast<std::chrono::seconds>(readiness_timeout +
+                                                                                      kCallTimeout)
+                                         .count())));
+    } catch (const Error& e) {
+      drop_own_forwards(session);
+      throw redacted(session.fail(e, what), redactor);
+    } catch (const nlohmann::json::exception& e) {
+      drop_own_forwards(session);
+      throw Error(ErrorCode::kAgentProtocol, fmt::format("{}: malformed service status: {}", what, e.what()));
     }
-    throw redacted(session.fail(Error(e.code(), message), what), redactor);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include <future>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "pyro/pyro.hpp"
 #include "workspace_test_support.hpp"
@@ -264,6 +266,76 @@ TEST_CASE("a service that never becomes ready fails with its logs; a crashing on
   CHECK(code_of([&] {
           client().start_service(ws.workspace_id, "r", "true", {.readiness = {.type = "udp"}});
         }) == pyro::ErrorCode::kInvalidArgument);
+}
+
+TEST_CASE("while start_service waits for readiness, exec and the service's logs go on in that workspace") {
+  auto ws = client().create_workspace("busybox", {.disk_mib = 64});
+  WorkspaceGuard guard{ws.workspace_id};
+  pyro::ServiceOptions options;
+  options.readiness = {.type = "file", .path = "ready", .timeout_seconds = 60, .interval_ms = 100};
+
+  std::atomic<int> finished{0};  // counts operations as they complete
+  std::atomic<int> start_rank{0};
+  auto starting = std::async(std::launch::async, [&] {
+    auto info = client().start_service(ws.workspace_id, "late", "echo booting; sleep 3; touch ready; exec sleep 1000",
+                                       options);
+    start_rank = ++finished;
+    return info;
+  });
+
+  // Its log, while it starts (not_found until start_service reached the agent).
+  pyro::ServiceLogs logs;
+  for (int i = 0; i < 200 && logs.chunk.output.empty(); ++i) {
+    try {
+      logs = client().logs_service(ws.workspace_id, "late", {.wait_seconds = 1});
+    } catch (const pyro::Error& e) {
+      REQUIRE(e.code() == pyro::ErrorCode::kNotFound);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  const int logs_rank = ++finished;
+  CHECK(logs.chunk.output == "booting\n");
+  CHECK(logs.service.state == "starting");
+
+  auto hi = client().exec_workspace(ws.workspace_id, "echo hi");
+  const int exec_rank = ++finished;
+  CHECK(hi.stdout_data == "hi\n");
+
+  auto info = starting.get();
+  CHECK(info.state == "running");
+  CHECK(info.ready);
+  // Both finished before start_service did, which waited for the readiness of ~3 s.
+  const int started = start_rank.load();
+  CHECK(logs_rank < started);
+  CHECK(exec_rank < started);
+  CHECK(client().exec_workspace(ws.workspace_id, "test -e ready").exit_code == 0);
+
+  // A stop while it starts makes the start fail.
+  pyro::ServiceOptions absent = options;
+  absent.readiness.path = "absent";
+  auto never = std::async(std::launch::async, [&]() -> std::pair<pyro::ErrorCode, std::string> {
+    try {
+      client().start_service(ws.workspace_id, "never", "echo never-ready; exec sleep 1000", absent);
+    } catch (const pyro::Error& e) {
+      return {e.code(), e.what()};
+    }
+    return {pyro::ErrorCode::kOk, ""};
+  });
+  std::string state;
+  for (int i = 0; i < 200 && state != "starting"; ++i) {
+    try {
+      state = client().status_service(ws.workspace_id, "never").state;
+    } catch (const pyro::Error& e) {
+      REQUIRE(e.code() == pyro::ErrorCode::kNotFound);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  REQUIRE(state == "starting");
+  CHECK(client().stop_service(ws.workspace_id, "never").state == "stopped");
+  auto [code, message] = never.get();
+  CHECK(code == pyro::ErrorCode::kFailedPrecondition);
+  CHECK_MESSAGE(message.find("stopped before it was ready") != std::string::npos, message);
+  CHECK_MESSAGE(message.find("never-ready") != std::string::npos, message);
 }
 
 TEST_CASE("a shell keeps cd and variables across writes and replays from a cursor") {

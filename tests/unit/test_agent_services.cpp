@@ -69,6 +69,7 @@ TEST_CASE("agent services: readiness file, command, tcp and http") {
   CHECK(st["restarts"] == 0);
   CHECK(st["ended_at"] == "");
   CHECK(st["started_at"].get<std::string>().size() == 20);
+  CHECK(st["failure"].is_null());
   CHECK(fs::exists(fs::path(agent.root()) / "ready"));
 
   st = ok(agent, "service_start",
@@ -121,6 +122,8 @@ TEST_CASE("agent services: never ready is deadline_exceeded, state failed, logs 
   CHECK_MESSAGE(why, o.response.error_message);
   auto st = ok(agent, "service_status", {{"name", "web"}});
   CHECK(st["state"] == "failed");
+  CHECK(st["failure"]["code"] == "deadline_exceeded");
+  CHECK(st["failure"]["message"] == o.response.error_message);
   CHECK(st["pid"] == 0);
   CHECK(st["ended_at"] != "");
   auto logs = ok(agent, "service_logs", {{"name", "web"}});
@@ -143,6 +146,8 @@ TEST_CASE("agent services: exit before ready is failed_precondition; a crash is 
   auto st = ok(agent, "service_status", {{"name", "early"}});
   CHECK(st["state"] == "exited");
   CHECK(st["exit_code"] == 3);
+  CHECK(st["failure"]["code"] == "failed_precondition");
+  CHECK(st["failure"]["message"] == o.response.error_message);
 
   ok(agent, "service_start", {{"name", "crash"}, {"command", "sleep 0.1; echo dying; exit 3"}});
   st = wait_status(agent, "crash", [](const json& s) { return s["state"] == "exited"; });
@@ -155,6 +160,75 @@ TEST_CASE("agent services: exit before ready is failed_precondition; a crash is 
   st = wait_status(agent, "killed", [](const json& s) { return s["state"] == "exited"; });
   CHECK(st["signal"] == 9);
   CHECK(st["exit_code"] == 137);
+}
+
+TEST_CASE("agent services: wait false answers at once and checks readiness in the background") {
+  AgentUnderTest agent(true);
+  auto start = Clock::now();
+  auto st = ok(agent, "service_start",
+               {{"name", "slow"},
+                {"command", "sleep 0.6; touch ready; exec sleep 30"},
+                {"wait", false},
+                {"readiness", {{"type", "file"}, {"path", "ready"}, {"interval_ms", 50}}}});
+  CHECK(ms_since(start) < 400);
+  CHECK(st["state"] == "starting");
+  CHECK(st["ready"] == false);
+  CHECK(st["failure"].is_null());
+  CHECK(st["pid"].get<int>() > 0);
+  // Other requests are answered while it starts.
+  CHECK(ok(agent, "service_status", {{"name", "slow"}})["state"] == "starting");
+  st = wait_status(agent, "slow", [](const json& s) { return s["state"] != "starting"; });
+  CHECK(st["state"] == "running");
+  CHECK(st["ready"] == true);
+  CHECK(st["failure"].is_null());
+  CHECK(fs::exists(fs::path(agent.root()) / "ready"));
+
+  // Without readiness it is running at once, waiting or not.
+  st = ok(agent, "service_start", {{"name", "plain"}, {"command", "exec sleep 30"}, {"wait", false}});
+  CHECK(st["state"] == "running");
+  CHECK(st["ready"] == true);
+
+  start = Clock::now();
+  st = ok(agent, "service_start",
+          {{"name", "never"},
+           {"command", "echo booting; exec sleep 30"},
+           {"wait", false},
+           {"readiness", {{"type", "file"}, {"path", "nope"}, {"timeout_ms", 500}, {"interval_ms", 50}}}});
+  CHECK(ms_since(start) < 400);
+  CHECK(st["state"] == "starting");
+  st = wait_status(agent, "never", [](const json& s) { return s["state"] != "starting"; });
+  CHECK(ms_since(start) >= 500);
+  CHECK(st["state"] == "failed");
+  CHECK(st["ready"] == false);
+  CHECK(st["pid"] == 0);
+  CHECK(st["failure"]["code"] == "deadline_exceeded");
+  const std::string why = st["failure"]["message"];
+  CHECK_MESSAGE(why.find("service_start `never`: not ready within 500 ms: file") == 0, why);
+  CHECK(data_of(ok(agent, "service_logs", {{"name", "never"}})) == "booting\n");
+
+  st = ok(agent, "service_start",
+          {{"name", "quits"},
+           {"command", "sleep 0.2; exit 5"},
+           {"wait", false},
+           {"readiness", {{"type", "file"}, {"path", "nope"}, {"interval_ms", 50}}}});
+  CHECK(st["state"] == "starting");
+  st = wait_status(agent, "quits", [](const json& s) { return s["state"] != "starting"; });
+  CHECK(st["state"] == "exited");
+  CHECK(st["exit_code"] == 5);
+  CHECK(st["failure"]["code"] == "failed_precondition");
+  CHECK(st["failure"]["message"] == "service_start `quits`: exited with code 5 before it was ready");
+
+  // A stop while it starts ends it as stopped, with the failure a waiting start would report.
+  ok(agent, "service_start", {{"name", "halted"},
+                              {"command", "exec sleep 30"},
+                              {"wait", false},
+                              {"readiness", {{"type", "file"}, {"path", "nope"}, {"interval_ms", 50}}}});
+  st = ok(agent, "service_stop", {{"name", "halted"}, {"grace_ms", 1000}});
+  CHECK(st["state"] == "stopped");
+  CHECK(st["failure"]["code"] == "failed_precondition");
+
+  CHECK(agent.call("service_start", {{"name", "bad"}, {"command", "true"}, {"wait", "no"}}).response.error_code ==
+        "invalid_argument");
 }
 
 TEST_CASE("agent services: restart on-failure counts restarts and keeps one log") {
