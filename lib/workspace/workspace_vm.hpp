@@ -52,6 +52,8 @@ class WorkspaceVm {
   std::string run_dir() const { return store_.run_dir(record_.id); }
 
  private:
+  /// agent() with its own deadline for connecting and the hello.
+  AgentConnection& agent(Deadline deadline);
   MachineSpec machine_spec(const BootSet& boot, Accelerator accel, std::string& device);
   void connect_agent(const std::string& socket, Deadline deadline);
   /// Mounts /workspace, then records the VMM as running and lets it outlive us.
