@@ -79,6 +79,9 @@ class Machine {
   /// Pauses or resumes the guest's vCPUs (QMP stop / cont).
   virtual void pause(std::chrono::milliseconds timeout) = 0;
   virtual void resume(std::chrono::milliseconds timeout) = 0;
+  /// Sends the guest an NMI (QMP inject-nmi): wakes a vCPU that sleeps in HLT
+  /// through an interrupt it missed (seen under TCG after a snapshot restore).
+  virtual void nudge(std::chrono::milliseconds timeout) = 0;
   /// Non-blocking liveness check (reaps the process once it has exited).
   virtual bool alive() = 0;
   /// After exit: "exited with status 1" or "killed by signal 9", plus the last

@@ -52,6 +52,14 @@ void QemuMachine::pause(std::chrono::milliseconds timeout) {
   }
 }
 
+void QemuMachine::nudge(std::chrono::milliseconds timeout) {
+  try {
+    qmp_execute("inject-nmi", nullptr, deadline_after(timeout));
+  } catch (const QmpCommandError& e) {
+    throw Error(ErrorCode::kUnavailable, fmt::format("inject an nmi: {}", e.what()));
+  }
+}
+
 void QemuMachine::resume(std::chrono::milliseconds timeout) {
   try {
     qmp_execute("cont", nullptr, deadline_after(timeout));

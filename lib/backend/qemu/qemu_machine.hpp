@@ -36,6 +36,7 @@ class QemuMachine final : public Machine {
   void release() override { owned_ = false; }
   void pause(std::chrono::milliseconds timeout) override;
   void resume(std::chrono::milliseconds timeout) override;
+  void nudge(std::chrono::milliseconds timeout) override;
   bool alive() override { return child_->alive(); }
   std::string exit_description() override;
   std::string console_tail(size_t max_bytes) override;
