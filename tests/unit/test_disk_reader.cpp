@@ -70,14 +70,7 @@ const TreeEntry* find(const std::vector<TreeEntry>& entries, const std::string& 
   return nullptr;
 }
 
-ErrorCode code_of(auto&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return ErrorCode::kOk;
-}
+using pyro::test::code_of;
 
 }  // namespace
 

@@ -17,14 +17,7 @@ using pyro::ErrorCode;
 using pyro::WorkspaceSecret;
 
 namespace {
-ErrorCode code_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return ErrorCode::kOk;
-}
+using pyro::test::code_of;
 }  // namespace
 
 TEST_CASE("secret store: inputs are checked") {

@@ -8,6 +8,8 @@
 #include <string>
 #include <system_error>
 
+#include "pyro/error.hpp"
+
 namespace pyro::test {
 
 // A fresh directory under the system temp directory, removed with everything in it
@@ -33,5 +35,16 @@ class TestDir {
  private:
   std::filesystem::path path_;
 };
+
+/// The code of the pyro::Error that `fn` throws, or kOk when it throws none.
+template <class F>
+pyro::ErrorCode code_of(F&& fn) {
+  try {
+    fn();
+  } catch (const pyro::Error& e) {
+    return e.code();
+  }
+  return pyro::ErrorCode::kOk;
+}
 
 }  // namespace pyro::test
