@@ -21,7 +21,7 @@ constexpr std::array<FlagSpec, 13> kFlags = {{
     {"ready-tcp", 0, "PORT", "ready when 127.0.0.1:PORT accepts a connection"},
     {"ready-file", 0, "PATH", "ready when PATH exists (relative to the service's cwd)"},
     {"ready-command", 0, "CMD", "ready when `sh -c CMD` exits 0"},
-    {"ready-timeout", 0, "SECONDS", "give up (and stop the service) after this, 0-600 (default 30)"},
+    {"ready-timeout", 0, "SECONDS", "give up (and stop the service) after this, at most 600 (default 30)"},
     {"ready-interval-ms", 0, "MS", "time between readiness checks (default 200)"},
     {"cwd", 0, "DIR", "working directory in the guest (default /workspace)"},
     {"env", 0, "K=V", "add a variable to the service's environment (repeatable)", true},
