@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -30,6 +31,20 @@ void check_value(const std::string& name, const std::string& value, const char* 
   }
 }
 
+// Reads `fd` to its end or to `limit` bytes; errors name `what`, never the content.
+std::string read_fd(int fd, size_t limit, const std::string& what) {
+  std::string value;
+  char buf[8192];
+  while (value.size() < limit) {
+    ssize_t n = ::read(fd, buf, std::min(sizeof buf, limit - value.size()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Error(ErrorCode::kInternal, fmt::format("read {}: {}", what, std::strerror(errno)));
+    if (n == 0) break;
+    value.append(buf, static_cast<size_t>(n));
+  }
+  return value;
+}
+
 // Reads a secret file once; errors name the path, never the content.
 std::string read_secret_file(const std::string& name, const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -44,17 +59,8 @@ std::string read_secret_file(const std::string& name, const std::string& path) {
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
     invalid(fmt::format("read secret `{}` from `{}`: not a regular file", name, path));
   }
-  std::string value;
-  char buf[8192];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw Error(ErrorCode::kInternal, fmt::format("read secret `{}` from `{}`: {}", name, path, std::strerror(errno)));
-    if (n == 0) break;
-    value.append(buf, static_cast<size_t>(n));
-    if (value.size() > WorkspaceLimits::kMaxSecretBytes) break;  // reported by check_value
-  }
-  return value;
+  // One byte more than allowed is enough for check_value to report the size.
+  return read_fd(fd.get(), WorkspaceLimits::kMaxSecretBytes + 1, fmt::format("secret `{}` from `{}`", name, path));
 }
 
 void write_all_fd(int fd, const std::string& data, const std::string& what) {
@@ -126,15 +132,8 @@ SecretValues read_secrets(const std::string& workspace_dir, const std::vector<st
       throw Error(ErrorCode::kInternal,
                   fmt::format("read secret `{}` of the workspace from `{}`: {}", name, path, std::strerror(errno)));
     }
-    std::string value;
-    char buf[8192];
-    for (;;) {
-      ssize_t n = ::read(fd.get(), buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      value.append(buf, static_cast<size_t>(n));
-    }
-    values.emplace(name, std::move(value));
+    values.emplace(name, read_fd(fd.get(), WorkspaceLimits::kMaxSecretBytes,
+                                 fmt::format("secret `{}` of the workspace from `{}`", name, path)));
   }
   return values;
 }

@@ -16,6 +16,7 @@ from typing import List
 
 import pytest
 from cli_support import EXIT_PYRO_ERROR, EXIT_USAGE, ok, ok_json, pyro
+from workspace_support import http_get
 
 SECRET_VALUE = "s3cr3t-" + uuid.uuid4().hex  # unique, so a leak cannot be a coincidence
 
@@ -112,12 +113,6 @@ def names(vm_cli):
     yield make
     for name in made:
         pyro(vm_cli, "workspace", "delete", name)
-
-
-def http_get(port: int, path: str = "/") -> bytes:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
-        assert response.status == 200
-        return response.read()
 
 
 def read_shell_until(cli: str, ws: str, shell: str, needle: bytes, cursor: int = 0,

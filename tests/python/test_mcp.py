@@ -20,6 +20,7 @@ from typing import Any, AsyncIterator, Dict, List, Optional
 import pytest
 
 from conftest import ENVIRONMENT, pyro_home, skip_without_vms
+from workspace_support import http_get
 
 mcp = pytest.importorskip("mcp")
 jsonschema = pytest.importorskip("jsonschema")
@@ -511,13 +512,6 @@ def test_workspace_session(vm_cli: str, tmp_path: Path) -> None:
             assert await t.error_code("workspace_status", {"workspace": ws}) == "not_found"
 
     run(body())
-
-
-def http_get(port: int) -> bytes:
-    import urllib.request
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
-        assert response.status == 200
-        return response.read()
 
 
 async def read_until(t: Tools, ws: str, shell_id: str, needle: str, cursor: int = 0) -> Dict[str, Any]:

@@ -1,6 +1,7 @@
-"""Workspaces that clean up after the test: shared by the Python API tests."""
+"""Workspaces that clean up after the test, and a loopback GET: shared by the Python tests."""
 
 import contextlib
+import urllib.request
 import uuid
 from typing import Iterator
 
@@ -21,3 +22,10 @@ def workspace(client, environment: str, **kwargs) -> Iterator[pyro.WorkspaceInfo
     finally:
         with contextlib.suppress(pyro.NotFoundError):
             client.delete_workspace(info.workspace_id)
+
+
+def http_get(port: int, path: str = "/") -> bytes:
+    """GET http://127.0.0.1:port/path (a published port); the status must be 200."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
+        assert response.status == 200
+        return response.read()
