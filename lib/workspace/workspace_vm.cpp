@@ -18,6 +18,8 @@
 #include "util/file_tail.hpp"
 #include "util/unix_socket.hpp"
 #include "workspace/agent_files.hpp"
+#include "workspace/redaction.hpp"
+#include "workspace/secret_store.hpp"
 
 namespace pyro::detail {
 namespace fs = std::filesystem;
@@ -71,7 +73,21 @@ std::string WorkspaceVm::death_description() {
   if (!log.empty()) why += ": " + log;
   std::string console = read_file_tail(run_dir() + "/console.log", kLogTailBytes);
   if (!console.empty()) why += "; guest console ends with:\n" + console;
-  return why;
+  return redact_guest_text(why);
+}
+
+// The guest may have printed a secret to its console before it died: what
+// becomes a crash reason (stored, logged, returned) is redacted first, and
+// withheld when the secrets cannot be read to do so.
+std::string WorkspaceVm::redact_guest_text(const std::string& text) const {
+  if (record_.secret_names.empty()) return text;
+  try {
+    std::vector<std::string> values;
+    for (auto& [name, value] : read_secrets(store_.dir(record_.id), record_.secret_names)) values.push_back(value);
+    return Redactor(std::move(values)).redact_excerpt(text);
+  } catch (const Error& e) {
+    return fmt::format("(guest output withheld: {})", e.what());
+  }
 }
 
 Machine& WorkspaceVm::machine() {
