@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "backend/qemu/console_keeper.hpp"
 #include "core/home.hpp"
 #include "core/logging.hpp"
 #include "core/snapshot_templates.hpp"
@@ -71,7 +72,7 @@ std::string WorkspaceVm::death_description() {
   std::string why = "the VMM exited";
   std::string log = read_file_tail(run_dir() + "/qemu.log", kLogTailBytes);
   if (!log.empty()) why += ": " + log;
-  std::string console = read_file_tail(run_dir() + "/console.log", kLogTailBytes);
+  std::string console = read_console_tail(run_dir(), kLogTailBytes, /*vmm_dead=*/true);
   if (!console.empty()) why += "; guest console ends with:\n" + console;
   return redact_guest_text(why);
 }
