@@ -102,6 +102,8 @@ bool WorkspaceVm::refresh() {
   agent_.reset();
   record_.state = "crashed";
   record_.crash_reason = death_description();
+  // The crash reason keeps the console's end, redacted; the raw copy goes.
+  discard_console(run_dir());
   record_.vmm = {};
   machine_.reset();
   log(LogLevel::kWarn, "workspace `{}`: its VMM died: {}", record_.id, record_.crash_reason);

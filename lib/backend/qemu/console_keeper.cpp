@@ -177,4 +177,9 @@ std::string read_console_tail(const std::string& run_dir, size_t max_bytes, bool
   return tail;
 }
 
+void discard_console(const std::string& run_dir) noexcept {
+  ::unlink(join(run_dir, kLogName).c_str());
+  ::unlink(join(run_dir, kOldName).c_str());
+}
+
 }  // namespace pyro::detail

@@ -53,4 +53,7 @@ class ConsoleKeeper {
 /// the dead VMM's last output.
 std::string read_console_tail(const std::string& run_dir, size_t max_bytes, bool vmm_dead);
 
+/// Removes the console files of `run_dir` (once what they said is recorded).
+void discard_console(const std::string& run_dir) noexcept;
+
 }  // namespace pyro::detail
