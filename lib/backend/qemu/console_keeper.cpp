@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -117,6 +118,7 @@ int64_t fork_keeper(const std::string& run_dir) {
       if (report > 3) ::close_range(3, static_cast<unsigned>(report) - 1, 0);
       ::close_range(static_cast<unsigned>(report) + 1, ~0U, 0);
       ::signal(SIGPIPE, SIG_IGN);
+      ::prctl(PR_SET_NAME, "pyro-console");
       keep_console(report, fifo.c_str(), log.c_str(), old.c_str(), done.c_str());
     }
     ::_exit(0);
