@@ -140,6 +140,7 @@ ExtractStats extract_tar(const Context& ctx, const std::filesystem::path& root, 
   options.error_prefix = fmt::format("import image `{}`: {}", ctx.source(), what);
   options.limits = kLayerLimits;
   options.special_files = SpecialFiles::kSkip;
+  options.keep_modes = layer;  // the outer archive's files are only read, by us
   options.keep_owner = layer;
   options.keep_xattrs = layer;
   options.replace_files_on_path = layer;

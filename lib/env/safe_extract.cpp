@@ -69,8 +69,8 @@ class Extractor {
     // No standard lookup: uid/gid numbers are kept as they are, never mapped
     // through the host's user database. Entry paths are made absolute below the
     // canonical root after our checks, so NOABSOLUTEPATHS cannot be used.
-    int flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-                ARCHIVE_EXTRACT_SECURE_NODOTDOT;
+    int flags = ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT;
+    if (options_.keep_modes) flags |= ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME;
     if (options_.keep_xattrs) flags |= ARCHIVE_EXTRACT_XATTR;
     if (options_.keep_owner && ::geteuid() == 0) flags |= ARCHIVE_EXTRACT_OWNER;
     archive_write_disk_set_options(writer.get(), flags);

@@ -34,6 +34,7 @@ struct SafeExtractOptions {
   ExtractLimits limits;
   SpecialFiles special_files = SpecialFiles::kRefuse;
   bool allow_zip = false;     ///< tar (any compression) always; zip too when set
+  bool keep_modes = true;     ///< restore modes (setuid included) and mtimes; else umask and now
   bool keep_owner = false;    ///< restore uid/gid (as root only)
   bool keep_xattrs = false;
   /// Entries below a plain file replace that file (image layers turn a file of a
