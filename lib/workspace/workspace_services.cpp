@@ -225,9 +225,10 @@ ServiceInfo WorkspaceManager::start_service(const std::string& workspace, const 
       nlohmann::json logs = session.agent().call(
           "service_logs", {{"name", name}, {"tail_lines", kFailureLogLines}, {"max_bytes", 16384}},
           deadline_after(std::chrono::seconds(10)));
-      OutputChunk tail = chunk_from_read(logs, -1, Redactor());
-      message += tail.output.empty() ? "; the service wrote no output"
-                                     : fmt::format("; its last log lines:\n{}", tail.output);
+      // Cut at both ends: redacted as an excerpt, so no piece of a secret shows.
+      const OutputChunk tail = chunk_from_read(logs, -1, Redactor());
+      const std::string text = redactor.redact_excerpt(tail.output);
+      message += text.empty() ? "; the service wrote no output" : fmt::format("; its last log lines:\n{}", text);
     } catch (const Error&) {
     }
     return Error(e.code(), message);

@@ -10,6 +10,7 @@
 #include <regex>
 #include <fmt/format.h>
 
+#include "backend/qemu/console_keeper.hpp"
 #include "backend/qemu/qemu_args.hpp"
 #include "backend/qemu/qemu_machine.hpp"
 #include "pyro/error.hpp"
@@ -147,6 +148,7 @@ std::unique_ptr<Machine> QemuBackend::launch(const MachineSpec& spec) {
                 fmt::format("launch vm `{}`: create `{}`: {}", spec.vm_id, log_path, std::strerror(errno)));
   }
   ::unlink(join(spec.run_dir, kQmpSocketName).c_str());  // never connect to a stale one
+  ConsoleKeeper console = ConsoleKeeper::start(spec.run_dir);  // killed again unless QEMU starts
   std::unique_ptr<QemuMachine> machine;
   if (spec.detached) {
     machine = launch_daemon(spec, argv, log.get());
@@ -173,6 +175,7 @@ std::unique_ptr<Machine> QemuBackend::launch(const MachineSpec& spec) {
     }
     throw Error(ErrorCode::kUnavailable, fmt::format("launch vm `{}`: qemu {}", spec.vm_id, why));
   }
+  console.release();  // QEMU has the FIFO open: the keeper ends with it
   return machine;
 }
 
