@@ -142,7 +142,8 @@ TreeEntry checked_stat(const nlohmann::json& result, const std::string& asked) {
 
 std::vector<TreeEntry> checked_listing(const nlohmann::json& result, const std::string& root, bool recursive,
                                        bool manifest, size_t limit, bool& truncated) {
-  const std::string what = fmt::format("{} `{}` answered", manifest ? "fs_manifest" : "fs_list", root);
+  const std::string what =
+      fmt::format("{} `{}` answered", manifest ? "fs_manifest" : "fs_list", root.empty() ? "." : root);
   if (!result.is_object()) bad(what, "not an object");
   truncated = optional_bool(result, "truncated", false, what);
   const nlohmann::json& entries = checked_array(result, "entries", limit, what);
