@@ -43,6 +43,16 @@ std::map<std::string, std::string> snapshot(const fs::path& root) {
   return out;
 }
 
+// Whether a process whose command line names `workspace_id` (its VMM: the run
+// directory is on it) is still running.
+bool vmm_alive(const std::string& workspace_id) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    if (slurp(e.path() / "cmdline").find(workspace_id) != std::string::npos) return true;
+  }
+  return false;
+}
+
 // A seed directory holding the attacker program.
 void seed_with_attacker(const fs::path& seed) {
   fs::copy_file(PYRO_HOSTILE_GUEST_BINARY, seed / "attacker");
@@ -195,9 +205,11 @@ TEST_CASE("hostile guest: an attacker that took the agent's channel by force can
     client().export_workspace(ws.workspace_id, "bigfile", (exports / "bigfile").string());
   });
 
+  CHECK(vmm_alive(ws.workspace_id));
   client().delete_workspace(ws.workspace_id);
   guard.id.clear();
   for (const auto& info : client().list_workspaces()) CHECK(info.workspace_id != ws.workspace_id);
+  CHECK_FALSE(vmm_alive(ws.workspace_id));
   CHECK(snapshot(canary) == canary_before);
 }
 
