@@ -53,6 +53,19 @@ bool vmm_alive(const std::string& workspace_id) {
   return false;
 }
 
+pyro::WorkspaceOptions seeded(const fs::path& seed) {
+  pyro::WorkspaceOptions options;
+  options.seed_path = seed.string();
+  return options;
+}
+
+pyro::ExecOptions exec_options(double timeout_seconds, uint64_t max_output_bytes) {
+  pyro::ExecOptions options;
+  options.timeout_seconds = timeout_seconds;
+  options.max_output_bytes = max_output_bytes;
+  return options;
+}
+
 // A seed directory holding the attacker program.
 void seed_with_attacker(const fs::path& seed) {
   fs::copy_file(PYRO_HOSTILE_GUEST_BINARY, seed / "attacker");
@@ -72,7 +85,7 @@ TEST_CASE("hostile guest: a process spinning on open() never gets the agent port
   TempDir seed;
   TempDir host;
   seed_with_attacker(seed.path);
-  auto ws = client().create_workspace("busybox", {.seed_path = seed.path.string()});
+  auto ws = client().create_workspace("busybox", seeded(seed.path));
   WorkspaceGuard guard{ws.workspace_id};
   start_attacker(ws.workspace_id, "spin-open /workspace/spin.txt 60");
 
@@ -128,7 +141,7 @@ TEST_CASE("hostile guest: an attacker that took the agent's channel by force can
   const auto canary_before = snapshot(canary);
   seed_with_attacker(seed.path);
 
-  auto ws = client().create_workspace("busybox", {.seed_path = seed.path.string()});
+  auto ws = client().create_workspace("busybox", seeded(seed.path));
   WorkspaceGuard guard{ws.workspace_id};
   start_attacker(ws.workspace_id, "steal " + canary.string() + " /workspace/steal.txt");
 
@@ -138,7 +151,7 @@ TEST_CASE("hostile guest: an attacker that took the agent's channel by force can
   for (;;) {
     pyro::ExecResult r;
     try {
-      r = client().exec_workspace(ws.workspace_id, "hostile-status", {.timeout_seconds = 2});
+      r = client().exec_workspace(ws.workspace_id, "hostile-status", exec_options(2, 1u << 20));
     } catch (const pyro::Error& e) {
       MESSAGE("while the attacker takes over: " << e.what());
     }
@@ -194,9 +207,9 @@ TEST_CASE("hostile guest: an attacker that took the agent's channel by force can
   nothing_written("events");
 
   expect_error("stall", pyro::ErrorCode::kDeadlineExceeded,
-               [&] { client().exec_workspace(ws.workspace_id, "hostile-stall", {.timeout_seconds = 1}); });
+               [&] { client().exec_workspace(ws.workspace_id, "hostile-stall", exec_options(1, 1u << 20)); });
   expect_error("exec flood", pyro::ErrorCode::kAgentProtocol, [&] {
-    client().exec_workspace(ws.workspace_id, "hostile-flood", {.max_output_bytes = 1024});
+    client().exec_workspace(ws.workspace_id, "hostile-flood", exec_options(30, 1024));
   });
   expect_error("read flood", pyro::ErrorCode::kAgentProtocol,
                [&] { client().read_workspace_file(ws.workspace_id, "flood", 100); });
