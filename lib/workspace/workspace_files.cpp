@@ -426,7 +426,10 @@ ExportResult WorkspaceManager::export_workspace(const std::string& workspace, co
       throw Error(ErrorCode::kInvalidArgument, fmt::format("`{}` is a {}; export copies files and directories", rel,
                                                            top.type));
     }
-    if (::renameat2(AT_FDCWD, (staging / "out").c_str(), AT_FDCWD, out.c_str(), RENAME_NOREPLACE) != 0) {
+    const std::string staged = (staging / "out").string();
+    int renamed = ::renameat2(AT_FDCWD, staged.c_str(), AT_FDCWD, out.c_str(), RENAME_NOREPLACE);
+    if (renamed != 0 && errno == EINVAL) renamed = ::rename(staged.c_str(), out.c_str());  // no NOREPLACE here
+    if (renamed != 0) {
       throw Error(errno == EEXIST ? ErrorCode::kAlreadyExists : ErrorCode::kInternal,
                   fmt::format("rename the export to `{}`: {}", out, std::strerror(errno)));
     }
