@@ -265,7 +265,8 @@ void WorkspaceVm::start() {
 AgentConnection& WorkspaceVm::agent() { return agent(deadline_after(kConnectTimeout)); }
 
 AgentConnection& WorkspaceVm::agent(Deadline deadline) {
-  if (agent_) return *agent_;
+  if (agent_ && !agent_->broken()) return *agent_;
+  agent_.reset();  // a call broke it (garbage, a deadline): a new connection starts in step
   if (!refresh()) {
     throw Error(record_.state == "crashed" ? ErrorCode::kVmCrashed : ErrorCode::kFailedPrecondition,
                 fmt::format("workspace `{}` is {}{}", record_.id, record_.state,
