@@ -44,6 +44,10 @@ std::vector<std::string> sorted_names(int dirfd) {
   return names;
 }
 
+bool hashed(const ListOptions& options, const struct stat& st) {
+  return options.with_hash && static_cast<uint64_t>(st.st_size) <= options.max_hash_bytes;
+}
+
 class Collector {
  public:
   explicit Collector(const ListOptions& options) : options_(options) {}
@@ -67,7 +71,7 @@ class Collector {
       struct stat st {};
       if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // vanished
       const std::string child = join(rel, name);
-      if (!add(make_entry(child, st, dirfd, name, options_.with_hash))) return false;
+      if (!add(make_entry(child, st, dirfd, name, hashed(options_, st)))) return false;
       if (!options_.recursive || !S_ISDIR(st.st_mode)) continue;
       UniqueFd sub(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (sub && !walk(sub.get(), child)) return false;
@@ -127,7 +131,7 @@ Listing list_tree(int root, const std::string& rel, const ListOptions& options, 
     throw_resolve_error(op, rel, errno);
   }
   if (!S_ISDIR(st.st_mode)) {
-    collector.add(make_entry(rel, st, parent.dir.get(), parent.name, options.with_hash));
+    collector.add(make_entry(rel, st, parent.dir.get(), parent.name, hashed(options, st)));
     return collector.finish();
   }
   UniqueFd dir(::openat(parent.dir.get(), parent.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));

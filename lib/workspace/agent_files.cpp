@@ -62,8 +62,10 @@ std::vector<TreeEntry> agent_list(AgentConnection& agent, const std::string& pat
   return parsed("fs_list", [&] { return entries_of(r); });
 }
 
-std::vector<TreeEntry> agent_manifest(AgentConnection& agent, const std::string& path) {
-  nlohmann::json r = agent.call("fs_manifest", {{"path", path}}, call_deadline());
+std::vector<TreeEntry> agent_manifest(AgentConnection& agent, const std::string& path, uint64_t max_hash_bytes) {
+  nlohmann::json params = {{"path", path}};
+  if (max_hash_bytes != UINT64_MAX) params["max_hash_bytes"] = max_hash_bytes;
+  nlohmann::json r = agent.call("fs_manifest", params, call_deadline());
   if (r.value("truncated", false)) {
     throw Error(ErrorCode::kResourceExhausted, fmt::format("list `{}`: more entries than the agent lists at once", path));
   }
