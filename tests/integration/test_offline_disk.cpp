@@ -14,7 +14,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -390,4 +392,50 @@ TEST_CASE("a huge sparse file in a stopped workspace costs the host no space") {
   }
   CHECK(saw_big);
   CHECK(sha256_of(disk) == disk_sha);
+}
+
+TEST_CASE("without snapshot templates the inspector boots cold; a disk that does not mount fails cleanly") {
+  auto ws = client().create_workspace("busybox", {.disk_mib = kDiskMib});
+  WorkspaceGuard guard{ws.workspace_id};
+  const std::string id = ws.workspace_id;
+  client().write_workspace_file(id, "kept.txt", "kept\n");
+  client().stop_workspace(id);
+  const auto runs_before = run_entries();
+
+  // How each inspector started, from the library's log.
+  std::mutex log_mutex;
+  std::vector<std::string> ready_lines;
+  pyro::set_log_handler(pyro::LogLevel::kInfo, [&](pyro::LogLevel, std::string_view message) {
+    std::lock_guard lock(log_mutex);
+    if (message.find("disk inspector") != std::string_view::npos) ready_lines.emplace_back(message);
+  });
+  pyro::Pyro cold({.snapshots = "0"});
+  CHECK(cold.read_workspace_disk(id, "kept.txt").content == "kept\n");
+  CHECK(client().read_workspace_disk(id, "kept.txt").content == "kept\n");
+  pyro::set_log_handler(pyro::LogLevel::kOff, {});
+  REQUIRE(ready_lines.size() == 2);
+  CHECK(ready_lines[0].find("(cold)") != std::string::npos);
+  CHECK(ready_lines[1].find("(clone)") != std::string::npos);
+  CHECK(run_entries() == runs_before);
+
+  // No ext4 superblock: the guest cannot mount it, the call says so, nothing stays.
+  const fs::path disk = fs::path(ws.path) / "disk.ext4";
+  {
+    std::fstream io(disk, std::ios::in | std::ios::out | std::ios::binary);
+    const std::string zeros(1 << 20, '\0');
+    io.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
+  }
+  const std::string disk_sha = sha256_of(disk);
+  try {
+    client().list_workspace_disk(id);
+    FAIL("listing a disk without a file system succeeded");
+  } catch (const pyro::Error& e) {
+    const std::string message = e.what();
+    CHECK(e.code() == pyro::ErrorCode::kUnavailable);
+    CHECK(message.rfind("list ", 0) == 0);
+    CHECK(message.find("mount") != std::string::npos);
+  }
+  CHECK(run_entries() == runs_before);
+  CHECK(sha256_of(disk) == disk_sha);
+  CHECK(client().status_workspace(id).state == pyro::WorkspaceState::kStopped);
 }
