@@ -284,6 +284,7 @@ TEST_CASE("a crafted workspace disk cannot write on the host") {
   {
     std::ofstream cmds(work.path / "cmds");
     cmds << "mkdir evil\n"
+         << "write " << (work.path / "payload").string() << " evil/plain.txt\n"
          << "symlink evil/" << collide << " " << (canary.path / "target").string() << "\n"
          << "write " << (work.path / "payload").string() << " evil/" << collide_placeholder << "\n"
          << "write " << (work.path / "payload").string() << " evil/" << forged_placeholder << "\n";
@@ -297,7 +298,8 @@ TEST_CASE("a crafted workspace disk cannot write on the host") {
 
   const std::string disk_sha = sha256_of(disk);
   const auto runs_before = run_entries();
-  // Each call either succeeds without the forged entries or fails with a message.
+  // Each call either succeeds without the forged entry (and without hiding the
+  // directory's other entries) or fails with a message.
   auto succeeds_or_explains = [](const std::string& action, const std::function<void()>& fn) {
     try {
       fn();
@@ -309,19 +311,24 @@ TEST_CASE("a crafted workspace disk cannot write on the host") {
   };
   succeeds_or_explains("diff", [&] {
     const auto diff = client().diff_workspace(id);
-    bool saw_hello = false;
+    bool saw_hello = false, saw_plain = false;
     for (const auto& e : diff.entries) {
       CAPTURE(e.path);
       CHECK_FALSE(forged_path(e.path));
       saw_hello |= e.path == "hello.txt";
+      saw_plain |= e.path == "evil/plain.txt";
     }
     CHECK(saw_hello);
+    CHECK(saw_plain);
   });
   succeeds_or_explains("list", [&] {
+    bool saw_plain = false;
     for (const auto& e : client().list_workspace_disk(id, "", true)) {
       CAPTURE(e.path);
       CHECK_FALSE(forged_path(e.path));
+      saw_plain |= e.path == "evil/plain.txt";
     }
+    CHECK(saw_plain);
   });
   succeeds_or_explains("read", [&] {
     // The first entry of that name is the symlink to the host file: refused, or
