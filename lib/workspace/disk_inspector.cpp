@@ -34,7 +34,7 @@ DiskInspector::DiskInspector(const WorkspaceContext& ctx, const WorkspaceStore& 
   // The workspace's shape, so a clone of its own template fits; the overlay takes
   // the place of the template's blank disk.
   vm_ = std::make_unique<Vm>(std::move(info), boot, ctx.home, ctx.snapshots, std::vector<Drive>{std::move(overlay)});
-  vm_->set_template_source([&ctx, &record, &boot](Accelerator a) {
+  vm_->set_template_source([&ctx, record, boot](Accelerator a) {  // ctx outlives every inspector
     return ensure_workspace_template(ctx, record, boot, a);
   });
   vm_->start(*ctx.backend, accel, ctx.boot_timeout);

@@ -54,36 +54,6 @@ UniqueFd connect_agent_socket(const std::string& path, Deadline deadline, const 
 
 }  // namespace
 
-std::optional<SnapshotTemplate> ensure_workspace_template(const WorkspaceContext& ctx, const WorkspaceRecord& record,
-                                                          const BootSet& boot, Accelerator accel) {
-  TemplateStore store(ctx.home);
-  const TemplateIdentity identity{ctx.backend->version(), record.environment, boot.environment_sha256,
-                                  accelerator_name(accel), record.vcpu_count, record.mem_mib, record.network_policy != "off",
-                                  record.disk_mib};
-  try {
-    return store.ensure(identity, deadline_after(2 * ctx.boot_timeout + kSaveTimeout), [&](const std::string& dir) {
-      log(LogLevel::kInfo, "creating workspace snapshot template of `{}` ({} vCPU, {} MiB, {} MiB disk) in `{}`",
-          record.environment, record.vcpu_count, record.mem_mib, record.disk_mib, dir);
-      // A blank disk of the workspace's size: the template's guest learns that size
-      // while booting, and every clone's own disk has it too.
-      const std::string placeholder = dir + "/placeholder.img";
-      std::ofstream{placeholder};
-      if (::truncate(placeholder.c_str(), static_cast<off_t>(record.disk_mib << 20)) != 0) {
-        throw Error(ErrorCode::kInternal, fmt::format("create `{}`: {}", placeholder, std::strerror(errno)));
-      }
-      VmInfo info{.vm_id = new_vm_id(), .environment = record.environment, .vcpu_count = record.vcpu_count,
-                  .mem_mib = record.mem_mib, .network = record.network_policy != "off"};
-      Vm builder(std::move(info), boot, ctx.home, /*snapshots=*/false,
-                 {Drive{placeholder, /*read_only=*/false, "raw"}});
-      builder.build_template(*ctx.backend, accel, ctx.boot_timeout, dir);
-      ::unlink(placeholder.c_str());
-    });
-  } catch (const std::exception& e) {
-    log(LogLevel::kWarn, "workspace `{}`: no snapshot template, booting cold: {}", record.id, e.what());
-    return std::nullopt;
-  }
-}
-
 WorkspaceVm::WorkspaceVm(const WorkspaceContext& ctx, const WorkspaceStore& store, WorkspaceRecord& record)
     : ctx_(ctx), store_(store), record_(record) {}
 
@@ -199,6 +169,36 @@ void WorkspaceVm::clone_once(const BootSet& boot, Accelerator accel, const Snaps
   connect_agent(spec.agent_socket, deadline);
   agent_->call("restore", clone_restore_params(record_.id), deadline);
   mark_running(accel, started, "clone", device, deadline);
+}
+
+std::optional<SnapshotTemplate> ensure_workspace_template(const WorkspaceContext& ctx, const WorkspaceRecord& record,
+                                                          const BootSet& boot, Accelerator accel) {
+  TemplateStore store(ctx.home);
+  const TemplateIdentity identity{ctx.backend->version(), record.environment, boot.environment_sha256,
+                                  accelerator_name(accel), record.vcpu_count, record.mem_mib, record.network_policy != "off",
+                                  record.disk_mib};
+  try {
+    return store.ensure(identity, deadline_after(2 * ctx.boot_timeout + kSaveTimeout), [&](const std::string& dir) {
+      log(LogLevel::kInfo, "creating workspace snapshot template of `{}` ({} vCPU, {} MiB, {} MiB disk) in `{}`",
+          record.environment, record.vcpu_count, record.mem_mib, record.disk_mib, dir);
+      // A blank disk of the workspace's size: the template's guest learns that size
+      // while booting, and every clone's own disk has it too.
+      const std::string placeholder = dir + "/placeholder.img";
+      std::ofstream{placeholder};
+      if (::truncate(placeholder.c_str(), static_cast<off_t>(record.disk_mib << 20)) != 0) {
+        throw Error(ErrorCode::kInternal, fmt::format("create `{}`: {}", placeholder, std::strerror(errno)));
+      }
+      VmInfo info{.vm_id = new_vm_id(), .environment = record.environment, .vcpu_count = record.vcpu_count,
+                  .mem_mib = record.mem_mib, .network = record.network_policy != "off"};
+      Vm builder(std::move(info), boot, ctx.home, /*snapshots=*/false,
+                 {Drive{placeholder, /*read_only=*/false, "raw"}});
+      builder.build_template(*ctx.backend, accel, ctx.boot_timeout, dir);
+      ::unlink(placeholder.c_str());
+    });
+  } catch (const std::exception& e) {
+    log(LogLevel::kWarn, "workspace `{}`: no snapshot template, booting cold: {}", record.id, e.what());
+    return std::nullopt;
+  }
 }
 
 void WorkspaceVm::discard_machine() noexcept {
