@@ -281,68 +281,77 @@ TEST_CASE("a crafted workspace disk cannot write on the host") {
   fs::remove(disk);
   host_run(mke2fs + " -q -t ext4 -O ^metadata_csum -E root_owner=0:0 -d " + quoted((work.path / "stage").string()) +
            " " + quoted(disk.string()) + " " + std::to_string(disk_size / 1024) + "k");
-  {
-    std::ofstream cmds(work.path / "cmds");
-    cmds << "mkdir evil\n"
-         << "write " << (work.path / "payload").string() << " evil/plain.txt\n"
-         << "symlink evil/" << collide << " " << (canary.path / "target").string() << "\n"
-         << "write " << (work.path / "payload").string() << " evil/" << collide_placeholder << "\n"
-         << "write " << (work.path / "payload").string() << " evil/" << forged_placeholder << "\n";
-  }
-  host_run(debugfs + " -w -f " + quoted((work.path / "cmds").string()) + " " + quoted(disk.string()));
+  auto debugfs_write = [&](const std::string& commands) {
+    std::ofstream(work.path / "cmds") << commands;
+    host_run(debugfs + " -w -f " + quoted((work.path / "cmds").string()) + " " + quoted(disk.string()));
+  };
+  const std::string payload = (work.path / "payload").string();
+
+  // Each call either succeeds without a forged entry (and without hiding the
+  // directory's other entries) or fails with a message; `must_succeed` when the
+  // disk holds nothing a file system refuses.
+  auto inspect_everything = [&](bool must_succeed) {
+    const std::string disk_sha = sha256_of(disk);
+    const auto runs_before = run_entries();
+    auto attempt = [&](const std::string& action, const std::function<void()>& fn) {
+      try {
+        fn();
+      } catch (const pyro::Error& e) {
+        const std::string message = e.what();
+        MESSAGE(action << " failed: " << message);
+        CHECK_FALSE(must_succeed);
+        CHECK(message.rfind(action, 0) == 0);  // "<action> <object>: <cause>"
+      }
+    };
+    attempt("diff", [&] {
+      const auto diff = client().diff_workspace(id);
+      bool saw_hello = false, saw_plain = false, saw_collide = false;
+      for (const auto& e : diff.entries) {
+        CAPTURE(e.path);
+        CHECK_FALSE(forged_path(e.path));
+        saw_hello |= e.path == "hello.txt";
+        saw_plain |= e.path == "evil/plain.txt";
+        saw_collide |= e.path == "evil/" + collide;
+      }
+      CHECK(saw_hello);
+      CHECK(saw_plain);
+      CHECK(saw_collide);
+    });
+    attempt("list", [&] {
+      bool saw_plain = false;
+      for (const auto& e : client().list_workspace_disk(id, "", true)) {
+        CAPTURE(e.path);
+        CHECK_FALSE(forged_path(e.path));
+        saw_plain |= e.path == "evil/plain.txt";
+      }
+      CHECK(saw_plain);
+    });
+    // The first entry of that name is the symlink to the host file: refused, or at
+    // most what the guest has there; never the host's canary.
+    CHECK(code_of([&] { client().read_workspace_disk(id, "evil/" + collide); }) ==
+          pyro::ErrorCode::kInvalidArgument);
+    CHECK(client().read_workspace_disk(id, "hello.txt").content == "hello\n");
+
+    CHECK(host_tree(canary.path) == canary_before);
+    CHECK_FALSE(fs::exists(canary.path / "x"));
+    CHECK(sha256_of(disk) == disk_sha);
+    CHECK(run_entries() == runs_before);
+  };
+
+  // 1. A symlink to the canary, then a regular file of the same name.
+  debugfs_write("mkdir evil\nwrite " + payload + " evil/plain.txt\nsymlink evil/" + collide + " " +
+                (canary.path / "target").string() + "\nwrite " + payload + " evil/" + collide_placeholder + "\n");
   REQUIRE(replace_bytes(disk, collide_placeholder, collide) == 1);
+  REQUIRE(host_run(debugfs + " -R 'ls /evil' " + quoted(disk.string())).find(collide_placeholder) == std::string::npos);
+  inspect_everything(/*must_succeed=*/true);
+
+  // 2. Plus an entry named like a path out of the directory.
+  debugfs_write("write " + payload + " evil/" + forged_placeholder + "\n");
   REQUIRE(replace_bytes(disk, forged_placeholder, forged) == 1);
   REQUIRE(fs::file_size(disk) == disk_size);
-  const std::string listing = host_run(debugfs + " -R 'ls /evil' " + quoted(disk.string()));
-  REQUIRE(listing.find(forged) != std::string::npos);  // the forged entry is on the disk
-
-  const std::string disk_sha = sha256_of(disk);
-  const auto runs_before = run_entries();
-  // Each call either succeeds without the forged entry (and without hiding the
-  // directory's other entries) or fails with a message.
-  auto succeeds_or_explains = [](const std::string& action, const std::function<void()>& fn) {
-    try {
-      fn();
-    } catch (const pyro::Error& e) {
-      const std::string message = e.what();
-      MESSAGE(action << " failed: " << message);
-      CHECK(message.rfind(action, 0) == 0);  // "<action> <object>: <cause>"
-    }
-  };
-  succeeds_or_explains("diff", [&] {
-    const auto diff = client().diff_workspace(id);
-    bool saw_hello = false, saw_plain = false;
-    for (const auto& e : diff.entries) {
-      CAPTURE(e.path);
-      CHECK_FALSE(forged_path(e.path));
-      saw_hello |= e.path == "hello.txt";
-      saw_plain |= e.path == "evil/plain.txt";
-    }
-    CHECK(saw_hello);
-    CHECK(saw_plain);
-  });
-  succeeds_or_explains("list", [&] {
-    bool saw_plain = false;
-    for (const auto& e : client().list_workspace_disk(id, "", true)) {
-      CAPTURE(e.path);
-      CHECK_FALSE(forged_path(e.path));
-      saw_plain |= e.path == "evil/plain.txt";
-    }
-    CHECK(saw_plain);
-  });
-  succeeds_or_explains("read", [&] {
-    // The first entry of that name is the symlink to the host file: refused, or
-    // at most what the guest has there; never the host's canary.
-    const auto file = client().read_workspace_disk(id, "evil/" + collide);
-    CHECK(file.content != "canary\n");
-  });
+  REQUIRE(host_run(debugfs + " -R 'ls /evil' " + quoted(disk.string())).find(forged) != std::string::npos);
+  inspect_everything(/*must_succeed=*/false);
   CHECK(code_of([&] { client().read_workspace_disk(id, "evil/" + forged); }) == pyro::ErrorCode::kInvalidArgument);
-  CHECK(client().read_workspace_disk(id, "hello.txt").content == "hello\n");
-
-  CHECK(host_tree(canary.path) == canary_before);
-  CHECK_FALSE(fs::exists(canary.path / "x"));
-  CHECK(sha256_of(disk) == disk_sha);
-  CHECK(run_entries() == runs_before);
 }
 
 TEST_CASE("a huge sparse file in a stopped workspace costs the host no space") {
