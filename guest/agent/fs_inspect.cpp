@@ -61,6 +61,7 @@ json fs_manifest(Workspace& ws, const json& params) {
   options.with_hash = true;
   options.skip_root_lost_found = true;
   options.limit = uint_param(params, "limit", 100000, kMaxLimit, "fs_manifest");
+  options.max_hash_bytes = uint_param(params, "max_hash_bytes", UINT64_MAX, UINT64_MAX, "fs_manifest");
   UniqueFd root = ws.open_root();
   std::shared_lock<std::shared_mutex> reading(ws.lock());
   Listing listing = list_tree(root.get(), rel, options, "fs_manifest");

@@ -24,29 +24,44 @@ const char* type_name(mode_t mode) {
   return "other";
 }
 
-// Sorted names in the directory open as `dirfd` (readable, not O_PATH).
-std::vector<std::string> sorted_names(int dirfd) {
+// Sorted names in the directory open as `dirfd` (readable, not O_PATH). A directory
+// removed meanwhile has none; any other read error (say an entry the kernel refuses
+// as corrupt, EUCLEAN) fails the listing instead of silently hiding what follows.
+std::vector<std::string> sorted_names(int dirfd, const std::string& rel, const char* op) {
   std::vector<std::string> names;
   int copy = ::dup(dirfd);
-  if (copy < 0) return names;
+  if (copy < 0) throw_fs_error(op, rel, errno);
   DIR* dir = ::fdopendir(copy);
   if (!dir) {
+    const int err = errno;
     ::close(copy);
-    return names;
+    throw_fs_error(op, rel, err);
   }
   ::rewinddir(dir);
-  while (dirent* e = ::readdir(dir)) {
+  int err = 0;
+  for (;;) {
+    errno = 0;
+    dirent* e = ::readdir(dir);
+    if (!e) {
+      err = errno;
+      break;
+    }
     std::string name = e->d_name;
     if (name != "." && name != "..") names.push_back(std::move(name));
   }
   ::closedir(dir);
+  if (err != 0 && err != ENOENT) throw_fs_error(op, rel, err);
   std::sort(names.begin(), names.end());
   return names;
 }
 
+bool hashed(const ListOptions& options, const struct stat& st) {
+  return options.with_hash && static_cast<uint64_t>(st.st_size) <= options.max_hash_bytes;
+}
+
 class Collector {
  public:
-  explicit Collector(const ListOptions& options) : options_(options) {}
+  Collector(const ListOptions& options, const char* op) : options_(options), op_(op) {}
 
   // False once full: the listing is then truncated.
   bool add(json entry) {
@@ -62,12 +77,12 @@ class Collector {
 
   // Depth-first over the children of `dirfd` (`rel`); false when full.
   bool walk(int dirfd, const std::string& rel) {
-    for (const std::string& name : sorted_names(dirfd)) {
+    for (const std::string& name : sorted_names(dirfd, rel, op_)) {
       if (rel.empty() && options_.skip_root_lost_found && name == "lost+found") continue;
       struct stat st {};
       if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // vanished
       const std::string child = join(rel, name);
-      if (!add(make_entry(child, st, dirfd, name, options_.with_hash))) return false;
+      if (!add(make_entry(child, st, dirfd, name, hashed(options_, st)))) return false;
       if (!options_.recursive || !S_ISDIR(st.st_mode)) continue;
       UniqueFd sub(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (sub && !walk(sub.get(), child)) return false;
@@ -85,6 +100,7 @@ class Collector {
 
  private:
   const ListOptions& options_;
+  const char* op_;
   Listing listing_;
   size_t bytes_ = 0;
 };
@@ -114,7 +130,7 @@ json make_entry(const std::string& rel, const struct stat& st, int dirfd, const 
 }
 
 Listing list_tree(int root, const std::string& rel, const ListOptions& options, const char* op) {
-  Collector collector(options);
+  Collector collector(options, op);
   struct stat st {};
   if (rel.empty()) {
     UniqueFd dir(open_beneath(root, "", O_RDONLY | O_DIRECTORY));
@@ -127,7 +143,7 @@ Listing list_tree(int root, const std::string& rel, const ListOptions& options, 
     throw_resolve_error(op, rel, errno);
   }
   if (!S_ISDIR(st.st_mode)) {
-    collector.add(make_entry(rel, st, parent.dir.get(), parent.name, options.with_hash));
+    collector.add(make_entry(rel, st, parent.dir.get(), parent.name, hashed(options, st)));
     return collector.finish();
   }
   UniqueFd dir(::openat(parent.dir.get(), parent.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -27,6 +28,7 @@ struct Listing {
 struct ListOptions {
   bool recursive = false;
   bool with_hash = false;
+  uint64_t max_hash_bytes = UINT64_MAX;  ///< larger files are listed without sha256
   bool skip_root_lost_found = false;
   size_t limit = 10000;
 };

@@ -198,8 +198,11 @@ class PYRO_API Pyro {
   /// Boots a stopped or crashed workspace from its disk. Idempotent when running.
   WorkspaceInfo start_workspace(const std::string& workspace);
 
-  /// Offline inspection of a stopped workspace's disk, without booting. Errors:
-  /// kFailedPrecondition (running), kNotFound, kInvalidArgument, kUnavailable (no debugfs).
+  /// Offline inspection of a stopped workspace's disk, without starting it: a
+  /// throwaway VM mounts a copy-on-write overlay of the disk and answers as the live
+  /// file operations do (the disk is never written, nor parsed on the host). Errors:
+  /// kFailedPrecondition (running), kNotFound, kInvalidArgument, kUnavailable (the VM
+  /// could not start or mount the disk), kDeadlineExceeded.
   std::vector<WorkspaceFileEntry> list_workspace_disk(const std::string& workspace,
                                                       const std::string& path = "",
                                                       bool recursive = false);

@@ -32,6 +32,9 @@ struct Drive {
   /// Throwaway disks ignore flushes; a disk that must survive the VM (a workspace's)
   /// honours them.
   bool persistent = false;
+  /// A qcow2 overlay's backing file (raw), which the VMM opens read-only: reads of
+  /// blocks the guest did not write come from it, writes stay in the overlay.
+  std::string backing_path;
 };
 
 /// Guest RAM backed by a file: `shared` (MAP_SHARED) for a snapshot template, so the
@@ -121,6 +124,11 @@ class Backend {
   /// `run_dir` is the spec's. It does not own the process: destroying it leaves the
   /// VMM running, stop() and kill() end it.
   virtual std::unique_ptr<Machine> attach(const std::string& run_dir, const MachineRef& ref) = 0;
+  /// Creates `overlay_path` (absent) as a copy-on-write overlay of the raw image
+  /// `base` and returns the writable Drive for it: the guest may write, `base` is
+  /// never written (nor parsed: it is opened as raw). Throws kUnavailable (no
+  /// tool, or it failed), kDeadlineExceeded.
+  virtual Drive create_overlay(const std::string& base, const std::string& overlay_path) = 0;
   /// Why `accel` cannot work on this host, or "" when it may (a test boot decides).
   virtual std::string accelerator_obstacle(Accelerator accel) = 0;
 };

@@ -176,30 +176,35 @@ bool Vm::start_from_template(Backend& backend, Accelerator accel, std::chrono::m
   TemplateStore store(home_);
   std::optional<SnapshotTemplate> tmpl;
   try {
-    const TemplateIdentity identity{backend.version(), info_.environment, boot_.environment_sha256,
-                                    accelerator_name(accel), info_.vcpu_count, info_.mem_mib, info_.network};
-    // Waiting for another creator may take its whole cold boot, retry included.
-    tmpl = store.ensure(identity, deadline_after(2 * timeout + kSaveTimeout), [&](const std::string& dir) {
-      log(LogLevel::kInfo, "creating snapshot template of `{}` ({} vCPU, {} MiB{}) in `{}`", info_.environment,
-          info_.vcpu_count, info_.mem_mib, info_.network ? ", network" : "", dir);
-      VmInfo info{.vm_id = new_vm_id(), .environment = info_.environment, .vcpu_count = info_.vcpu_count,
-                  .mem_mib = info_.mem_mib, .network = info_.network};
-      Vm builder(std::move(info), boot_, home_);
-      {
-        std::lock_guard lock(info_mutex_);
-        if (cancelled_) throw Error(ErrorCode::kCancelled, "cancelled: the vm is being deleted");
-        builder_ = &builder;
-      }
-      try {
-        builder.build_template(backend, accel, timeout, dir);
-      } catch (...) {
+    if (template_source_) {
+      tmpl = template_source_(accel);
+      if (!tmpl) return false;
+    } else {
+      const TemplateIdentity identity{backend.version(), info_.environment, boot_.environment_sha256,
+                                      accelerator_name(accel), info_.vcpu_count, info_.mem_mib, info_.network};
+      // Waiting for another creator may take its whole cold boot, retry included.
+      tmpl = store.ensure(identity, deadline_after(2 * timeout + kSaveTimeout), [&](const std::string& dir) {
+        log(LogLevel::kInfo, "creating snapshot template of `{}` ({} vCPU, {} MiB{}) in `{}`", info_.environment,
+            info_.vcpu_count, info_.mem_mib, info_.network ? ", network" : "", dir);
+        VmInfo info{.vm_id = new_vm_id(), .environment = info_.environment, .vcpu_count = info_.vcpu_count,
+                    .mem_mib = info_.mem_mib, .network = info_.network};
+        Vm builder(std::move(info), boot_, home_);
+        {
+          std::lock_guard lock(info_mutex_);
+          if (cancelled_) throw Error(ErrorCode::kCancelled, "cancelled: the vm is being deleted");
+          builder_ = &builder;
+        }
+        try {
+          builder.build_template(backend, accel, timeout, dir);
+        } catch (...) {
+          std::lock_guard lock(info_mutex_);
+          builder_ = nullptr;
+          throw;
+        }
         std::lock_guard lock(info_mutex_);
         builder_ = nullptr;
-        throw;
-      }
-      std::lock_guard lock(info_mutex_);
-      builder_ = nullptr;
-    });
+      });
+    }
   } catch (const std::exception& e) {
     if (cancelled()) throw Error(ErrorCode::kCancelled, e.what());
     log(LogLevel::kWarn, "start vm `{}`: no snapshot template, booting cold: {}", info_.vm_id, e.what());
@@ -286,6 +291,11 @@ void Vm::cancel() noexcept {
 std::string Vm::start_mode() {
   std::lock_guard lock(info_mutex_);
   return start_mode_;
+}
+
+AgentConnection& Vm::agent() {
+  if (!agent_) throw Error(ErrorCode::kFailedPrecondition, fmt::format("use vm `{}`: it is not running", info_.vm_id));
+  return *agent_;
 }
 
 void Vm::ping() {

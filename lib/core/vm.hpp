@@ -5,6 +5,7 @@
 // process and no run directory behind.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -13,11 +14,13 @@
 
 #include "agent/agent_connection.hpp"
 #include "backend/backend.hpp"
+#include "core/snapshot_templates.hpp"
 #include "pyro/types.hpp"
 
 namespace pyro::detail {
 
-struct SnapshotTemplate;
+/// Finds or creates the snapshot template a VM clones (nothing: boot cold).
+using TemplateSource = std::function<std::optional<SnapshotTemplate>(Accelerator accel)>;
 
 class Vm {
  public:
@@ -25,6 +28,11 @@ class Vm {
   /// `extra_drives` follow the root filesystem's drive (a workspace template's disk).
   Vm(VmInfo info, BootSet boot, std::string home, bool snapshots = false, std::vector<Drive> extra_drives = {});
   ~Vm();  ///< stop()
+
+  /// Clones the template `source` gives instead of the environment's own (whose VMs
+  /// have no extra drives): a VM with a workspace disk clones a workspace template.
+  /// Call before start().
+  void set_template_source(TemplateSource source) { template_source_ = std::move(source); }
 
   /// Boots on `backend` with `accel`; `boot_timeout` bounds each of the two attempts.
   /// A clone failure is never an error: it is logged and a cold boot follows.
@@ -42,6 +50,9 @@ class Vm {
 
   /// Round trip of an agent no-op (bench only).
   void ping();
+
+  /// The agent of the running VM. Throws kFailedPrecondition when not running.
+  AgentConnection& agent();
 
   /// Kills the VMM (QMP quit first), removes the run directory. Idempotent.
   void stop() noexcept;
@@ -82,6 +93,7 @@ class Vm {
   std::string home_;
   bool snapshots_;
   std::vector<Drive> extra_drives_;
+  TemplateSource template_source_;
   std::string run_dir_;
   bool cancelled_ = false;  // guarded by info_mutex_
   std::string start_mode_;  // guarded by info_mutex_

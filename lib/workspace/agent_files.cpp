@@ -50,9 +50,11 @@ std::vector<TreeEntry> agent_list(AgentConnection& agent, const std::string& pat
   return checked_listing(r, path, recursive, /*manifest=*/false, kLimit, truncated);
 }
 
-std::vector<TreeEntry> agent_manifest(AgentConnection& agent, const std::string& path) {
+std::vector<TreeEntry> agent_manifest(AgentConnection& agent, const std::string& path, uint64_t max_hash_bytes) {
   constexpr size_t kLimit = GuestReplyLimits::kMaxManifestEntries;
-  nlohmann::json r = agent.call("fs_manifest", {{"path", path}, {"limit", kLimit}}, call_deadline());
+  nlohmann::json params = {{"path", path}, {"limit", kLimit}};
+  if (max_hash_bytes != UINT64_MAX) params["max_hash_bytes"] = max_hash_bytes;
+  nlohmann::json r = agent.call("fs_manifest", params, call_deadline());
   bool truncated = false;
   std::vector<TreeEntry> entries = checked_listing(r, path, /*recursive=*/true, /*manifest=*/true, kLimit, truncated);
   if (truncated) {

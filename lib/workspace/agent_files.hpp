@@ -27,8 +27,10 @@ TreeEntry agent_stat(AgentConnection& agent, const std::string& path);
 /// Nothing when the path does not exist (kNotFound from the agent).
 std::optional<TreeEntry> agent_try_stat(AgentConnection& agent, const std::string& path);
 std::vector<TreeEntry> agent_list(AgentConnection& agent, const std::string& path, bool recursive);
-/// Every entry below `path` with sha256 for files (paths relative to /workspace).
-std::vector<TreeEntry> agent_manifest(AgentConnection& agent, const std::string& path);
+/// Every entry below `path` with sha256 for files (paths relative to /workspace);
+/// files larger than `max_hash_bytes` come without it (the guest need not read them).
+std::vector<TreeEntry> agent_manifest(AgentConnection& agent, const std::string& path,
+                                      uint64_t max_hash_bytes = UINT64_MAX);
 /// Reads up to `max_bytes` from the start of a regular file.
 AgentFile agent_read(AgentConnection& agent, const std::string& path, uint64_t max_bytes);
 /// Copies a file of (at most) `size` bytes, the size its listing declared, to the

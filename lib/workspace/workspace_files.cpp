@@ -19,7 +19,7 @@
 #include "util/sha256.hpp"
 #include "util/temp_dir.hpp"
 #include "workspace/agent_files.hpp"
-#include "workspace/disk_reader.hpp"
+#include "workspace/disk_inspector.hpp"
 #include "workspace/export_writer.hpp"
 #include "workspace/host_tree.hpp"
 #include "workspace/patch.hpp"
@@ -87,6 +87,88 @@ std::string patch_summary(const PatchResult& result) {
   }
   return fmt::format("not applied, nothing changed: {} of {} file(s) failed ({} hunk(s)); first: {}", failed_files,
                      result.files.size(), failed_hunks, first);
+}
+
+// The diff of the agent's tree against the baseline (`before`, scanned on the
+// host). The guest hashes only files within the text-diff bound; a larger file is
+// changed when its size differs, else it is hashed alone. Only files within the
+// bound are read, so a huge (or sparse) file costs the host nothing.
+WorkspaceDiff compare_with_baseline(AgentConnection& agent, const std::map<std::string, TreeEntry>& before,
+                                    const std::string& baseline_root) {
+  std::map<std::string, TreeEntry> after;
+  for (TreeEntry& e : agent_manifest(agent, "", kMaxDiffFileBytes)) after.emplace(e.path, std::move(e));
+  after.erase("lost+found");
+
+  auto current_content = [&](const std::string& path, uint64_t size) -> std::string {
+    return agent_read(agent, path, std::max<uint64_t>(size, 1)).content;
+  };
+  auto content_changed = [&](const std::string& path, const TreeEntry& old, const TreeEntry& now) {
+    if (old.size != now.size) return true;
+    if (now.size <= kMaxDiffFileBytes || !now.sha256.empty()) return old.sha256 != now.sha256;
+    const std::vector<TreeEntry> alone = agent_manifest(agent, path);
+    if (alone.size() != 1 || alone.front().path != path || alone.front().sha256.empty()) {
+      throw Error(ErrorCode::kAgentProtocol, fmt::format("hash `{}`: the agent gave no sha256 for it", path));
+    }
+    return old.sha256 != alone.front().sha256;
+  };
+  WorkspaceDiff diff;
+  auto text_diff = [&](WorkspaceDiffEntry& entry, const std::string& old_text, const std::string& new_text,
+                       const std::string& old_label, const std::string& new_label) {
+    if (looks_binary(old_text) || looks_binary(new_text)) {
+      entry.binary = true;
+      return;
+    }
+    diff.unified += unified_diff(old_text, new_text, old_label, new_label);
+  };
+  std::map<std::string, int> paths;
+  for (const auto& [p, e] : before) paths[p] |= 1;
+  for (const auto& [p, e] : after) paths[p] |= 2;
+  for (const auto& [path, where] : paths) {
+    WorkspaceDiffEntry entry;
+    entry.path = path;
+    if (where == 1) {
+      const TreeEntry& old = before.at(path);
+      entry.status = "deleted";
+      entry.type = old.type;
+      entry.old_size = old.size;
+      if (old.type == "file" && old.size <= kMaxDiffFileBytes) {
+        text_diff(entry, read_host_file(baseline_root + "/" + path), "", "a/" + path, "/dev/null");
+      }
+      ++diff.deleted;
+    } else if (where == 2) {
+      const TreeEntry& now = after.at(path);
+      entry.status = "added";
+      entry.type = now.type;
+      entry.new_size = now.size;
+      if (now.type == "file" && now.size <= kMaxDiffFileBytes) {
+        text_diff(entry, "", current_content(path, now.size), "/dev/null", "b/" + path);
+      }
+      ++diff.added;
+    } else {
+      const TreeEntry& old = before.at(path);
+      const TreeEntry& now = after.at(path);
+      entry.type = now.type;
+      entry.old_size = old.size;
+      entry.new_size = now.size;
+      const bool changed = old.type == "file" && now.type == "file" && content_changed(path, old, now);
+      if (old.type != now.type) {
+        entry.status = "type_changed";
+      } else if (now.type == "file" && (changed || old.mode != now.mode)) {
+        entry.status = "modified";
+        if (changed && old.size <= kMaxDiffFileBytes && now.size <= kMaxDiffFileBytes) {
+          text_diff(entry, read_host_file(baseline_root + "/" + path), current_content(path, now.size), "a/" + path,
+                    "b/" + path);
+        }
+      } else if (now.type == "symlink" && old.target != now.target) {
+        entry.status = "modified";
+      } else {
+        continue;  // directories: their entries tell what changed
+      }
+      ++diff.modified;
+    }
+    diff.entries.push_back(std::move(entry));
+  }
+  return diff;
 }
 
 }  // namespace
@@ -285,88 +367,17 @@ WorkspaceDiff WorkspaceManager::diff_workspace(const std::string& workspace) {
   const std::string baseline_root = store_.baseline_dir(session.id());
   std::map<std::string, TreeEntry> before;
   for (TreeEntry& e : scan_tree(baseline_root)) before.emplace(e.path, std::move(e));
-
-  // The current tree: from the agent while running, else from the disk image.
-  std::map<std::string, TreeEntry> after;
-  std::optional<TempDir> dump;  // the stopped disk's tree
-  std::string dump_dir;
-  const bool running = session.running();
+  before.erase("lost+found");
   try {
-    if (running) {
-      for (TreeEntry& e : agent_manifest(session.agent(), "")) after.emplace(e.path, std::move(e));
-    } else {
-      dump.emplace(fs::temp_directory_path(), "pyro-diff-", "diff");
-      dump_dir = (*dump / "tree").string();
-      dump_disk(store_.disk_path(session.id()), dump_dir);
-      for (TreeEntry& e : scan_tree(dump_dir)) after.emplace(e.path, std::move(e));
-    }
+    // The current tree: from the workspace's agent while running, else from a
+    // throwaway inspector VM's, which mounts the disk (never parsed on the host).
+    std::optional<DiskInspector> inspector;
+    if (!session.running()) inspector.emplace(ctx_, store_, session.record());
+    AgentConnection& agent = inspector ? inspector->agent() : session.agent();
+    return compare_with_baseline(agent, before, baseline_root);
   } catch (const Error& e) {
     throw session.fail(e, fmt::format("diff workspace `{}`", session.id()));
   }
-  after.erase("lost+found");
-  before.erase("lost+found");
-
-  auto current_content = [&](const std::string& path, uint64_t size) -> std::string {
-    if (!running) return read_host_file(dump_dir + "/" + path);
-    return agent_read(session.agent(), path, std::max<uint64_t>(size, 1)).content;
-  };
-  WorkspaceDiff diff;
-  auto text_diff = [&](WorkspaceDiffEntry& entry, const std::string& old_text, const std::string& new_text,
-                       const std::string& old_label, const std::string& new_label) {
-    if (looks_binary(old_text) || looks_binary(new_text)) {
-      entry.binary = true;
-      return;
-    }
-    diff.unified += unified_diff(old_text, new_text, old_label, new_label);
-  };
-  std::map<std::string, int> paths;
-  for (const auto& [p, e] : before) paths[p] |= 1;
-  for (const auto& [p, e] : after) paths[p] |= 2;
-  for (const auto& [path, where] : paths) {
-    WorkspaceDiffEntry entry;
-    entry.path = path;
-    if (where == 1) {
-      const TreeEntry& old = before.at(path);
-      entry.status = "deleted";
-      entry.type = old.type;
-      entry.old_size = old.size;
-      if (old.type == "file" && old.size <= kMaxDiffFileBytes) {
-        text_diff(entry, read_host_file(baseline_root + "/" + path), "", "a/" + path, "/dev/null");
-      }
-      ++diff.deleted;
-    } else if (where == 2) {
-      const TreeEntry& now = after.at(path);
-      entry.status = "added";
-      entry.type = now.type;
-      entry.new_size = now.size;
-      if (now.type == "file" && now.size <= kMaxDiffFileBytes) {
-        text_diff(entry, "", current_content(path, now.size), "/dev/null", "b/" + path);
-      }
-      ++diff.added;
-    } else {
-      const TreeEntry& old = before.at(path);
-      const TreeEntry& now = after.at(path);
-      entry.type = now.type;
-      entry.old_size = old.size;
-      entry.new_size = now.size;
-      if (old.type != now.type) {
-        entry.status = "type_changed";
-      } else if (now.type == "file" && (old.sha256 != now.sha256 || old.mode != now.mode)) {
-        entry.status = "modified";
-        if (old.sha256 != now.sha256 && old.size <= kMaxDiffFileBytes && now.size <= kMaxDiffFileBytes) {
-          text_diff(entry, read_host_file(baseline_root + "/" + path), current_content(path, now.size), "a/" + path,
-                    "b/" + path);
-        }
-      } else if (now.type == "symlink" && old.target != now.target) {
-        entry.status = "modified";
-      } else {
-        continue;  // directories: their entries tell what changed
-      }
-      ++diff.modified;
-    }
-    diff.entries.push_back(std::move(entry));
-  }
-  return diff;
 }
 
 ExportResult WorkspaceManager::export_workspace(const std::string& workspace, const std::string& path,

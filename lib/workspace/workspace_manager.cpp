@@ -1,4 +1,5 @@
-// WorkspaceManager: lifecycle, exec, snapshots, reset and offline disk access.
+// WorkspaceManager: lifecycle, exec, snapshots, reset and offline disk access
+// (through a throwaway inspector VM, disk_inspector.hpp).
 // File operations on a running workspace are in workspace_files.cpp.
 #include "workspace/workspace_manager.hpp"
 
@@ -18,7 +19,8 @@
 #include "pyro/error.hpp"
 #include "util/disk_usage.hpp"
 #include "util/sparse_copy.hpp"
-#include "workspace/disk_reader.hpp"
+#include "workspace/agent_files.hpp"
+#include "workspace/disk_inspector.hpp"
 #include "workspace/process_io.hpp"
 #include "workspace/secret_store.hpp"
 #include "workspace/seed.hpp"
@@ -472,9 +474,14 @@ std::vector<WorkspaceFileEntry> WorkspaceManager::list_workspace_disk(const std:
   const std::string rel = workspace_relative_path(path);
   Session session(ctx_, store_, workspace);
   require_stopped(session, "list the disk");
-  std::vector<WorkspaceFileEntry> out;
-  for (const TreeEntry& e : list_disk(store_.disk_path(session.id()), rel, recursive)) out.push_back(to_file_entry(e));
-  return out;
+  try {
+    DiskInspector inspector(ctx_, store_, session.record());
+    std::vector<WorkspaceFileEntry> out;
+    for (const TreeEntry& e : agent_list(inspector.agent(), rel, recursive)) out.push_back(to_file_entry(e));
+    return out;
+  } catch (const Error& e) {
+    throw session.fail(e, fmt::format("list `{}` on the disk of workspace `{}`", rel, session.id()));
+  }
 }
 
 WorkspaceFileContent WorkspaceManager::read_workspace_disk(const std::string& workspace, const std::string& path,
@@ -483,14 +490,20 @@ WorkspaceFileContent WorkspaceManager::read_workspace_disk(const std::string& wo
   check_max_bytes(max_bytes);
   Session session(ctx_, store_, workspace);
   require_stopped(session, "read the disk");
-  DiskFile file = read_disk_file(store_.disk_path(session.id()), rel, max_bytes);
+  AgentFile file;
+  try {
+    DiskInspector inspector(ctx_, store_, session.record());
+    file = agent_read(inspector.agent(), rel, max_bytes);
+  } catch (const Error& e) {
+    throw session.fail(e, fmt::format("read `{}` from the disk of workspace `{}`", rel, session.id()));
+  }
   if (looks_binary(file.content)) {
     throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("read `{}` from the disk of workspace `{}`: binary content ({} bytes); use "
                             "export_workspace_disk",
                             rel, session.id(), file.size));
   }
-  const bool truncated = file.truncated;
+  const bool truncated = file.content.size() < file.size;
   return WorkspaceFileContent{rel, std::move(file.content), file.size, truncated};
 }
 

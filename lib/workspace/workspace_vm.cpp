@@ -190,31 +190,32 @@ void WorkspaceVm::clone_once(const BootSet& boot, Accelerator accel, const Snaps
   mark_running(accel, started, "clone", device, deadline);
 }
 
-std::optional<SnapshotTemplate> WorkspaceVm::ensure_template(const BootSet& boot, Accelerator accel) {
-  TemplateStore store(ctx_.home);
-  const TemplateIdentity identity{ctx_.backend->version(), record_.environment, boot.environment_sha256,
-                                  accelerator_name(accel), record_.vcpu_count, record_.mem_mib, record_.network_policy != "off",
-                                  record_.disk_mib};
+std::optional<SnapshotTemplate> ensure_workspace_template(const WorkspaceContext& ctx, const WorkspaceRecord& record,
+                                                          const BootSet& boot, Accelerator accel) {
+  TemplateStore store(ctx.home);
+  const TemplateIdentity identity{ctx.backend->version(), record.environment, boot.environment_sha256,
+                                  accelerator_name(accel), record.vcpu_count, record.mem_mib, record.network_policy != "off",
+                                  record.disk_mib};
   try {
-    return store.ensure(identity, deadline_after(2 * ctx_.boot_timeout + kSaveTimeout), [&](const std::string& dir) {
+    return store.ensure(identity, deadline_after(2 * ctx.boot_timeout + kSaveTimeout), [&](const std::string& dir) {
       log(LogLevel::kInfo, "creating workspace snapshot template of `{}` ({} vCPU, {} MiB, {} MiB disk) in `{}`",
-          record_.environment, record_.vcpu_count, record_.mem_mib, record_.disk_mib, dir);
+          record.environment, record.vcpu_count, record.mem_mib, record.disk_mib, dir);
       // A blank disk of the workspace's size: the template's guest learns that size
       // while booting, and every clone's own disk has it too.
       const std::string placeholder = dir + "/placeholder.img";
       std::ofstream{placeholder};
-      if (::truncate(placeholder.c_str(), static_cast<off_t>(record_.disk_mib << 20)) != 0) {
+      if (::truncate(placeholder.c_str(), static_cast<off_t>(record.disk_mib << 20)) != 0) {
         throw Error(ErrorCode::kInternal, fmt::format("create `{}`: {}", placeholder, std::strerror(errno)));
       }
-      VmInfo info{.vm_id = new_vm_id(), .environment = record_.environment, .vcpu_count = record_.vcpu_count,
-                  .mem_mib = record_.mem_mib, .network = record_.network_policy != "off"};
-      Vm builder(std::move(info), boot, ctx_.home, /*snapshots=*/false,
+      VmInfo info{.vm_id = new_vm_id(), .environment = record.environment, .vcpu_count = record.vcpu_count,
+                  .mem_mib = record.mem_mib, .network = record.network_policy != "off"};
+      Vm builder(std::move(info), boot, ctx.home, /*snapshots=*/false,
                  {Drive{placeholder, /*read_only=*/false, "raw"}});
-      builder.build_template(*ctx_.backend, accel, ctx_.boot_timeout, dir);
+      builder.build_template(*ctx.backend, accel, ctx.boot_timeout, dir);
       ::unlink(placeholder.c_str());
     });
   } catch (const std::exception& e) {
-    log(LogLevel::kWarn, "start workspace `{}`: no snapshot template, booting cold: {}", record_.id, e.what());
+    log(LogLevel::kWarn, "workspace `{}`: no snapshot template, booting cold: {}", record.id, e.what());
     return std::nullopt;
   }
 }
@@ -233,7 +234,7 @@ void WorkspaceVm::start() {
   BootSet boot = ctx_.resolve_environment(record_.environment);
   Accelerator accel = ctx_.accelerator(boot);
   if (ctx_.snapshots && !boot.environment_sha256.empty()) {
-    if (auto tmpl = ensure_template(boot, accel)) {
+    if (auto tmpl = ensure_workspace_template(ctx_, record_, boot, accel)) {
       try {
         clone_once(boot, accel, *tmpl);
         return;

@@ -16,6 +16,12 @@
 
 namespace pyro::detail {
 
+/// The snapshot template of workspace VMs of `record`'s shape (booted with a blank
+/// disk of its size), created by a cold boot when missing. Nothing when there is
+/// none and it could not be made (logged): the caller boots cold.
+std::optional<SnapshotTemplate> ensure_workspace_template(const WorkspaceContext& ctx, const WorkspaceRecord& record,
+                                                          const BootSet& boot, Accelerator accel);
+
 class WorkspaceVm {
  public:
   WorkspaceVm(const WorkspaceContext& ctx, const WorkspaceStore& store, WorkspaceRecord& record);
@@ -61,7 +67,6 @@ class WorkspaceVm {
                     Deadline deadline);
   void boot_once(const BootSet& boot, Accelerator accel);
   void clone_once(const BootSet& boot, Accelerator accel, const SnapshotTemplate& tmpl);
-  std::optional<SnapshotTemplate> ensure_template(const BootSet& boot, Accelerator accel);
   void discard_machine() noexcept;
   std::string death_description();
   /// `text` (guest-derived) with the workspace's secrets redacted.

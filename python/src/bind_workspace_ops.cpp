@@ -308,16 +308,18 @@ void register_workspace_ops(py::class_<Client>& cls) {
           "list_workspace_disk",
           list_files<&Pyro::list_workspace_disk>(),
           py::arg("workspace"), py::kw_only(), py::arg("path") = "", py::arg("recursive") = false,
-          "List a directory of a stopped workspace's disk without booting it.\n\n"
+          "List a directory of a stopped workspace's disk without starting it.\n\n"
+          "A throwaway VM mounts a copy-on-write overlay of the disk and answers as the\n"
+          "live file operations do; the disk itself is never written.\n\n"
           "Raises FailedPreconditionError (running), NotFoundError, InvalidArgumentError, "
-          "UnavailableError (no debugfs).")
+          "UnavailableError (the VM could not start or mount the disk), DeadlineExceededError.")
       .def(
           "read_workspace_disk",
           read_file<&Pyro::read_workspace_disk>(),
           py::arg("workspace"), py::arg("path"), py::kw_only(), py::arg("max_bytes") = 65536,
-          "Read a text file from a stopped workspace's disk without booting it.\n\n"
+          "Read a text file from a stopped workspace's disk without starting it.\n\n"
           "Raises FailedPreconditionError (running), NotFoundError, InvalidArgumentError, "
-          "UnavailableError (no debugfs).")
+          "UnavailableError (the VM could not start or mount the disk), DeadlineExceededError.")
       .def(
           "export_workspace_disk",
           [](const Client& self, const std::string& workspace, const py::object& output_path) {

@@ -488,7 +488,7 @@ def test_paths_cannot_escape_the_workspace(client, busybox, tmp_path):
                 client.read_workspace_disk(ws, path)
             with pytest.raises(pyro.InvalidArgumentError):
                 client.list_workspace_disk(ws, path=path)
-        # It never follows symlinks, so a path through one is refused or simply absent.
+        # The agent resolves paths beneath /workspace: a path through a symlink out is refused.
         with pytest.raises((pyro.InvalidArgumentError, pyro.NotFoundError)):
             client.read_workspace_disk(ws, "escape/etc/passwd")
         on_disk = {e.path: e for e in client.list_workspace_disk(ws)}

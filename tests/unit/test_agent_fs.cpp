@@ -17,6 +17,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -363,6 +364,22 @@ TEST_CASE("agent fs: manifest hashes regular files and skips the root lost+found
   REQUIRE(sub["entries"].size() == 1);
   CHECK(sub["entries"][0]["sha256"] == pyro::detail::sha256_hex("c\n"));
   CHECK(agent.ok("fs_manifest", {{"limit", 2}})["truncated"] == true);
+}
+
+TEST_CASE("agent fs: manifest leaves files over max_hash_bytes unhashed") {
+  FsAgent agent;
+  prepare_tree(agent.root());
+  json m = agent.ok("fs_manifest", {{"max_hash_bytes", 6}});
+  std::map<std::string, json> by_path;
+  for (const auto& e : m["entries"]) by_path[e["path"]] = e;
+  CHECK(by_path.at("a.txt")["sha256"] == pyro::detail::sha256_hex("hello\n"));  // 6 bytes: at the bound
+  CHECK(by_path.at("dir/sub/c.txt").contains("sha256"));
+  CHECK_FALSE(by_path.at("dir/b.bin").contains("sha256"));
+  CHECK(by_path.at("dir/b.bin")["size"] == 200000);
+  json alone = agent.ok("fs_manifest", {{"path", "dir/b.bin"}, {"max_hash_bytes", 0}});
+  REQUIRE(alone["entries"].size() == 1);
+  CHECK_FALSE(alone["entries"][0].contains("sha256"));
+  CHECK(agent.error_code("fs_manifest", {{"max_hash_bytes", -1}}) == "invalid_argument");
 }
 
 TEST_CASE("agent fs: paths cannot escape the workspace root") {

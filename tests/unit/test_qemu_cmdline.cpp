@@ -129,6 +129,22 @@ TEST_CASE("drives become virtio-blk devices in order") {
   CHECK(*(first - 1) == "-device");
 }
 
+TEST_CASE("an overlay names its backing file as raw on the command line") {
+  auto spec = sample_spec();
+  spec.drives = {Drive{"/run/pyro/vm-1-disk/disk.qcow2", false, "qcow2", false, "/ws/disk.ext4"}};
+  auto args = build_qemu_args(spec, kHost);
+  // The backing file is never probed for a format: its bytes are a guest's.
+  CHECK(has_pair(args, "-drive",
+                 "file=/run/pyro/vm-1-disk/disk.qcow2,format=qcow2,if=none,id=drive0,readonly=off,cache=unsafe,"
+                 "backing.driver=raw,backing.file.filename=/ws/disk.ext4"));
+  spec.drives[0].backing_path = "/ws,x/disk.ext4";
+  CHECK(code_of(spec) == ErrorCode::kInvalidArgument);
+  spec.drives[0].backing_path = "disk.ext4";
+  CHECK(code_of(spec) == ErrorCode::kInvalidArgument);
+  spec.drives[0] = Drive{"/disk.img", false, "raw", false, "/ws/disk.ext4"};  // only a qcow2 has a backing file
+  CHECK(code_of(spec) == ErrorCode::kInvalidArgument);
+}
+
 TEST_CASE("a memory file backs guest RAM, shared or private") {
   auto spec = sample_spec();
   spec.memory_file = MemoryFile{"/cache/templates/k.tmp/ram", true};

@@ -72,7 +72,7 @@ constexpr std::string_view kSnapshotHelp =
 constexpr std::string_view kDiskHelp =
     "usage: pyro workspace disk SUB-VERB WORKSPACE ...\n"
     "\n"
-    "Offline inspection of a stopped workspace's /workspace disk, without booting it.\n"
+    "Offline inspection of a stopped workspace's /workspace disk, without starting it.\n"
     "\n"
     "sub-verbs:\n"
     "  list WS [PATH] [--recursive] [--json]   list a directory or one file\n"

@@ -8,7 +8,7 @@ namespace {
 constexpr CommandSpec kSpec = {
     .path = "workspace disk list",
     .usage = "pyro workspace disk list WORKSPACE [PATH] [--recursive] [--json]",
-    .summary = "List files on a stopped workspace's disk, without booting it.",
+    .summary = "List files on a stopped workspace's disk, without starting it.",
     .flags = kFileListFlags,
     .details = kFileListDetails,
 };

@@ -8,7 +8,7 @@ namespace {
 constexpr CommandSpec kSpec = {
     .path = "workspace disk read",
     .usage = "pyro workspace disk read WORKSPACE PATH [--max-bytes N] [--json]",
-    .summary = "Read a text file from a stopped workspace's disk, without booting it.",
+    .summary = "Read a text file from a stopped workspace's disk, without starting it.",
     .flags = kFileReadFlags,
     .details = kFileReadDetails,
 };

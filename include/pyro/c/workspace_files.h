@@ -253,9 +253,10 @@ PYRO_EXTERN(pyro_status) pyro_export_workspace(pyro_export_result **out, pyro_cl
 /* ---- offline access to a stopped workspace's disk ------------------------- */
 
 /**
- * Lists the disk of a stopped workspace without booting it.
+ * Lists the disk of a stopped workspace without starting it (a throwaway VM reads it).
  * @return PYRO_OK; PYRO_E_FAILED_PRECONDITION (running), PYRO_E_NOT_FOUND,
- *         PYRO_E_INVALID_ARGUMENT, PYRO_E_UNAVAILABLE (no debugfs)
+ *         PYRO_E_INVALID_ARGUMENT, PYRO_E_UNAVAILABLE (the VM could not start or mount
+ *         the disk), PYRO_E_DEADLINE_EXCEEDED
  */
 PYRO_EXTERN(pyro_status) pyro_list_workspace_disk(pyro_workspace_file_list **out,
                                                   pyro_client *client, const char *workspace,

@@ -60,6 +60,11 @@ void validate(const MachineSpec& spec, const QemuHostInfo& host) {
     if (drive.format != "raw" && drive.format != "qcow2") {
       reject(spec, fmt::format("`drives[].format` must be raw or qcow2, not `{}`", drive.format));
     }
+    if (!drive.backing_path.empty()) {
+      if (drive.format != "qcow2") reject(spec, "`drives[].backing_path` needs format qcow2");
+      require_path(spec, drive.backing_path, "drives[].backing_path");
+      require_no_comma(spec, drive.backing_path, "drives[].backing_path");
+    }
   }
   if (spec.memory_file) {
     require_path(spec, spec.memory_file->path, "memory_file.path");
@@ -163,10 +168,13 @@ std::vector<std::string> build_qemu_args(const MachineSpec& spec, const QemuHost
   for (size_t i = 0; i < spec.drives.size(); ++i) {
     const Drive& drive = spec.drives[i];
     const std::string id = fmt::format("drive{}", i);
-    add({"-drive", fmt::format("file={},format={},if=none,id={},readonly={},cache={}", drive.path,
-                               drive.format, id, drive.read_only ? "on" : "off",
-                               drive.persistent ? "writeback" : "unsafe"),
-         "-device", "virtio-blk-device,drive=" + id});
+    std::string options = fmt::format("file={},format={},if=none,id={},readonly={},cache={}", drive.path,
+                                      drive.format, id, drive.read_only ? "on" : "off",
+                                      drive.persistent ? "writeback" : "unsafe");
+    // Named on the command line rather than taken from the overlay's header, and
+    // opened as raw: the backing file's content is never probed for a format.
+    if (!drive.backing_path.empty()) options += ",backing.driver=raw,backing.file.filename=" + drive.backing_path;
+    add({"-drive", options, "-device", "virtio-blk-device,drive=" + id});
   }
   if (spec.network) {
     add({"-netdev", fmt::format("user,id={}", kNetdevId), "-device", fmt::format("virtio-net-device,netdev={}", kNetdevId)});

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,11 +24,14 @@ namespace pyro::detail {
 namespace {
 
 constexpr const char* kDefaultBinary = "qemu-system-x86_64";
+constexpr const char* kImgTool = "qemu-img";
 // From spawn to the QMP greeting: QEMU has parsed its options, loaded the
 // kernel and entered its main loop. Milliseconds normally; generous for a
 // loaded 2-core host.
 constexpr auto kStartTimeout = std::chrono::seconds(30);
 constexpr auto kVersionTimeout = std::chrono::seconds(10);
+// Creating an overlay writes a few KiB of qcow2 metadata.
+constexpr auto kOverlayTimeout = std::chrono::seconds(30);
 constexpr auto kExitGrace = std::chrono::seconds(1);
 constexpr size_t kStartLogBytes = 4096;
 
@@ -42,8 +46,9 @@ std::string trim(std::string s) {
   return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
 }
 
-// Runs `argv` with its output on a pipe and returns what it printed.
-std::string run_and_capture(const std::vector<std::string>& argv, Deadline deadline) {
+// Runs `argv` with its output on a pipe and returns what it printed; `how`, when
+// given, receives how it ended ("exited with status 0").
+std::string run_and_capture(const std::vector<std::string>& argv, Deadline deadline, std::string* how = nullptr) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
     throw Error(ErrorCode::kUnavailable, fmt::format("create pipe: {}", std::strerror(errno)));
@@ -68,6 +73,7 @@ std::string run_and_capture(const std::vector<std::string>& argv, Deadline deadl
     if (out.size() < (1u << 20)) out.append(buf, static_cast<size_t>(n));
   }
   if (!child->wait_until(deadline)) child->kill();
+  if (how) *how = child->exit_description();
   return out;
 }
 
@@ -212,6 +218,41 @@ std::unique_ptr<QemuMachine> QemuBackend::launch_daemon(const MachineSpec& spec,
 std::unique_ptr<Machine> QemuBackend::attach(const std::string& run_dir, const MachineRef& ref) {
   return std::make_unique<QemuMachine>(std::make_unique<DaemonProcess>(ref.pid, ref.start_time), run_dir,
                                        /*owned=*/false);
+}
+
+std::string QemuBackend::resolve_img_tool() const {
+  const std::string configured = find_executable(qemu_binary_);
+  if (const size_t slash = configured.rfind('/'); slash != std::string::npos) {
+    const std::string sibling = configured.substr(0, slash + 1) + kImgTool;
+    if (::access(sibling.c_str(), X_OK) == 0) return sibling;
+  }
+  std::string path = find_executable(kImgTool);
+  if (path.empty()) {
+    throw Error(ErrorCode::kUnavailable,
+                fmt::format("find `{}`: not found in PATH; install the Debian package qemu-utils", kImgTool));
+  }
+  return path;
+}
+
+Drive QemuBackend::create_overlay(const std::string& base, const std::string& overlay_path) {
+  const std::string tool = resolve_img_tool();
+  // -F raw: the base is never probed for a format (its content is a guest's); -u
+  // with the size: qemu-img does not even open it.
+  struct stat st {};
+  if (::stat(base.c_str(), &st) != 0) {
+    throw Error(ErrorCode::kNotFound, fmt::format("create overlay of `{}`: {}", base, std::strerror(errno)));
+  }
+  std::string how;
+  const std::string out =
+      run_and_capture({tool, "create", "-q", "-u", "-f", "qcow2", "-b", base, "-F", "raw", overlay_path,
+                       std::to_string(st.st_size)},
+                      deadline_after(kOverlayTimeout), &how);
+  if (how != "exited with status 0") {
+    ::unlink(overlay_path.c_str());
+    throw Error(ErrorCode::kUnavailable,
+                fmt::format("create overlay `{}`: `{}` {}: {}", overlay_path, tool, how, trim(out.substr(0, 500))));
+  }
+  return Drive{overlay_path, /*read_only=*/false, "qcow2", /*persistent=*/false, base};
 }
 
 std::string QemuBackend::accelerator_obstacle(Accelerator accel) {

@@ -30,12 +30,15 @@ class QemuBackend final : public Backend {
   std::unique_ptr<Machine> launch(const MachineSpec& spec) override;
   std::unique_ptr<Machine> attach(const std::string& run_dir, const MachineRef& ref) override;
   std::string accelerator_obstacle(Accelerator accel) override;
+  Drive create_overlay(const std::string& base, const std::string& overlay_path) override;
 
  private:
   std::unique_ptr<QemuMachine> launch_daemon(const MachineSpec& spec, const std::vector<std::string>& argv,
                                                    int log_fd);
   /// The absolute path of the binary; throws Error(kUnavailable) when missing.
   std::string resolve_binary() const;
+  /// `qemu-img` next to the configured binary, else from PATH; throws Error(kUnavailable).
+  std::string resolve_img_tool() const;
   uint64_t tsc_khz();
 
   const std::string qemu_binary_;  // as configured: a name (searched in PATH) or a path
