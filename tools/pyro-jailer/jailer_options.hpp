@@ -1,7 +1,7 @@
 // The command line of pyro-jailer (docs/jail.md): what to confine, parsed once.
 //
-//   pyro-jailer --root /run/vm/jail --ro /usr --rw /run/vm --uid 999 --gid 999 \
-//               --pid-ns --ipc-ns --cgroup /sys/fs/cgroup/pids/pyro/vm --pidfile /run/vm/qemu.pid \
+//   pyro-jailer --root /run/vm/jail --ro /usr --rw /run/vm --uid 999 --gid 999
+//               --pid-ns --ipc-ns --cgroup /sys/fs/cgroup/pids/pyro/vm --pidfile /run/vm/qemu.pid
 //               -- /usr/bin/qemu-system-x86_64 ...
 #pragma once
 

@@ -318,7 +318,9 @@ JailHost probe_jail_host(const std::string& jailer, const std::string& jailer_wh
         host.cgroup.version == "v2" ? host.cgroup.v2_mount
                                     : host.cgroup.v1_memory.substr(0, host.cgroup.v1_memory.rfind('/'));
     if (::access(parent.c_str(), W_OK) != 0) {
-      host.cgroup = CgroupHost{.why_not = fmt::format("`{}` is not writable: {}", parent, std::strerror(errno))};
+      const std::string why = fmt::format("`{}` is not writable: {}", parent, std::strerror(errno));
+      host.cgroup = CgroupHost{};
+      host.cgroup.why_not = why;
     }
   }
   return host;
