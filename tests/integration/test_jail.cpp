@@ -9,7 +9,9 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <grp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -172,6 +174,30 @@ void check_jailed(const Expected& vm, const std::string& home) {
   // The root and the boot files are read-only, even for root coming through /proc.
   CHECK(::open((root / "planted").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600) < 0);
   CHECK(::open((root / (home.substr(1) + "/environments/busybox/vmlinux")).c_str(), O_WRONLY | O_CLOEXEC) < 0);
+
+  // Its run dir stays root's: as QEMU's user, the host's files there cannot be replaced
+  // (say, by a symlink the host would then follow) nor removed.
+  struct stat dir_stat {};
+  REQUIRE(::stat(vm.run_dir.c_str(), &dir_stat) == 0);
+  CHECK(dir_stat.st_uid == 0);
+  CHECK((dir_stat.st_mode & S_ISVTX) != 0);
+  unsigned uid = 0, gid = 0;
+  std::istringstream(status["Uid"]) >> uid;
+  std::istringstream(status["Gid"]) >> gid;
+  const pid_t attacker = ::fork();
+  if (attacker == 0) {
+    if (::setgroups(0, nullptr) != 0 || ::setresgid(gid, gid, gid) != 0 || ::setresuid(uid, uid, uid) != 0) ::_exit(2);
+    int replaced = 0;
+    for (const char* name : {"qemu.log", "console.log", "qemu.pid"}) {
+      const std::string path = vm.run_dir.string() + "/" + name;
+      if (::unlink(path.c_str()) == 0 || ::rename(path.c_str(), (path + ".x").c_str()) == 0) ++replaced;
+    }
+    ::_exit(replaced == 0 ? 0 : 1);
+  }
+  int attack_status = 0;
+  REQUIRE(::waitpid(attacker, &attack_status, 0) == attacker);
+  CHECK(WIFEXITED(attack_status));
+  CHECK(WEXITSTATUS(attack_status) == 0);
 
   // Descriptors: only what QEMU opened itself, besides /dev/null and its log.
   for (const auto& fd : fs::directory_iterator("/proc/" + pid + "/fd")) {

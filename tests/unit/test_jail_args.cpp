@@ -164,7 +164,10 @@ TEST_CASE("the jailer command line applies every layer a root host provides, the
   CHECK(has_pair(args, "--rw", "/h/ws/disk.ext4"));
   CHECK(has_pair(args, "--chown", "/h/ws/disk.ext4"));
   CHECK(!has_pair(args, "--chown", "/h/env/rootfs.ext4"));
-  CHECK(has_pair(args, "--chown", "/h/run/vm-1/agent.sock"));  // the host listens, QEMU connects
+  CHECK(has_pair(args, "--group-file", "/h/run/vm-1/agent.sock"));  // the host listens, QEMU connects
+  CHECK(has_pair(args, "--group-dir", "/h/run/vm-1"));
+  CHECK(has_pair(args, "--group-file", "/h/run/vm-1/console.log"));
+  CHECK(!has_pair(args, "--chown", "/h/run/vm-1"));
   CHECK(has_pair(args, "--create", "/h/templates/k/ram"));
   // Limits: guest RAM plus QEMU's overhead, a pids bound, one core per vCPU plus one.
   CHECK(has_pair(args, "--cgroup", "/sys/fs/cgroup/memory/box/7/pyro/vm-1"));
@@ -179,7 +182,7 @@ TEST_CASE("a workspace VMM is detached and a VM with a NIC keeps the host networ
   auto args = build_jailer_args(root_host(), spec_of(true, true), {"/usr/bin/qemu"}, "/h/run/vm-1/qemu.pid");
   CHECK(has(args, "--detach"));
   CHECK(!has(args, "--net-ns"));
-  CHECK(!has_pair(args, "--chown", "/h/run/vm-1/agent.sock"));  // QEMU creates it itself
+  CHECK(!has_pair(args, "--group-file", "/h/run/vm-1/agent.sock"));  // QEMU creates it itself
   JailHost v2 = root_host();
   v2.cgroup = find_cgroups(kV2Mountinfo, "0::/\n", "cpu memory pids\n");
   auto v2_args = build_jailer_args(v2, spec_of(true, true), {"/usr/bin/qemu"}, "/h/p");

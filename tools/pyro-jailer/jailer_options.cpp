@@ -54,6 +54,10 @@ Options parse_options(const std::vector<std::string>& args) {
     } else if (a == "--chown") {
       o.chown.push_back(value(a));
       require_absolute(a, o.chown.back());
+    } else if (a == "--group-dir" || a == "--group-file") {
+      auto& list = a == "--group-dir" ? o.group_dirs : o.group_files;
+      list.push_back(value(a));
+      require_absolute(a, list.back());
     } else if (a == "--create") {
       o.create.push_back(value(a));
       require_absolute(a, o.create.back());
@@ -87,7 +91,9 @@ Options parse_options(const std::vector<std::string>& args) {
     throw std::invalid_argument("expected -- and the VMM's absolute path and arguments");
   }
   if (o.uid.has_value() != o.gid.has_value()) throw std::invalid_argument("--uid and --gid go together");
-  if (!o.chown.empty() && !o.uid) throw std::invalid_argument("--chown needs --uid and --gid");
+  if ((!o.chown.empty() || !o.group_dirs.empty() || !o.group_files.empty()) && !o.uid) {
+    throw std::invalid_argument("--chown, --group-dir and --group-file need --uid and --gid");
+  }
   return o;
 }
 

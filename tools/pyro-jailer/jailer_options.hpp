@@ -25,6 +25,9 @@ struct Options {
   std::vector<Bind> binds;
   std::vector<std::string> chown;  ///< given to --uid/--gid before dropping root
   std::vector<std::string> create; ///< empty files created (owned by --uid) when missing
+  /// Stay root's, shared with --gid: directories become 01770 (sticky: the VMM adds
+  /// files but cannot replace the host's), files 0660 (created empty when missing).
+  std::vector<std::string> group_dirs, group_files;
   std::optional<unsigned> uid, gid;
   bool pid_ns = false, ipc_ns = false, net_ns = false;
   bool no_new_privs = true;

@@ -61,6 +61,20 @@ void prepare_files(const Options& o) {
   for (const auto& path : o.chown) {
     if (::lchown(path.c_str(), *o.uid, *o.gid) != 0) fail("hand over", path);
   }
+  for (const auto& path : o.group_dirs) {
+    if (::lchown(path.c_str(), 0, *o.gid) != 0 || ::chmod(path.c_str(), 01770) != 0) fail("share", path);
+  }
+  for (const auto& path : o.group_files) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) {
+      int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0660);
+      if (fd < 0) fail("create", path);
+      ::close(fd);
+    } else if (S_ISLNK(st.st_mode)) {
+      fail("share", path, ELOOP);
+    }
+    if (::lchown(path.c_str(), 0, *o.gid) != 0 || ::chmod(path.c_str(), 0660) != 0) fail("share", path);
+  }
 }
 
 void write_pidfile(const std::string& path, pid_t pid) {

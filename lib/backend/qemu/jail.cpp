@@ -1,15 +1,16 @@
 #include "backend/qemu/jail.hpp"
 
 #include <pwd.h>
-#include <cstring>
-#include <optional>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
+#include <optional>
 #include <fstream>
 #include <sstream>
 #include <fmt/format.h>
 
+#include "backend/qemu/qemu_args.hpp"
 #include "env/guest_tools.hpp"
 #include "pyro/error.hpp"
 #include "util/child_process.hpp"
@@ -212,10 +213,13 @@ std::vector<std::string> build_jailer_args(const JailHost& host, const MachineSp
     if (!spec.network) add({"--net-ns"});
     if (host.uid != 0) {
       add({"--uid", std::to_string(host.uid), "--gid", std::to_string(host.gid)});
-      // What QEMU writes becomes its own: the run dir, the socket the host listens
-      // on, writable disks, the RAM file (created empty first: it is a mount point).
-      add({"--chown", spec.run_dir});
-      if (!spec.detached) add({"--chown", spec.agent_socket});
+      // The run dir stays root's but sticky and shared with QEMU's group: QEMU adds
+      // its sockets, and cannot replace what the host reads or connects to there
+      // (its log, pid file, console log, and the agent socket the host listens on).
+      add({"--group-dir", spec.run_dir, "--group-file", spec.run_dir + "/" + std::string(kConsoleLogName)});
+      if (!spec.detached) add({"--group-file", spec.agent_socket});
+      // Writable disks and the RAM file become QEMU's (the RAM file is created empty
+      // first: it is a mount point).
       for (const auto& drive : spec.drives) {
         if (!drive.read_only) add({"--chown", drive.path});
       }
