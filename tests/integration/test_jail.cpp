@@ -240,6 +240,14 @@ std::string http_get(uint32_t port) {
   return got;
 }
 
+pyro::ClientOptions options_of(const std::string& snapshots, const std::string& jail, const std::string& guest_dir = "") {
+  pyro::ClientOptions o;
+  o.snapshots = snapshots;
+  o.jail = jail;
+  o.guest_dir = guest_dir;
+  return o;
+}
+
 bool is_clone(int64_t pid) {
   return slurp("/proc/" + std::to_string(pid) + "/cmdline").find(std::string("-incoming\0defer", 15)) != std::string::npos;
 }
@@ -252,14 +260,14 @@ TEST_CASE("an ephemeral VMM and a snapshot clone run jailed") {
     return;
   }
   SUBCASE("cold boot") {
-    pyro::Pyro client(pyro::ClientOptions{.snapshots = "0", .jail = "strict"});
+    pyro::Pyro client(options_of("0", "strict"));
     auto vm = client.start_vm(client.create_vm("busybox").vm_id);
     REQUIRE(!is_clone(vm.pid));
     check_jailed({vm.pid, vm.vm_id, vm.mem_mib, false, fs::path(client.home()) / "run" / vm.vm_id, {}}, client.home());
     CHECK(client.exec_vm(vm.vm_id, "echo jailed").stdout_data == "jailed\n");
   }
   SUBCASE("snapshot clone") {
-    pyro::Pyro client(pyro::ClientOptions{.snapshots = "1", .jail = "strict"});
+    pyro::Pyro client(options_of("1", "strict"));
     client.start_vm(client.create_vm("busybox").vm_id);  // makes sure a template exists
     auto vm = client.start_vm(client.create_vm("busybox").vm_id);
     REQUIRE(is_clone(vm.pid));
@@ -289,7 +297,9 @@ TEST_CASE("a workspace VMM runs jailed; its published port still serves on 127.0
 
   client().write_workspace_file(ws.workspace_id, "www/index.html", "hello from the jail\n");
   pyro::ServiceOptions service;
-  service.readiness = {.type = "http", .url = "http://127.0.0.1:8080/", .timeout_seconds = 20};
+  service.readiness.type = "http";
+  service.readiness.url = "http://127.0.0.1:8080/";
+  service.readiness.timeout_seconds = 20;
   service.published_ports = {8080};
   auto web = client().start_service(ws.workspace_id, "web", "busybox httpd -f -p 0.0.0.0:8080 -h /workspace/www",
                                     service);
@@ -315,7 +325,7 @@ TEST_CASE("strict mode fails clearly when a layer is unavailable; best-effort sk
   fs::copy_file(source / "initramfs" / "init", tools.path / "initramfs" / "init");
   REQUIRE(!fs::exists(tools.path / "pyro-jailer"));
 
-  pyro::Pyro strict(pyro::ClientOptions{.guest_dir = tools.path.string(), .snapshots = "0", .jail = "strict"});
+  pyro::Pyro strict(options_of("0", "strict", tools.path.string()));
   auto vm = strict.create_vm("busybox");
   try {
     strict.start_vm(vm.vm_id);
@@ -330,7 +340,7 @@ TEST_CASE("strict mode fails clearly when a layer is unavailable; best-effort sk
   }
   CHECK(strict_failed);
 
-  pyro::Pyro lenient(pyro::ClientOptions{.guest_dir = tools.path.string(), .snapshots = "0", .jail = "best-effort"});
+  pyro::Pyro lenient(options_of("0", "best-effort", tools.path.string()));
   auto started = lenient.start_vm(lenient.create_vm("busybox").vm_id);
   auto status = proc_status(started.pid);
   CHECK(status["Seccomp"] == "2");  // QEMU's own sandbox needs no jailer
