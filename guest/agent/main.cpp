@@ -30,6 +30,8 @@ using pyro::agent::log_line;
 
 constexpr auto kRetryInterval = 50ms;
 constexpr auto kSocketRetryLimit = 2s;  // test mode: the listener is gone for good after this
+// After a malformed frame: the port counts as drained once no byte came for this long.
+constexpr int kDrainQuietMs = 100;
 
 struct Options {
   std::string socket_path;     // empty: virtio-serial mode
@@ -48,16 +50,17 @@ void ensure_std_fds() {
   }
 }
 
-int open_virtio() {
+// The port is opened once and held for the agent's whole life: virtio_console lets
+// one opener have a port at a time, so while we hold it any other guest process's
+// open() fails with EBUSY, also in the gaps between two host connections. (A root
+// guest can still steal the fd, e.g. by ptrace of PID 1: the host trusts no reply.)
+int open_virtio_for_life() {
   bool logged = false;
   for (;;) {
     std::string path = pyro::agent::find_virtio_port(pyro::agent::kPortName);
     if (!path.empty()) {
       int fd = pyro::agent::open_port(path);
-      if (fd >= 0) {
-        pyro::agent::wait_host_connected(fd);
-        return fd;
-      }
+      if (fd >= 0) return fd;
       if (!logged) log_line("open port `" + path + "`: " + std::strerror(errno) + "; retrying");
     } else if (!logged) {
       log_line(std::string("find port `") + pyro::agent::kPortName + "`: not present yet; retrying");
@@ -107,6 +110,16 @@ EndReason serve(Agent& agent, const std::shared_ptr<Connection>& conn) {
   }
 }
 
+// The fd of the next host connection: a new socket connection in test mode, else a
+// dup of the held port once a host is connected to it.
+int next_connection(const Options& options, int held_port) {
+  if (held_port < 0) return open_socket(options.socket_path);
+  pyro::agent::wait_host_connected(held_port);
+  int fd = pyro::agent::dup_port(held_port);
+  if (fd < 0) log_line(std::string("dup port: ") + std::strerror(errno));
+  return fd;
+}
+
 int run(const Options& options) {
   ::signal(SIGPIPE, SIG_IGN);
   ::signal(SIGCHLD, SIG_DFL);  // SIG_IGN would auto-reap and break waitpid
@@ -116,22 +129,36 @@ int run(const Options& options) {
   reaper.start();
   Agent agent(reaper, ::getpid() == 1, options.workspace_root);
   const bool socket_mode = !options.socket_path.empty();
+  const int held_port = socket_mode ? -1 : open_virtio_for_life();
 
   for (;;) {
-    int fd = socket_mode ? open_socket(options.socket_path) : open_virtio();
+    int fd = next_connection(options, held_port);
     if (fd < 0) agent.terminate(1);
     auto conn = std::make_shared<Connection>(fd);
-    // The hello event tells the host we are up without it writing into a port nobody reads.
+    // The hello event tells the host we are up without it writing into a port
+    // nobody reads. It also starts a new framing session: each connection has its
+    // own decoder (serve), and the host resends its hello request on this event.
     if (!conn->send(pyro::protocol::make_event("hello", agent.hello_fields()))) {
-      log_line("send hello: connection broken; reopening");
+      log_line("send hello: connection broken; waiting for the host");
       conn->close();
       std::this_thread::sleep_for(kRetryInterval);
       continue;
     }
     EndReason reason = serve(agent, conn);
-    conn->close();  // exec threads still holding it drop their frames from now on
+    conn->close();  // exec threads still holding it drop their frames from now on; the port stays held
     if (socket_mode && reason == EndReason::kEof) agent.terminate();
-    std::this_thread::sleep_for(kRetryInterval);
+    // Framing across host connections: an end of file means the previous host hung
+    // up and every byte it sent was read (virtio_console reports EOF only once the
+    // port is empty), so the next connection starts clean. A malformed frame means
+    // the bytes of two hosts ran together (the agent missed a hang-up: a host left
+    // in the middle of a frame and the next one connected before we looked): drop
+    // what is queued until the port is quiet, then greet anew; the host resends its
+    // hello request on our hello event, so nothing of a well-behaved host is lost.
+    if (reason == EndReason::kMalformed && held_port >= 0) {
+      size_t dropped = pyro::agent::drain_port(held_port, kDrainQuietMs);
+      log_line("dropped " + std::to_string(dropped) + " stale bytes from the port");
+    }
+    if (socket_mode) std::this_thread::sleep_for(kRetryInterval);
   }
 }
 

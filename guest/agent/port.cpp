@@ -44,6 +44,23 @@ void wait_host_connected(int fd) {
   }
 }
 
+int dup_port(int fd) { return ::fcntl(fd, F_DUPFD_CLOEXEC, 3); }
+
+size_t drain_port(int fd, int quiet_ms) {
+  size_t dropped = 0;
+  char buf[16 * 1024];
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    int r = ::poll(&p, 1, quiet_ms);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0 || !(p.revents & POLLIN)) return dropped;  // quiet, or the host is gone
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n <= 0) return dropped;
+    dropped += static_cast<size_t>(n);
+  }
+}
+
 int connect_unix(const std::string& path) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;

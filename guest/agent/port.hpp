@@ -2,6 +2,7 @@
 // unix socket in test mode.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace pyro::agent {
@@ -17,6 +18,15 @@ int open_port(const std::string& path);
 /// Blocks until the host side of a virtio port is connected (the port reports
 /// POLLHUP while it is not), polling every 50 ms.
 void wait_host_connected(int fd);
+
+/// A close-on-exec duplicate of `fd` (one per host connection, so closing the
+/// connection never closes the held port). Returns -1 with errno set.
+int dup_port(int fd);
+
+/// Reads and drops whatever the port holds until it stays quiet for `quiet_ms` or
+/// the host hangs up: the bytes of a frame torn by a host that left before the
+/// agent noticed. Returns how many bytes were dropped.
+size_t drain_port(int fd, int quiet_ms);
 
 /// Connects a non-blocking, close-on-exec unix stream socket to `path`.
 /// Returns -1 with errno set.

@@ -200,9 +200,25 @@ protocol::Frame AgentConnection::read_frame(Deadline deadline, std::string_view 
 nlohmann::json AgentConnection::call(std::string_view method, const nlohmann::json& params,
                                      Deadline deadline, const DataSink& sink) {
   std::lock_guard lock(call_mutex_);
+  const std::string what = fmt::format("agent request `{}`", method);
+  if (broken_) {
+    throw Error(ErrorCode::kAgentProtocol, fmt::format("{}: the connection broke in an earlier request", what));
+  }
+  try {
+    return call_locked(method, params, deadline, sink, what);
+  } catch (...) {
+    // A call that ended before its response frame (a deadline, a sink that refused
+    // data, garbage) leaves the rest of its stream, or a torn frame, to come.
+    if (!answered_) broken_ = true;
+    throw;
+  }
+}
+
+nlohmann::json AgentConnection::call_locked(std::string_view method, const nlohmann::json& params, Deadline deadline,
+                                            const DataSink& sink, const std::string& what) {
+  answered_ = false;
   const uint32_t stream = next_stream_;
   next_stream_ += 2;
-  const std::string what = fmt::format("agent request `{}`", method);
   // Requests are small and the agent always reads, so a plain deadline suffices here.
   write_all(fd_.get(), protocol::encode_frame(protocol::make_request(stream, method, params)),
             deadline, "the agent");
@@ -220,6 +236,10 @@ nlohmann::json AgentConnection::call(std::string_view method, const nlohmann::js
     if (frame.type == protocol::FrameType::kData) {
       auto data = protocol::split_data(frame);
       if (!data) throw Error(ErrorCode::kAgentProtocol, fmt::format("{}: malformed data frame", what));
+      if (data->first != protocol::Channel::kStdout && data->first != protocol::Channel::kStderr) {
+        throw Error(ErrorCode::kAgentProtocol, fmt::format("{}: data on channel {}", what,
+                                                           static_cast<int>(data->first)));
+      }
       if (sink) sink(data->first, data->second);
       continue;
     }
@@ -233,8 +253,12 @@ nlohmann::json AgentConnection::call(std::string_view method, const nlohmann::js
     } catch (const std::exception& e) {
       throw Error(ErrorCode::kAgentProtocol, fmt::format("{}: {}", what, e.what()));
     }
+    answered_ = true;
     if (!reply.ok) {
       throw Error(error_code_from_name(reply.error_code), fmt::format("{}: {}", what, reply.error_message));
+    }
+    if (!reply.result.is_object()) {
+      throw Error(ErrorCode::kAgentProtocol, fmt::format("{}: the result is not an object", what));
     }
     return std::move(reply.result);
   }

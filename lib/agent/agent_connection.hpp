@@ -72,15 +72,23 @@ class AgentConnection {
   const AgentHello& wait_hello(Deadline deadline);
   const AgentHello& hello() const noexcept { return hello_; }
 
-  /// Sends one request and waits for its response, passing data frames to `sink`.
-  /// Returns the `result` object; an `error` response becomes a pyro::Error with
-  /// the agent's code. Calls are serialised (one stream at a time for now).
+  /// Sends one request and waits for its response, passing data frames (channel
+  /// stdout or stderr, else kAgentProtocol) to `sink`, which may throw to refuse
+  /// them. Returns the `result` object (anything else is kAgentProtocol); an
+  /// `error` response becomes a pyro::Error with the agent's code. Calls are
+  /// serialised (one stream at a time for now).
   nlohmann::json call(std::string_view method, const nlohmann::json& params,
                       Deadline deadline, const DataSink& sink = {});
+
+  /// True once a call ended without its whole reply (deadline, garbage, a refused
+  /// sink): the stream may be out of step, so every later call fails; reconnect.
+  bool broken() const noexcept { return broken_; }
 
  private:
   // Reads until one frame is available; throws on deadline, EOF or garbage.
   protocol::Frame read_frame(Deadline deadline, std::string_view waiting_for);
+  nlohmann::json call_locked(std::string_view method, const nlohmann::json& params, Deadline deadline,
+                             const DataSink& sink, const std::string& what);
   void handle_event(const protocol::Frame& frame);
   void check_major() const;
 
@@ -91,6 +99,8 @@ class AgentConnection {
   bool have_hello_ = false;
   bool shared_ = false;
   uint32_t next_stream_ = 1;
+  bool broken_ = false;    // guarded by call_mutex_
+  bool answered_ = false;  // the current call got its response frame
   std::mutex call_mutex_;
 };
 

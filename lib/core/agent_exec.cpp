@@ -1,5 +1,7 @@
 #include "core/agent_exec.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "pyro/error.hpp"
@@ -24,12 +26,16 @@ ExecResult exec_over_agent(AgentConnection& agent, const std::string& command, c
   if (!options.cwd.empty()) params["cwd"] = options.cwd;
 
   ExecResult result;
-  // The agent enforces the limits; the host enforces them again so a faulty
-  // guest cannot make the host buffer without bound.
+  // The agent never sends more than the limits; more is a lie of the guest, which
+  // must not make the host buffer without bound.
   auto sink = [&](protocol::Channel channel, std::string_view bytes) {
     std::string& out = channel == protocol::Channel::kStderr ? result.stderr_data : result.stdout_data;
-    size_t room = options.max_output_bytes > out.size() ? options.max_output_bytes - out.size() : 0;
-    out.append(bytes.substr(0, room));
+    if (bytes.size() > options.max_output_bytes - std::min<uint64_t>(out.size(), options.max_output_bytes)) {
+      throw Error(ErrorCode::kAgentProtocol,
+                  fmt::format("exec answered: more than the {} bytes of {} asked for", options.max_output_bytes,
+                              channel == protocol::Channel::kStderr ? "stderr" : "stdout"));
+    }
+    out.append(bytes);
   };
   const Deadline deadline = Clock::now() + std::chrono::milliseconds(timeout_ms) + kExecReplyGrace;
   nlohmann::json reply = agent.call("exec", params, deadline, sink);

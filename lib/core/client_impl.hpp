@@ -87,6 +87,7 @@ struct Pyro::Impl {
     const std::string snapshots =
         options.snapshots.empty() ? detail::env_or("PYRO_SNAPSHOTS", "") : options.snapshots;
     snapshots_enabled = snapshots != "0";
+    detail::secure_home(home);
     detail::sweep_stale_run_dirs(home);
   }
 

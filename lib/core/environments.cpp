@@ -2,6 +2,7 @@
 // scripts), import (unpack an OCI/docker image into an ext4 root) and prune.
 // Every write to <home>/environments/<dir> happens under that environment's lock
 // file, the one the shell builders take too, and lands by rename.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +20,7 @@
 #include "env/script_runner.hpp"
 #include "util/disk_usage.hpp"
 #include "util/file_lock.hpp"
+#include "util/private_dir.hpp"
 #include "util/sha256.hpp"
 
 namespace pyro {
@@ -87,7 +89,7 @@ EnvironmentInfo Pyro::Impl::pull(const std::string& name, const PullOptions& pul
   const std::string what = fmt::format("pull environment `{}`", name);
   detail::GuestTools tools = detail::find_guest_tools(options.guest_dir);
   std::error_code ec;
-  fs::create_directories(fs::path(home) / "environments", ec);
+  detail::make_private_dir((fs::path(home) / "environments").string());
 
   // Every environment boots the busybox kernel and initramfs, so it comes first.
   if (entry->kind == "initramfs" || !catalog.inspect("busybox").installed) {
@@ -124,7 +126,7 @@ EnvironmentInfo Pyro::import_environment(const std::string& name, const std::str
   if (!impl_->catalog.inspect("busybox").installed) impl_->pull("busybox", {.progress = options.progress});
   const detail::BootSet busybox = impl_->catalog.resolve("busybox");
 
-  fs::create_directories(dir.parent_path(), ec);
+  detail::make_private_dir(dir.parent_path().string());
   auto lock = detail::FileLock::acquire(lock_path_for(dir).string());
   if (fs::exists(dir / "manifest.json") && !options.force) {
     throw Error(ErrorCode::kAlreadyExists,
@@ -132,7 +134,9 @@ EnvironmentInfo Pyro::import_environment(const std::string& name, const std::str
   }
   const fs::path tmp = dir.parent_path() / fmt::format(".{}.tmp.{}", dir.filename().string(), ::getpid());
   fs::remove_all(tmp, ec);
-  fs::create_directories(tmp / "root");
+  // Private staging: the unpacked image's setuid files stay out of other users' reach.
+  detail::make_private_dir((tmp / "root").string());
+  ::chmod(tmp.c_str(), 0700);
   struct RemoveOnExit {
     fs::path path;
     ~RemoveOnExit() {

@@ -17,6 +17,7 @@
 
 #include "core/logging.hpp"
 #include "pyro/error.hpp"
+#include "util/private_dir.hpp"
 
 namespace pyro::detail {
 namespace fs = std::filesystem;
@@ -32,10 +33,25 @@ std::string resolve_home(const std::string& configured) {
               "resolve the pyro home: none of PYRO_HOME, XDG_CACHE_HOME or HOME is set");
 }
 
+void secure_home(const std::string& home) noexcept {
+  std::error_code ec;
+  fs::create_directories(home, ec);
+  struct stat st {};
+  if (::stat(home.c_str(), &st) == 0 && st.st_uid == ::geteuid() && (st.st_mode & S_ISVTX) == 0 &&
+      (st.st_mode & 077) != 0 && ::chmod(home.c_str(), 0700) != 0) {
+    log(LogLevel::kWarn, "make the pyro home `{}` private: {}", home, std::strerror(errno));
+  }
+  for (const char* sub : {"environments", "workspaces", "run", "templates"}) {
+    const std::string dir = (fs::path(home) / sub).string();
+    if (const std::error_code err = make_private_dir(dir)) {
+      log(LogLevel::kWarn, "make `{}` private: {}", dir, err.message());
+    }
+  }
+}
+
 std::string create_run_dir(const std::string& home, const std::string& vm_id) {
   fs::path dir = fs::path(home) / "run" / vm_id;
-  std::error_code ec;
-  fs::create_directories(dir.parent_path(), ec);
+  make_private_dir(dir.parent_path().string());
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
     throw Error(ErrorCode::kPermissionDenied,
                 fmt::format("create run directory `{}`: {}", dir.string(), std::strerror(errno)));

@@ -11,6 +11,11 @@ namespace pyro::detail {
 /// `configured`, else $PYRO_HOME, else $XDG_CACHE_HOME/pyro, else ~/.cache/pyro.
 std::string resolve_home(const std::string& configured);
 
+/// Makes <home> (when it is ours and not a shared sticky directory such as /tmp)
+/// and its environments/, workspaces/, run/ and templates/ mode 0700, fixing
+/// homes an older pyro made 0755. Logs what it cannot fix; never throws.
+void secure_home(const std::string& home) noexcept;
+
 /// Creates <home>/run/<vm_id> (mode 0700) and records the owning pid in it.
 std::string create_run_dir(const std::string& home, const std::string& vm_id);
 

@@ -164,6 +164,9 @@ SnapshotTemplate TemplateStore::ensure(const TemplateIdentity& identity, Deadlin
           throw Error(ErrorCode::kInternal,
                       fmt::format("write `{}`: {}", (tmp / "meta.json").string(), std::strerror(errno)));
         }
+        // The guest's memory and device state: its owner's alone, like everything in the home.
+        fs::permissions(tmp / "ram", fs::perms::owner_read | fs::perms::owner_write, ec);
+        fs::permissions(tmp / "state", fs::perms::owner_read | fs::perms::owner_write, ec);
         if (fs::exists(final_dir, ec)) remove_dir(final_dir);  // incomplete: find() refused it
         fs::rename(tmp, final_dir, ec);
         if (ec) {

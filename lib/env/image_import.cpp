@@ -1,7 +1,5 @@
 #include "env/image_import.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "env/archive_util.hpp"
+#include "env/safe_extract.hpp"
 #include "pyro/error.hpp"
 #include "util/relative_path.hpp"
 #include "util/sha256.hpp"
@@ -48,6 +47,7 @@ class Context {
   void note(const std::string& message) const {
     if (progress_) progress_(message);
   }
+  const std::string& source() const { return source_; }
 
  private:
   std::string source_;
@@ -68,253 +68,91 @@ std::string join_rel(const std::string& dir, std::string_view name) {
   return dir.empty() ? std::string(name) : dir + "/" + std::string(name);
 }
 
-bool lstat_path(const fs::path& path, struct stat* st) { return ::lstat(path.c_str(), st) == 0; }
+// Bounds of one layer (or the outer archive): far above real images, far below
+// what would fill a disk by surprise.
+constexpr ExtractLimits kLayerLimits{.max_bytes = 64ull << 30, .max_entries = 4000000};
 
-// Walks `rel_dir` below `root` one component at a time so that nothing is ever
-// written through a symlink. Returns the first component that is a symlink, or
-// "" when none is. Missing components are fine. With `remove_files`, a component
-// that is a plain file is removed: a later layer may turn a file into a directory
-// implicitly, by adding entries below it.
-std::string symlink_on_path(const fs::path& root, const std::string& rel_dir, bool remove_files) {
-  std::string prefix;
-  size_t pos = 0;
-  while (pos < rel_dir.size()) {
-    size_t slash = rel_dir.find('/', pos);
-    if (slash == std::string::npos) slash = rel_dir.size();
-    prefix = rel_dir.substr(0, slash);
-    pos = slash + 1;
-    struct stat st {};
-    if (!lstat_path(root / prefix, &st)) return "";  // the rest does not exist yet
-    if (S_ISLNK(st.st_mode)) return prefix;
-    if (!S_ISDIR(st.st_mode)) {
-      if (remove_files) ::unlink((root / prefix).c_str());
-      return "";
-    }
-  }
-  return "";
-}
-
-
-struct ExtractStats {
-  uint64_t bytes = 0;
-  size_t skipped_devices = 0;
-  size_t warnings = 0;
-  std::string first_warning;
-};
-
-// Extracts one tar file into `root`. With `layer` set the entries are an image
-// layer: whiteouts delete lower content and ownership and modes are kept.
-class TarExtractor {
+// Applies the whiteouts of an image layer on top of the safe extractor (which
+// has already refused a whiteout reached through a symlink): `.wh.NAME` removes
+// NAME of lower layers; `.wh..wh..opq` removes everything of lower layers in its
+// directory. Entries of this layer are kept either way, whatever their order.
+class Whiteouts {
  public:
-  TarExtractor(const Context& ctx, fs::path root, std::string what, bool layer)
-      : ctx_(ctx), root_(std::move(root)), what_(std::move(what)), layer_(layer) {}
+  Whiteouts(const Context& ctx, std::filesystem::path root, std::string what)
+      : ctx_(ctx), root_(std::move(root)), what_(std::move(what)) {}
 
-  ExtractStats run(const fs::path& tar_path) {
-    ArchiveReader reader(archive_read_new());
-    ArchiveWriter writer(archive_write_disk_new());
-    if (!reader || !writer) ctx_.fail(ErrorCode::kInternal, "libarchive: out of memory");
-    archive_read_support_filter_all(reader.get());
-    archive_read_support_format_tar(reader.get());
-    archive_read_support_format_empty(reader.get());
-    if (archive_read_open_filename(reader.get(), tar_path.c_str(), 1 << 16) != ARCHIVE_OK) {
-      ctx_.fail(ErrorCode::kInvalidArgument,
-                fmt::format("{}: not a tar archive: {}", what_, archive_message(reader.get())));
+  bool apply(const std::string& rel, const std::string& name, const std::unordered_set<std::string>& extracted) {
+    const std::string dir = parent_of(rel);
+    const std::string base = base_of(rel);
+    if (base.rfind(".wh.", 0) != 0) return false;
+    if (base == ".wh..wh..opq") {
+      struct stat st {};
+      if (::lstat((root_ / dir).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) remove_lower(dir, extracted);
+      return true;
     }
-    // No standard lookup: uid/gid numbers are kept as they are, never mapped
-    // through the host's user database. Our own checks run first; libarchive's
-    // secure flags are a second line (absolute paths are ours, see below).
-    int flags = ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT;
-    if (layer_) {
-      flags |= ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR;
-      if (::geteuid() == 0) flags |= ARCHIVE_EXTRACT_OWNER;
+    if (base.rfind(".wh..wh.", 0) == 0) return true;  // aufs bookkeeping (.wh..wh.plnk, ...)
+    // The name comes from the layer: `.wh...` would name `..`, the root's parent.
+    const std::string_view victim = std::string_view(base).substr(4);
+    if (victim.empty() || victim == "." || victim == ".." || victim.find('/') != std::string_view::npos) {
+      ctx_.fail(ErrorCode::kInvalidArgument, fmt::format("{} whiteout `{}` names no entry", what_, name));
     }
-    archive_write_disk_set_options(writer.get(), flags);
-
-    archive_entry* entry = nullptr;
-    for (;;) {
-      const int r = archive_read_next_header(reader.get(), &entry);
-      if (r == ARCHIVE_EOF) break;
-      if (r < ARCHIVE_WARN) {
-        ctx_.fail(ErrorCode::kInvalidArgument,
-                  fmt::format("{}: read: {}", what_, archive_message(reader.get())));
-      }
-      apply_entry(reader.get(), writer.get(), entry);
-    }
-    // Directory modes and times are set here, after their contents.
-    if (archive_write_close(writer.get()) != ARCHIVE_OK) {
-      ctx_.fail(code_for_errno(archive_errno(writer.get())),
-                fmt::format("{}: finish: {}", what_, archive_message(writer.get())));
-    }
-    return stats_;
+    const std::string target = join_rel(dir, victim);
+    if (extracted.count(target) != 0) return true;
+    std::error_code ec;
+    std::filesystem::remove_all(root_ / target, ec);  // never follows a symlink
+    if (ec) ctx_.fail(code_for_errno(ec.value()), fmt::format("{} whiteout `{}`: {}", what_, name, ec.message()));
+    return true;
   }
 
  private:
-  void apply_entry(archive* reader, archive* writer, archive_entry* entry) {
-    const char* raw = archive_entry_pathname(entry);
-    if (raw == nullptr) raw = archive_entry_pathname_utf8(entry);
-    if (raw == nullptr) ctx_.fail(ErrorCode::kInvalidArgument, what_ + " has an entry with an unreadable name");
-    const std::string name = raw;
-    const auto rel = normalize_relative_path(name);
-    if (!rel) ctx_.fail(ErrorCode::kInvalidArgument, fmt::format("{} entry `{}` escapes the root", what_, name));
-    if (rel->empty()) return;  // the root itself: keep the caller's directory
-
-    const std::string dir = parent_of(*rel);
-    const std::string base = base_of(*rel);
-    const bool whiteout = layer_ && base.rfind(".wh.", 0) == 0;
-    check_no_symlink(dir, name, !whiteout);
-    if (whiteout) {
-      apply_whiteout(dir, base, name);
-      return;
-    }
-
-    const mode_t type = archive_entry_filetype(entry);
-    const char* link = archive_entry_hardlink(entry);
-    if (link == nullptr && (type == AE_IFCHR || type == AE_IFBLK) && (!layer_ || ::geteuid() != 0)) {
-      ++stats_.skipped_devices;
-      return;
-    }
-    if (link == nullptr && type == AE_IFSOCK) return;  // sockets are runtime objects
-    if (!layer_ && link == nullptr && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK) return;
-
-    std::string link_abs;
-    if (link != nullptr) link_abs = check_hardlink(*rel, link, name);
-
-    replace_existing(*rel, link == nullptr && type == AE_IFDIR);
-
-    const std::string abs = (root_ / *rel).string();
-    archive_entry_set_pathname(entry, abs.c_str());
-    if (link != nullptr) archive_entry_set_hardlink(entry, link_abs.c_str());
-    const int64_t size = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : 0;
-
-    check_write(writer, archive_write_header(writer, entry), name);
-    copy_data(reader, writer, name);
-    check_write(writer, archive_write_finish_entry(writer), name);
-    created_.insert(*rel);
-    if (link == nullptr && type == AE_IFREG && size > 0) stats_.bytes += static_cast<uint64_t>(size);
-  }
-
-  void check_no_symlink(const std::string& rel_dir, const std::string& name, bool remove_files) {
-    const std::string link = symlink_on_path(root_, rel_dir, remove_files);
-    if (!link.empty()) {
-      ctx_.fail(ErrorCode::kInvalidArgument,
-                fmt::format("{} entry `{}` goes through the symlink `{}`", what_, name, link));
-    }
-  }
-
-  // `.wh.NAME` removes NAME of lower layers; `.wh..wh..opq` removes everything of
-  // lower layers in its directory. Entries of this layer are kept either way,
-  // whatever their order in the tar.
-  void apply_whiteout(const std::string& dir, const std::string& base, const std::string& name) {
-    if (base == ".wh..wh..opq") {
-      struct stat st {};
-      if (lstat_path(root_ / dir, &st) && S_ISDIR(st.st_mode)) remove_lower(dir);
-      return;
-    }
-    if (base.rfind(".wh..wh.", 0) == 0) return;  // aufs bookkeeping (.wh..wh.plnk, ...)
-    const std::string target = join_rel(dir, std::string_view(base).substr(4));
-    if (base.size() == 4) ctx_.fail(ErrorCode::kInvalidArgument, fmt::format("{} whiteout `{}` names nothing", what_, name));
-    if (created_.count(target) != 0) return;
-    std::error_code ec;
-    fs::remove_all(root_ / target, ec);  // never follows a symlink
-    if (ec) ctx_.fail(code_for_errno(ec.value()), fmt::format("{} whiteout `{}`: {}", what_, name, ec.message()));
-  }
-
-  void remove_lower(const std::string& dir) {
+  void remove_lower(const std::string& dir, const std::unordered_set<std::string>& extracted) {
     std::vector<std::string> children;
     std::error_code ec;
-    for (const auto& child : fs::directory_iterator(root_ / dir, ec)) {
+    for (const auto& child : std::filesystem::directory_iterator(root_ / dir, ec)) {
       children.push_back(child.path().filename().string());
     }
     for (const auto& child : children) {
       const std::string rel = join_rel(dir, child);
-      if (created_.count(rel) != 0) {
+      if (extracted.count(rel) != 0) {
         struct stat st {};
-        if (lstat_path(root_ / rel, &st) && S_ISDIR(st.st_mode)) remove_lower(rel);
+        if (::lstat((root_ / rel).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) remove_lower(rel, extracted);
         continue;
       }
-      fs::remove_all(root_ / rel, ec);
-      if (ec) ctx_.fail(code_for_errno(ec.value()), fmt::format("{} opaque whiteout in `{}`: {}", what_, dir, ec.message()));
-    }
-  }
-
-  // Returns the absolute path of a hard link's target, which must already exist
-  // inside the root and be reachable without symlinks.
-  std::string check_hardlink(const std::string& rel, const char* link, const std::string& name) {
-    const auto target = normalize_relative_path(link);
-    if (!target || target->empty()) {
-      ctx_.fail(ErrorCode::kInvalidArgument,
-                fmt::format("{} hard link `{}` -> `{}` escapes the root", what_, name, link));
-    }
-    if (*target == rel) {
-      ctx_.fail(ErrorCode::kInvalidArgument, fmt::format("{} hard link `{}` points to itself", what_, name));
-    }
-    const std::string via = symlink_on_path(root_, parent_of(*target), false);
-    if (!via.empty()) {
-      ctx_.fail(ErrorCode::kInvalidArgument,
-                fmt::format("{} hard link `{}` -> `{}` goes through the symlink `{}`", what_, name, link, via));
-    }
-    struct stat st {};
-    if (!lstat_path(root_ / *target, &st)) {
-      ctx_.fail(ErrorCode::kInvalidArgument,
-                fmt::format("{} hard link `{}`: its target `{}` does not exist", what_, name, link));
-    }
-    if (S_ISDIR(st.st_mode)) {
-      ctx_.fail(ErrorCode::kInvalidArgument,
-                fmt::format("{} hard link `{}`: its target `{}` is a directory", what_, name, link));
-    }
-    return (root_ / *target).string();
-  }
-
-  // Later layers win: a directory stays a directory (and is merged); anything
-  // else in the way is removed first, so that nothing is written through an old
-  // symlink or into a file shared by an old hard link.
-  void replace_existing(const std::string& rel, bool is_dir) {
-    const fs::path path = root_ / rel;
-    struct stat st {};
-    if (!lstat_path(path, &st)) return;
-    if (is_dir && S_ISDIR(st.st_mode)) return;
-    std::error_code ec;
-    fs::remove_all(path, ec);
-    if (ec) ctx_.fail(code_for_errno(ec.value()), fmt::format("{} replace `{}`: {}", what_, rel, ec.message()));
-  }
-
-  void copy_data(archive* reader, archive* writer, const std::string& name) {
-    const void* buf = nullptr;
-    size_t len = 0;
-    la_int64_t offset = 0;
-    for (;;) {
-      const int r = archive_read_data_block(reader, &buf, &len, &offset);
-      if (r == ARCHIVE_EOF) return;
-      if (r < ARCHIVE_WARN) {
-        ctx_.fail(ErrorCode::kInvalidArgument,
-                  fmt::format("{} entry `{}`: read: {}", what_, name, archive_message(reader)));
-      }
-      // A failed write(2) (ENOSPC) comes back as ARCHIVE_WARN: anything but OK is fatal.
-      if (archive_write_data_block(writer, buf, len, offset) != ARCHIVE_OK) {
-        ctx_.fail(code_for_errno(archive_errno(writer)),
-                  fmt::format("{} entry `{}`: write: {}", what_, name, archive_message(writer)));
+      std::filesystem::remove_all(root_ / rel, ec);
+      if (ec) {
+        ctx_.fail(code_for_errno(ec.value()), fmt::format("{} opaque whiteout in `{}`: {}", what_, dir, ec.message()));
       }
     }
-  }
-
-  // Warnings (an xattr the filesystem refuses, ownership as non-root) are
-  // counted and reported once per layer; failures stop the import.
-  void check_write(archive* writer, int r, const std::string& name) {
-    if (r == ARCHIVE_OK) return;
-    if (r == ARCHIVE_WARN) {
-      if (stats_.warnings++ == 0) stats_.first_warning = fmt::format("`{}`: {}", name, archive_message(writer));
-      return;
-    }
-    ctx_.fail(code_for_errno(archive_errno(writer)), fmt::format("{} entry `{}`: {}", what_, name, archive_message(writer)));
   }
 
   const Context& ctx_;
-  const fs::path root_;
+  const std::filesystem::path root_;
   const std::string what_;
-  const bool layer_;
-  ExtractStats stats_;
-  std::unordered_set<std::string> created_;  // paths this tar wrote
 };
+
+// Extracts one tar file into `root`. With `layer` set the entries are an image
+// layer: whiteouts delete lower content, ownership (as root), modes (setuid
+// included: the guest needs them; the tree is in a 0700 staging directory) and
+// xattrs are kept. Devices, FIFOs and sockets are never created on the host.
+ExtractStats extract_tar(const Context& ctx, const std::filesystem::path& root, const std::string& what,
+                         bool layer, const std::filesystem::path& tar_path) {
+  SafeExtractOptions options;
+  options.error_prefix = fmt::format("import image `{}`: {}", ctx.source(), what);
+  options.limits = kLayerLimits;
+  options.special_files = SpecialFiles::kSkip;
+  options.keep_modes = layer;  // the outer archive's files are only read, by us
+  options.keep_owner = layer;
+  options.keep_xattrs = layer;
+  options.replace_files_on_path = layer;
+  Whiteouts whiteouts(ctx, root, what);
+  if (layer) {
+    options.intercept = [&](const std::string& rel, const std::string& name,
+                            const std::unordered_set<std::string>& extracted) {
+      return whiteouts.apply(rel, name, extracted);
+    };
+  }
+  return safe_extract_file(tar_path.string(), root.string(), options);
+}
 
 // ---- the image's metadata ----
 
@@ -555,7 +393,7 @@ ImageSummary unpack_image(const std::string& source, const std::string& rootfs_d
   } else {
     ctx.note(fmt::format("unpacking `{}`", source));
     unpacked.emplace(root.parent_path(), ".pyro-import-", "import image");
-    TarExtractor(ctx, unpacked->path(), "archive", false).run(source);
+    extract_tar(ctx, unpacked->path(), "archive", false, source);
     layout = fs::canonical(unpacked->path());
   }
 
@@ -576,7 +414,7 @@ ImageSummary unpack_image(const std::string& source, const std::string& rootfs_d
                        summary.format, summary.layers));
   if (::geteuid() != 0) {
     summary.ownership_kept = false;
-    ctx.note("not running as root: files will belong to the importing user, device nodes are left out");
+    ctx.note("not running as root: files will belong to the importing user");
   }
   for (size_t i = 0; i < plan.layers.size(); ++i) {
     const LayerRef& layer = plan.layers[i];
@@ -584,12 +422,12 @@ ImageSummary unpack_image(const std::string& source, const std::string& rootfs_d
     ctx.note(fmt::format("layer {}/{}: {} ({})", i + 1, plan.layers.size(),
                          layer.digest.empty() ? layer.path.filename().string() : layer.digest, human_size(size)));
     if (!layer.digest.empty()) verify_blob(ctx, layer.path, layer.digest, layer.size);
-    const ExtractStats stats = TarExtractor(ctx, root, fmt::format("layer {}", i + 1), true).run(layer.path);
+    const ExtractStats stats = extract_tar(ctx, root, fmt::format("layer {}", i + 1), true, layer.path);
     summary.unpacked_bytes += stats.bytes;
-    summary.skipped_devices += stats.skipped_devices;
-    if (stats.skipped_devices != 0) {
-      ctx.note(fmt::format("layer {}: left out {} device nodes (only root can create them)", i + 1,
-                           stats.skipped_devices));
+    summary.skipped_devices += stats.skipped_special;
+    if (stats.skipped_special != 0) {
+      ctx.note(fmt::format("layer {}: left out {} device nodes, fifos or sockets (the guest's devtmpfs provides /dev)",
+                           i + 1, stats.skipped_special));
     }
     if (stats.warnings != 0) {
       ctx.note(fmt::format("layer {}: {} warnings, the first: {}", i + 1, stats.warnings, stats.first_warning));

@@ -27,7 +27,7 @@ struct ImageSummary {
   std::vector<std::string> entrypoint_cmd;  ///< Entrypoint followed by Cmd
   std::string working_dir;
   bool ownership_kept = true;  ///< false when not running as root: files belong to us
-  size_t skipped_devices = 0;  ///< device nodes left out (only root may create them)
+  size_t skipped_devices = 0;  ///< devices, fifos and sockets left out (never made on the host)
 };
 
 /// Unpacks the image at `source` (a directory holding `oci-layout`, `index.json`

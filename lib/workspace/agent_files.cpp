@@ -14,6 +14,7 @@
 #include "protocol/base64.hpp"
 #include "protocol/frame.hpp"
 #include "pyro/error.hpp"
+#include "workspace/guest_reply.hpp"
 
 namespace pyro::detail {
 namespace {
@@ -26,26 +27,10 @@ constexpr uint64_t kReadChunk = 4u << 20;
 
 Deadline call_deadline() { return deadline_after(kCallTimeout); }
 
-std::vector<TreeEntry> entries_of(const nlohmann::json& result) {
-  std::vector<TreeEntry> out;
-  for (const auto& e : result.at("entries")) out.push_back(e.get<TreeEntry>());
-  return out;
-}
-
-template <typename F>
-auto parsed(const char* method, F&& f) {
-  try {
-    return f();
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorCode::kAgentProtocol, fmt::format("malformed `{}` result: {}", method, e.what()));
-  }
-}
-
 }  // namespace
 
 TreeEntry agent_stat(AgentConnection& agent, const std::string& path) {
-  nlohmann::json r = agent.call("fs_stat", {{"path", path}}, call_deadline());
-  return parsed("fs_stat", [&] { return r.get<TreeEntry>(); });
+  return checked_stat(agent.call("fs_stat", {{"path", path}}, call_deadline()), path);
 }
 
 std::optional<TreeEntry> agent_try_stat(AgentConnection& agent, const std::string& path) {
@@ -58,16 +43,22 @@ std::optional<TreeEntry> agent_try_stat(AgentConnection& agent, const std::strin
 }
 
 std::vector<TreeEntry> agent_list(AgentConnection& agent, const std::string& path, bool recursive) {
-  nlohmann::json r = agent.call("fs_list", {{"path", path}, {"recursive", recursive}}, call_deadline());
-  return parsed("fs_list", [&] { return entries_of(r); });
+  constexpr size_t kLimit = GuestReplyLimits::kMaxListEntries;
+  nlohmann::json r =
+      agent.call("fs_list", {{"path", path}, {"recursive", recursive}, {"limit", kLimit}}, call_deadline());
+  bool truncated = false;
+  return checked_listing(r, path, recursive, /*manifest=*/false, kLimit, truncated);
 }
 
 std::vector<TreeEntry> agent_manifest(AgentConnection& agent, const std::string& path) {
-  nlohmann::json r = agent.call("fs_manifest", {{"path", path}}, call_deadline());
-  if (r.value("truncated", false)) {
+  constexpr size_t kLimit = GuestReplyLimits::kMaxManifestEntries;
+  nlohmann::json r = agent.call("fs_manifest", {{"path", path}, {"limit", kLimit}}, call_deadline());
+  bool truncated = false;
+  std::vector<TreeEntry> entries = checked_listing(r, path, /*recursive=*/true, /*manifest=*/true, kLimit, truncated);
+  if (truncated) {
     throw Error(ErrorCode::kResourceExhausted, fmt::format("list `{}`: more entries than the agent lists at once", path));
   }
-  return parsed("fs_manifest", [&] { return entries_of(r); });
+  return entries;
 }
 
 AgentFile agent_read(AgentConnection& agent, const std::string& path, uint64_t max_bytes) {
@@ -75,33 +66,32 @@ AgentFile agent_read(AgentConnection& agent, const std::string& path, uint64_t m
   for (;;) {
     const uint64_t want = std::min<uint64_t>(kReadChunk, max_bytes - file.content.size());
     const size_t before = file.content.size();
-    nlohmann::json r = agent.call(
-        "fs_read", {{"path", path}, {"offset", before}, {"max_bytes", want}}, call_deadline(),
-        [&](protocol::Channel, std::string_view bytes) {
-          file.content.append(bytes.substr(0, want - std::min<uint64_t>(want, file.content.size() - before)));
-        });
-    file.size = parsed("fs_read", [&] { return r.at("size").get<uint64_t>(); });
-    const bool eof = r.value("eof", file.content.size() >= file.size);
-    if (eof || file.content.size() >= max_bytes || file.content.size() == before) return file;
+    const std::string what = fmt::format("fs_read `{}` answered", path);
+    DataBudget budget(want, what);
+    nlohmann::json r = agent.call("fs_read", {{"path", path}, {"offset", before}, {"max_bytes", want}},
+                                  call_deadline(), [&](protocol::Channel, std::string_view bytes) {
+                                    budget.take(bytes.size());
+                                    file.content.append(bytes);
+                                  });
+    const ReadReply reply = checked_read(r, want, budget.used(), what);
+    file.size = reply.size;
+    if (reply.eof || file.content.size() >= max_bytes || reply.bytes == 0) return file;
   }
 }
 
-void agent_read_to_file(AgentConnection& agent, const std::string& path, uint64_t size, const std::string& local,
-                        uint32_t mode) {
-  int fd = ::open(local.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    throw Error(errno == ENOSPC ? ErrorCode::kResourceExhausted : ErrorCode::kInternal,
-                fmt::format("create `{}`: {}", local, std::strerror(errno)));
-  }
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
+void agent_read_to_fd(AgentConnection& agent, const std::string& path, uint64_t size, int fd,
+                      const std::string& local) {
   uint64_t offset = 0;
-  std::string write_error;
-  for (;;) {
-    nlohmann::json r = agent.call("fs_read", {{"path", path}, {"offset", offset}, {"max_bytes", kReadChunk}},
+  while (offset < size) {
+    // Never more than the size the listing declared: a file that grew meanwhile is
+    // cut there, and data beyond what was asked is the guest's lie.
+    const uint64_t want = std::min<uint64_t>(kReadChunk, size - offset);
+    const std::string what = fmt::format("fs_read `{}` answered", path);
+    DataBudget budget(want, what);
+    std::string write_error;
+    nlohmann::json r = agent.call("fs_read", {{"path", path}, {"offset", offset}, {"max_bytes", want}},
                                   call_deadline(), [&](protocol::Channel, std::string_view bytes) {
+                                    budget.take(bytes.size());
                                     while (!bytes.empty() && write_error.empty()) {
                                       ssize_t n = ::write(fd, bytes.data(), bytes.size());
                                       if (n < 0 && errno == EINTR) continue;
@@ -110,16 +100,30 @@ void agent_read_to_file(AgentConnection& agent, const std::string& path, uint64_
                                         break;
                                       }
                                       bytes.remove_prefix(static_cast<size_t>(n));
-                                      offset += static_cast<uint64_t>(n);
                                     }
                                   });
     if (!write_error.empty()) {
       throw Error(ErrorCode::kResourceExhausted, fmt::format("write `{}`: {}", local, write_error));
     }
-    const uint64_t now_size = r.value("size", size);
-    if (r.value("eof", offset >= now_size) || r.value("bytes", uint64_t{0}) == 0) break;
+    const ReadReply reply = checked_read(r, want, budget.used(), what);
+    offset += reply.bytes;
+    if (reply.eof || reply.bytes == 0) break;  // it shrank meanwhile: what was there is copied
   }
-  ::fchmod(fd, mode & 07777);
+}
+
+void agent_read_to_file(AgentConnection& agent, const std::string& path, uint64_t size, const std::string& local,
+                        uint32_t mode) {
+  int fd = ::open(local.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw Error(errno == ENOSPC ? ErrorCode::kResourceExhausted : ErrorCode::kInternal,
+                fmt::format("create `{}`: {}", local, std::strerror(errno)));
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  agent_read_to_fd(agent, path, size, fd, local);
+  ::fchmod(fd, mode & 0777);  // never a guest's setuid bit on the host
 }
 
 void AgentOps::write(const std::string& path, std::string_view data, uint32_t mode, const std::string& expect,

@@ -1,7 +1,8 @@
 // Typed host-side calls of the agent's file methods (fs_stat, fs_list, fs_read,
 // fs_manifest, fs_apply; docs/agent-protocol.md). Paths are relative to
 // /workspace and already checked with workspace_relative_path; the agent checks
-// them again, symlinks included.
+// them again, symlinks included. Every reply is checked (guest_reply.hpp) before
+// it is returned: the guest may lie.
 #pragma once
 
 #include <cstdint>
@@ -30,7 +31,13 @@ std::vector<TreeEntry> agent_list(AgentConnection& agent, const std::string& pat
 std::vector<TreeEntry> agent_manifest(AgentConnection& agent, const std::string& path);
 /// Reads up to `max_bytes` from the start of a regular file.
 AgentFile agent_read(AgentConnection& agent, const std::string& path, uint64_t max_bytes);
-/// Copies a whole file of `size` bytes to the host file `local` with permissions `mode`.
+/// Copies a file of (at most) `size` bytes, the size its listing declared, to the
+/// open host file `fd` (`local` names it in messages). More data than asked is
+/// kAgentProtocol; a file that shrank meanwhile is copied as it is.
+void agent_read_to_fd(AgentConnection& agent, const std::string& path, uint64_t size, int fd,
+                      const std::string& local);
+/// agent_read_to_fd into a new host file `local` (O_EXCL, O_NOFOLLOW) with the
+/// permission bits of `mode` (no setuid, setgid or sticky bit).
 void agent_read_to_file(AgentConnection& agent, const std::string& path, uint64_t size, const std::string& local,
                         uint32_t mode);
 

@@ -80,7 +80,12 @@ nlohmann::json read_params(int64_t cursor, const OutputReadOptions& options, con
   return params;
 }
 
-OutputChunk chunk_from_read(const nlohmann::json& reply, int64_t cursor, const Redactor& redactor) {
+uint64_t read_bound(const nlohmann::json& params) {
+  return params.value("max_bytes", uint64_t{0}) + params.value("lookbehind", uint64_t{0});
+}
+
+OutputChunk chunk_from_read(const nlohmann::json& reply, int64_t cursor, const Redactor& redactor,
+                            uint64_t max_data) {
   OutputChunk chunk;
   std::string data;
   int64_t offset = 0;
@@ -89,7 +94,11 @@ OutputChunk chunk_from_read(const nlohmann::json& reply, int64_t cursor, const R
     auto decoded = protocol::base64_decode(reply.value("data", ""));
     if (!decoded) throw std::runtime_error("`data` is not base64");
     data = std::move(*decoded);
+    if (data.size() > max_data) {
+      throw std::runtime_error(fmt::format("{} bytes of `data`, at most {} were asked for", data.size(), max_data));
+    }
     offset = reply.at("offset").get<int64_t>();
+    if (offset < 0) throw std::runtime_error("`offset` is negative");
     chunk.missed_bytes = reply.value("missed", uint64_t{0});
     chunk.more = reply.value("more", false);
     finished = reply.value("finished", false);

@@ -30,7 +30,12 @@ nlohmann::json read_params(int64_t cursor, const OutputReadOptions& options, con
                            uint32_t wait_ms);
 /// A read result as an OutputChunk: redacted from `cursor` on (see Redactor::redact_window).
 /// `cursor` -1: the read started wherever the agent said (tail lines, no redaction needed).
-OutputChunk chunk_from_read(const nlohmann::json& reply, int64_t cursor, const Redactor& redactor);
+/// More than `max_data` bytes (max_bytes plus lookbehind asked for), a malformed or
+/// mistyped field: kAgentProtocol.
+OutputChunk chunk_from_read(const nlohmann::json& reply, int64_t cursor, const Redactor& redactor,
+                            uint64_t max_data);
+/// What a read with `params` (read_params) may return at most.
+uint64_t read_bound(const nlohmann::json& params);
 
 ServiceInfo service_from_json(const nlohmann::json& status);
 /// Why a service never became ready, from its status's `failure` (since agent 1.3's

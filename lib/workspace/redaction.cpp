@@ -4,9 +4,26 @@
 
 namespace pyro::detail {
 
+namespace {
+
+// What a terminal's output processing (ONLCR) makes of `text`.
+std::string terminal_form(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 8);
+  for (char c : text) {
+    if (c == '\n') out += '\r';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
 Redactor::Redactor(std::vector<std::string> secrets) {
   for (auto& s : secrets) {
-    if (!s.empty()) secrets_.push_back(std::move(s));
+    if (s.empty()) continue;
+    if (s.find('\n') != std::string::npos) secrets_.push_back(terminal_form(s));
+    secrets_.push_back(std::move(s));
   }
   // Longest first, so that equal prefixes favour the longer secret (only matters for ties).
   std::sort(secrets_.begin(), secrets_.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
@@ -50,6 +67,17 @@ size_t Redactor::prefix_suffix_start(std::string_view text, size_t from) const {
   return n;
 }
 
+size_t Redactor::suffix_prefix_length(std::string_view text) const {
+  const size_t longest = std::min<size_t>(lookbehind(), text.size());
+  for (size_t k = longest; k > 0; --k) {
+    const std::string_view prefix = text.substr(0, k);
+    for (const auto& s : secrets_) {
+      if (k < s.size() && std::string_view(s).substr(s.size() - k) == prefix) return k;
+    }
+  }
+  return 0;
+}
+
 std::string Redactor::redact(std::string_view text) const {
   if (secrets_.empty()) return std::string(text);
   std::string out;
@@ -69,6 +97,18 @@ std::string Redactor::redact_truncated(std::string_view text) const {
   std::vector<Run> marked = runs(text);
   size_t keep = prefix_suffix_start(text, marked.empty() ? 0 : marked.back().end);
   return redact(text.substr(0, keep));
+}
+
+std::string Redactor::redact_excerpt(std::string_view text) const {
+  if (secrets_.empty()) return std::string(text);
+  // Cut out of the middle of one secret: nothing of it may show.
+  for (const auto& s : secrets_) {
+    if (text.size() < s.size() && s.find(text) != std::string::npos) return {};
+  }
+  // Only bytes before the first complete occurrence can be the end of a cut one.
+  const std::vector<Run> marked = runs(text);
+  const size_t limit = marked.empty() ? text.size() : marked.front().begin;
+  return redact_truncated(text.substr(suffix_prefix_length(text.substr(0, limit))));
 }
 
 RedactedRead Redactor::redact_window(std::string_view window, int64_t window_offset, int64_t cursor,

@@ -6,6 +6,14 @@
 // redacted over a window that starts up to lookbehind() bytes before the cursor,
 // and the end of the window that could be the start of a secret is held back until
 // more output (or the end of output) shows what it is.
+//
+// Output that went through a terminal (shells, and the guest's serial console)
+// is not the bytes the program wrote: the line discipline's output processing
+// (OPOST|ONLCR, on by default) turns every "\n" into "\r\n". Each secret is
+// therefore also matched in that form, so a multi-line value (a PEM key) is found
+// in shell output too. The other default output flags change nothing (no tab
+// expansion, no case mapping, no CR mapping). Input echo (^X for control bytes,
+// "\r" read as "\n") only shows what the caller typed, so it is not matched.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +35,8 @@ struct RedactedRead {
 class Redactor {
  public:
   Redactor() = default;
-  /// `secrets`: the values to hide; empty values are ignored.
+  /// `secrets`: the values to hide; empty values are ignored. Each is also hidden
+  /// in its terminal form ("\n" as "\r\n").
   explicit Redactor(std::vector<std::string> secrets);
 
   bool empty() const noexcept { return secrets_.empty(); }
@@ -41,6 +50,11 @@ class Redactor {
   /// `text` that was cut short (a truncated stream): redacted, and a suffix that
   /// could be the start of a secret dropped.
   std::string redact_truncated(std::string_view text) const;
+
+  /// An excerpt cut from a longer text at both ends (the tail of a console log):
+  /// a prefix that could be the end of a secret and a suffix that could be the
+  /// start of one are dropped (all of it when it lies inside one), the rest redacted.
+  std::string redact_excerpt(std::string_view text) const;
 
   /// Redacts the bytes of `window` (raw output starting at offset `window_offset`)
   /// from offset `cursor` on. An occurrence starting before the cursor was reported
@@ -60,6 +74,8 @@ class Redactor {
   /// Start of the longest suffix of `text` beginning at or after `from` that is a
   /// proper prefix of a secret (so it may still become one); text.size() when none.
   size_t prefix_suffix_start(std::string_view text, size_t from) const;
+  /// Length of the longest prefix of `text` that is a proper suffix of a secret.
+  size_t suffix_prefix_length(std::string_view text) const;
 
   std::vector<std::string> secrets_;
 };

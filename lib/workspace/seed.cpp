@@ -1,7 +1,5 @@
 #include "workspace/seed.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "env/archive_util.hpp"
+#include "env/safe_extract.hpp"
 #include "pyro/error.hpp"
 #include "util/relative_path.hpp"
 #include "util/sparse_copy.hpp"
@@ -150,160 +149,6 @@ class DirCopier {
   std::vector<PendingDir> dirs_;
 };
 
-// ---- an archive ----
-
-class ArchiveExtractor {
- public:
-  ArchiveExtractor(const Context& ctx, Budget& budget, fs::path root)
-      : ctx_(ctx), budget_(budget), root_(std::move(root)) {}
-
-  void run(const std::string& archive_path) {
-    ArchiveReader reader(archive_read_new());
-    ArchiveWriter writer(archive_write_disk_new());
-    if (!reader || !writer) ctx_.fail(ErrorCode::kInternal, "libarchive: out of memory");
-    archive_read_support_filter_all(reader.get());
-    archive_read_support_format_tar(reader.get());  // ustar, pax, gnutar
-    archive_read_support_format_zip(reader.get());
-    if (archive_read_open_filename(reader.get(), archive_path.c_str(), 1 << 16) != ARCHIVE_OK) {
-      ctx_.fail(ErrorCode::kInvalidArgument,
-                fmt::format("not a directory nor a tar or zip archive: {}", archive_message(reader.get())));
-    }
-    // Our checks run first; libarchive's secure flags are a second line (entry
-    // paths are made absolute below the canonical root, so no NOABSOLUTEPATHS).
-    archive_write_disk_set_options(writer.get(), ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
-                                                     ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-                                                     ARCHIVE_EXTRACT_SECURE_NODOTDOT);
-    archive_entry* entry = nullptr;
-    for (;;) {
-      const int r = archive_read_next_header(reader.get(), &entry);
-      if (r == ARCHIVE_EOF) break;
-      if (r < ARCHIVE_WARN) {
-        ctx_.fail(ErrorCode::kInvalidArgument, fmt::format("read archive: {}", archive_message(reader.get())));
-      }
-      apply_entry(reader.get(), writer.get(), entry);
-    }
-    if (archive_write_close(writer.get()) != ARCHIVE_OK) {
-      ctx_.fail(code_for_errno(archive_errno(writer.get())), fmt::format("finish: {}", archive_message(writer.get())));
-    }
-  }
-
- private:
-  void apply_entry(archive* reader, archive* writer, archive_entry* entry) {
-    const char* raw = archive_entry_pathname(entry);
-    if (raw == nullptr) raw = archive_entry_pathname_utf8(entry);
-    if (raw == nullptr) ctx_.fail(ErrorCode::kInvalidArgument, "an archive entry has an unreadable name");
-    const std::string name = raw;
-    const auto rel = normalize_relative_path(name);
-    if (!rel) {
-      ctx_.fail(ErrorCode::kInvalidArgument,
-                fmt::format("entry `{}` is absolute or has a `..` component", name));
-    }
-    if (rel->empty()) return;  // the root itself: keep dest_dir as it is
-
-    const char* link = archive_entry_hardlink(entry);
-    const mode_t type = archive_entry_filetype(entry);
-    if (link == nullptr && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK) {
-      ctx_.fail(ErrorCode::kInvalidArgument, fmt::format("entry `{}` is a device, fifo or socket", name));
-    }
-    check_no_symlink_parent(*rel, name);
-    budget_.add_entry(name);
-
-    std::string link_abs;
-    if (link != nullptr) link_abs = check_hardlink(*rel, link, name);
-
-    // A later entry of the same name replaces an earlier one, except that
-    // directories merge; a symlink in the way is removed, never written through.
-    const fs::path abs = root_ / *rel;
-    struct stat st {};
-    if (::lstat(abs.c_str(), &st) == 0 && !(S_ISDIR(st.st_mode) && link == nullptr && type == AE_IFDIR)) {
-      std::error_code ec;
-      fs::remove_all(abs, ec);
-      if (ec) ctx_.fail(code_for_errno(ec.value()), fmt::format("replace `{}`: {}", name, ec.message()));
-    }
-
-    const bool regular = link == nullptr && type == AE_IFREG;
-    if (regular && archive_entry_size_is_set(entry)) {
-      budget_.add_bytes(static_cast<uint64_t>(std::max<int64_t>(0, archive_entry_size(entry))), name);
-    }
-    archive_entry_set_pathname(entry, abs.c_str());
-    if (link != nullptr) archive_entry_set_hardlink(entry, link_abs.c_str());
-    check_write(writer, archive_write_header(writer, entry), name);
-    if (link == nullptr && type == AE_IFREG) copy_data(reader, writer, name, !archive_entry_size_is_set(entry));
-    check_write(writer, archive_write_finish_entry(writer), name);
-
-    if (link != nullptr || type == AE_IFREG) {
-      ++budget_.stats.files;
-    } else if (type == AE_IFDIR) {
-      ++budget_.stats.dirs;
-    } else {
-      ++budget_.stats.symlinks;
-    }
-  }
-
-  // Refuses an entry whose parent directories include a symlink (an earlier
-  // entry), as writing there would land wherever the link points.
-  void check_no_symlink_parent(const std::string& rel, const std::string& name) {
-    size_t slash = rel.find('/');
-    while (slash != std::string::npos) {
-      const std::string prefix = rel.substr(0, slash);
-      struct stat st {};
-      if (::lstat((root_ / prefix).c_str(), &st) != 0) return;  // the rest does not exist yet
-      if (S_ISLNK(st.st_mode)) {
-        ctx_.fail(ErrorCode::kInvalidArgument, fmt::format("entry `{}` goes through the symlink `{}`", name, prefix));
-      }
-      if (!S_ISDIR(st.st_mode)) {
-        ctx_.fail(ErrorCode::kInvalidArgument, fmt::format("entry `{}` is below the non-directory `{}`", name, prefix));
-      }
-      slash = rel.find('/', slash + 1);
-    }
-  }
-
-  // A hard link must name an earlier regular file of the archive, inside the
-  // tree and not reached through a symlink.
-  std::string check_hardlink(const std::string& rel, const char* link, const std::string& name) {
-    const auto target = normalize_relative_path(link);
-    if (!target || target->empty()) {
-      ctx_.fail(ErrorCode::kInvalidArgument, fmt::format("hard link `{}` -> `{}` leaves the tree", name, link));
-    }
-    if (*target == rel) ctx_.fail(ErrorCode::kInvalidArgument, fmt::format("hard link `{}` points to itself", name));
-    check_no_symlink_parent(*target, name);
-    struct stat st {};
-    if (::lstat((root_ / *target).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-      ctx_.fail(ErrorCode::kInvalidArgument,
-                fmt::format("hard link `{}` -> `{}`: the target is not an earlier file of the archive", name, link));
-    }
-    return (root_ / *target).string();
-  }
-
-  void copy_data(archive* reader, archive* writer, const std::string& name, bool count_bytes) {
-    const void* buf = nullptr;
-    size_t len = 0;
-    la_int64_t offset = 0;
-    for (;;) {
-      const int r = archive_read_data_block(reader, &buf, &len, &offset);
-      if (r == ARCHIVE_EOF) return;
-      if (r < ARCHIVE_WARN) {
-        ctx_.fail(ErrorCode::kInvalidArgument, fmt::format("entry `{}`: read: {}", name, archive_message(reader)));
-      }
-      // Entries without a declared size (streamed zip) are counted as they come.
-      if (count_bytes) budget_.add_bytes(len, name);
-      if (archive_write_data_block(writer, buf, len, offset) != ARCHIVE_OK) {
-        ctx_.fail(code_for_errno(archive_errno(writer)),
-                  fmt::format("entry `{}`: write: {}", name, archive_message(writer)));
-      }
-    }
-  }
-
-  void check_write(archive* writer, int r, const std::string& name) {
-    if (r == ARCHIVE_OK || r == ARCHIVE_WARN) return;  // WARN: a time or mode it could not set
-    ctx_.fail(code_for_errno(archive_errno(writer)), fmt::format("entry `{}`: {}", name, archive_message(writer)));
-  }
-
-  const Context& ctx_;
-  Budget& budget_;
-  fs::path root_;
-};
-
 void empty_directory(const fs::path& dir) {
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
@@ -333,7 +178,13 @@ SeedStats materialize_seed(const std::string& seed_path, const std::string& dest
       if (src_end == source.end()) ctx.fail(ErrorCode::kInvalidArgument, "the destination is inside the seed directory");
       DirCopier(ctx, budget).run(source, root);
     } else if (S_ISREG(st.st_mode)) {
-      ArchiveExtractor(ctx, budget, root).run(seed_path);
+      // The same rules and limits as a directory, from the one safe extractor.
+      SafeExtractOptions options;
+      options.error_prefix = fmt::format("materialize seed `{}`", seed_path);
+      options.limits = {.max_bytes = limits.max_bytes, .max_entries = limits.max_entries};
+      options.allow_zip = true;
+      const ExtractStats stats = safe_extract_file(seed_path, root.string(), options);
+      budget.stats = {.files = stats.files, .dirs = stats.dirs, .symlinks = stats.symlinks, .bytes = stats.bytes};
     } else {
       ctx.fail(ErrorCode::kInvalidArgument, "not a directory nor an archive file");
     }

@@ -26,9 +26,10 @@ struct SeedStats {
 ///   verbatim, never followed); permissions and mtimes kept, ownership not;
 /// - a file must be a tar (plain or compressed) or zip archive, recognised by its
 ///   content; it is extracted as it is (a single top-level directory is kept).
-/// Archive entries that are absolute, contain `..`, go through a symlink, are
-/// hard links leaving the tree, or are devices/fifos/sockets are refused, as are
-/// special files in a seed directory.
+/// Archives go through the one safe extractor (env/safe_extract.hpp): entries
+/// that are absolute, contain `..`, go through a symlink, are hard links leaving
+/// the tree, or are devices/fifos/sockets are refused, as are special files in a
+/// seed directory.
 /// On failure `dest_dir` is emptied again (it is kept).
 /// Throws Error: kNotFound (seed missing), kInvalidArgument (unsafe entry or
 /// unknown format, naming the entry), kResourceExhausted (a limit or disk full).

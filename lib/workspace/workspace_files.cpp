@@ -1,6 +1,8 @@
 // WorkspaceManager: the file operations on a running workspace (through the
 // agent's fs_* methods, docs/agent-protocol.md), patches, the comparison with the
 // baseline, and export to the host.
+#include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +20,7 @@
 #include "util/temp_dir.hpp"
 #include "workspace/agent_files.hpp"
 #include "workspace/disk_reader.hpp"
+#include "workspace/export_writer.hpp"
 #include "workspace/host_tree.hpp"
 #include "workspace/patch.hpp"
 #include "workspace/seed.hpp"
@@ -376,46 +379,62 @@ ExportResult WorkspaceManager::export_workspace(const std::string& workspace, co
     throw Error(ErrorCode::kAlreadyExists, fmt::format("check `output_path`: `{}` exists already", out));
   }
   Session session(ctx_, store_, workspace);
-  // Written into a private directory next to the target, renamed into place at the
-  // end: all or nothing, and a failure removes what was written.
+  // Written into a private directory next to the target through directory fds
+  // (ExportWriter: no guest-made symlink is ever followed), renamed into place at
+  // the end: all or nothing, and a failure removes what was written.
   TempDir staging(fs::path(out).parent_path(), ".pyro-export-", "export");
-  const std::string tmp = (staging / "out").string();
+  ExportWriter writer(staging.path().string(), "out");
   ExportResult result;
   result.output_path = out;
+  // Nothing in a workspace is larger than its disk: a guest that claims more lies.
+  const uint64_t disk_bytes = session.record().disk_mib << 20;
+  auto count_bytes = [&](const TreeEntry& e) {
+    result.bytes += e.size;
+    if (result.bytes > disk_bytes) {
+      throw Error(ErrorCode::kAgentProtocol, fmt::format("the guest lists {} bytes of files (at `{}`) on a disk of {}",
+                                                         result.bytes, e.path, disk_bytes));
+    }
+  };
   try {
     AgentConnection& agent = session.agent();
     TreeEntry top = agent_stat(agent, rel);
     if (top.type == "file") {
-      agent_read_to_file(agent, rel, top.size, tmp, top.mode);
+      count_bytes(top);
+      UniqueFd fd = writer.create_root_file();
+      agent_read_to_fd(agent, rel, top.size, fd.get(), out);
+      writer.finish_file(fd.get(), top.mode, rel);
       result.files = 1;
-      result.bytes = top.size;
     } else if (top.type == "directory") {
-      fs::create_directory(tmp);
+      writer.make_root_directory();
+      // Checked and sorted: parents come first and are directories of this listing.
       for (const TreeEntry& e : agent_manifest(agent, rel)) {
-        const std::string local = tmp + "/" + below(e.path, rel);
+        const std::string local = below(e.path, rel);
         if (e.type == "directory") {
-          fs::create_directories(local);
+          writer.make_directory(local);
           ++result.directories;
         } else if (e.type == "file") {
-          fs::create_directories(fs::path(local).parent_path());
-          agent_read_to_file(agent, e.path, e.size, local, e.mode);
+          count_bytes(e);
+          UniqueFd fd = writer.create_file(local);
+          agent_read_to_fd(agent, e.path, e.size, fd.get(), out + "/" + local);
+          writer.finish_file(fd.get(), e.mode, local);
           ++result.files;
-          result.bytes += e.size;
         } else if (e.type == "symlink") {
-          fs::create_directories(fs::path(local).parent_path());
-          fs::create_symlink(e.target, local);
+          writer.make_symlink(local, e.target);  // stored verbatim, never followed here
         }
       }
     } else {
       throw Error(ErrorCode::kInvalidArgument, fmt::format("`{}` is a {}; export copies files and directories", rel,
                                                            top.type));
     }
-    fs::rename(tmp, out);
+    const std::string staged = (staging / "out").string();
+    int renamed = ::renameat2(AT_FDCWD, staged.c_str(), AT_FDCWD, out.c_str(), RENAME_NOREPLACE);
+    if (renamed != 0 && errno == EINVAL) renamed = ::rename(staged.c_str(), out.c_str());  // no NOREPLACE here
+    if (renamed != 0) {
+      throw Error(errno == EEXIST ? ErrorCode::kAlreadyExists : ErrorCode::kInternal,
+                  fmt::format("rename the export to `{}`: {}", out, std::strerror(errno)));
+    }
   } catch (const Error& e) {
     throw session.fail(e, fmt::format("export `{}` from workspace `{}`", rel, session.id()));
-  } catch (const fs::filesystem_error& e) {
-    throw Error(e.code() == std::errc::no_space_on_device ? ErrorCode::kResourceExhausted : ErrorCode::kInternal,
-                fmt::format("export `{}` from workspace `{}`: {}", rel, session.id(), e.what()));
   }
   return result;
 }

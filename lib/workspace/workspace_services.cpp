@@ -10,6 +10,7 @@
 #include "core/logging.hpp"
 #include "core/validate.hpp"
 #include "pyro/error.hpp"
+#include "workspace/guest_reply.hpp"
 #include "workspace/port_forwards.hpp"
 #include "workspace/process_io.hpp"
 #include "workspace/secret_store.hpp"
@@ -153,7 +154,7 @@ OutputChunk WorkspaceManager::read_output(const std::string& workspace, const ch
         params.update(read_params(cursor, options, redactor, static_cast<uint32_t>(wait.count())));
         if (cursor < 0) params["tail_lines"] = options.tail_lines;
         nlohmann::json reply = agent.call(method, params, deadline_after(wait + kCallTimeout));
-        OutputChunk chunk = chunk_from_read(reply, cursor, redactor);
+        OutputChunk chunk = chunk_from_read(reply, cursor, redactor, read_bound(params));
         const bool finished = reply.value("finished", false);
         if (!chunk.output.empty() || finished || chunk.missed_bytes > 0 || wait.count() == 0 ||
             Clock::now() >= until) {
@@ -222,12 +223,12 @@ ServiceInfo WorkspaceManager::start_service(const std::string& workspace, const 
   auto with_log_tail = [&](Session& session, const Error& e) {
     std::string message = e.what();
     try {
-      nlohmann::json logs = session.agent().call(
-          "service_logs", {{"name", name}, {"tail_lines", kFailureLogLines}, {"max_bytes", 16384}},
-          deadline_after(std::chrono::seconds(10)));
-      OutputChunk tail = chunk_from_read(logs, -1, Redactor());
-      message += tail.output.empty() ? "; the service wrote no output"
-                                     : fmt::format("; its last log lines:\n{}", tail.output);
+      const nlohmann::json params = {{"name", name}, {"tail_lines", kFailureLogLines}, {"max_bytes", 16384}};
+      nlohmann::json logs = session.agent().call("service_logs", params, deadline_after(std::chrono::seconds(10)));
+      // Cut at both ends: redacted as an excerpt, so no piece of a secret shows.
+      const OutputChunk tail = chunk_from_read(logs, -1, Redactor(), read_bound(params));
+      const std::string text = redactor.redact_excerpt(tail.output);
+      message += text.empty() ? "; the service wrote no output" : fmt::format("; its last log lines:\n{}", text);
     } catch (const Error&) {
     }
     return Error(e.code(), message);
@@ -409,7 +410,9 @@ std::vector<ServiceInfo> WorkspaceManager::list_services(const std::string& work
   try {
     nlohmann::json reply = session.agent().call("service_list", nlohmann::json::object(), deadline_after(kCallTimeout));
     std::vector<ServiceInfo> out;
-    for (const auto& s : reply.at("services")) out.push_back(service_from_json(s));
+    for (const auto& s : checked_array(reply, "services", WorkspaceLimits::kMaxServices, "service_list answered")) {
+      out.push_back(service_from_json(s));
+    }
     attach_ports(session, out);
     return out;
   } catch (const Error& e) {

@@ -15,6 +15,8 @@
 
 #include "core/home.hpp"
 #include "pyro/error.hpp"
+#include "util/private_dir.hpp"
+#include "util/unique_fd.hpp"
 
 namespace pyro::detail {
 namespace fs = std::filesystem;
@@ -76,9 +78,7 @@ void from_json(const nlohmann::json& j, WorkspaceRecord& r) {
 }
 
 WorkspaceStore::WorkspaceStore(const std::string& home) : root_(home + "/workspaces") {
-  std::error_code ec;
-  fs::create_directories(root_, ec);
-  if (ec) {
+  if (const std::error_code ec = make_private_dir(root_)) {
     throw Error(ErrorCode::kPermissionDenied,
                 fmt::format("create workspace directory `{}`: {}", root_, ec.message()));
   }
@@ -99,10 +99,17 @@ void WorkspaceStore::save_to(const std::string& directory, const WorkspaceRecord
   const std::string path = directory + "/" + kRecordName;
   const std::string tmp = path + ".tmp";
   {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << nlohmann::json(record).dump(2) << "\n";
-    out.flush();
-    if (!out) {
+    // 0600: the record holds guest-derived text (a crash reason).
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+    const std::string text = nlohmann::json(record).dump(2) + "\n";
+    size_t done = 0;
+    while (fd && done < text.size()) {
+      const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    if (!fd || done != text.size() || ::fchmod(fd.get(), 0600) != 0) {
       throw Error(ErrorCode::kResourceExhausted, fmt::format("write `{}`: {}", tmp, std::strerror(errno)));
     }
   }

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "backend/qemu/console_keeper.hpp"
 #include "core/home.hpp"
 #include "core/logging.hpp"
 #include "core/snapshot_templates.hpp"
@@ -18,6 +19,8 @@
 #include "util/file_tail.hpp"
 #include "util/unix_socket.hpp"
 #include "workspace/agent_files.hpp"
+#include "workspace/redaction.hpp"
+#include "workspace/secret_store.hpp"
 
 namespace pyro::detail {
 namespace fs = std::filesystem;
@@ -69,9 +72,23 @@ std::string WorkspaceVm::death_description() {
   std::string why = "the VMM exited";
   std::string log = read_file_tail(run_dir() + "/qemu.log", kLogTailBytes);
   if (!log.empty()) why += ": " + log;
-  std::string console = read_file_tail(run_dir() + "/console.log", kLogTailBytes);
+  std::string console = read_console_tail(run_dir(), kLogTailBytes, /*vmm_dead=*/true);
   if (!console.empty()) why += "; guest console ends with:\n" + console;
-  return why;
+  return redact_guest_text(why);
+}
+
+// The guest may have printed a secret to its console before it died: what
+// becomes a crash reason (stored, logged, returned) is redacted first, and
+// withheld when the secrets cannot be read to do so.
+std::string WorkspaceVm::redact_guest_text(const std::string& text) const {
+  if (record_.secret_names.empty()) return text;
+  try {
+    std::vector<std::string> values;
+    for (auto& [name, value] : read_secrets(store_.dir(record_.id), record_.secret_names)) values.push_back(value);
+    return Redactor(std::move(values)).redact_excerpt(text);
+  } catch (const Error& e) {
+    return fmt::format("(guest output withheld: {})", e.what());
+  }
 }
 
 Machine& WorkspaceVm::machine() {
@@ -85,6 +102,8 @@ bool WorkspaceVm::refresh() {
   agent_.reset();
   record_.state = "crashed";
   record_.crash_reason = death_description();
+  // The crash reason keeps the console's end, redacted; the raw copy goes.
+  discard_console(run_dir());
   record_.vmm = {};
   machine_.reset();
   log(LogLevel::kWarn, "workspace `{}`: its VMM died: {}", record_.id, record_.crash_reason);
@@ -246,7 +265,8 @@ void WorkspaceVm::start() {
 AgentConnection& WorkspaceVm::agent() { return agent(deadline_after(kConnectTimeout)); }
 
 AgentConnection& WorkspaceVm::agent(Deadline deadline) {
-  if (agent_) return *agent_;
+  if (agent_ && !agent_->broken()) return *agent_;
+  agent_.reset();  // a call broke it (garbage, a deadline): a new connection starts in step
   if (!refresh()) {
     throw Error(record_.state == "crashed" ? ErrorCode::kVmCrashed : ErrorCode::kFailedPrecondition,
                 fmt::format("workspace `{}` is {}{}", record_.id, record_.state,

@@ -64,6 +64,8 @@ class WorkspaceVm {
   std::optional<SnapshotTemplate> ensure_template(const BootSet& boot, Accelerator accel);
   void discard_machine() noexcept;
   std::string death_description();
+  /// `text` (guest-derived) with the workspace's secrets redacted.
+  std::string redact_guest_text(const std::string& text) const;
   Machine& machine();
 
   const WorkspaceContext& ctx_;

@@ -13,9 +13,11 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "pyro/pyro.hpp"
 #include "workspace_test_support.hpp"
@@ -468,4 +470,118 @@ TEST_CASE("network policy: off reaches no host loopback service; egress reaches 
   CHECK(code_of([&] {
           client().start_service(egress.workspace_id, "web", "sleep 100", {.published_ports = {8080}});
         }) == pyro::ErrorCode::kFailedPrecondition);
+}
+
+namespace {
+
+// A PEM-like multi-line value: terminals show it with "\r\n" line ends.
+const std::string kPemSecret =
+    "-----BEGIN PYRO TEST KEY-----\n"
+    "MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n"
+    "KUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQJAIJLixBy2qpFoS4DSmoEm\n"
+    "-----END PYRO TEST KEY-----";
+const std::vector<std::string> kPemLines = {"BEGIN PYRO TEST KEY", "MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf",
+                                            "KUpRKfFLfRYC9AIKjbJTWit", "END PYRO TEST KEY"};
+
+// The first line of the key that `text` shows, or "" when it shows none.
+std::string leaked_line(const std::string& text) {
+  for (const auto& line : kPemLines) {
+    if (text.find(line) != std::string::npos) return line;
+  }
+  return "";
+}
+
+// Every message the library logs while it lives.
+struct LogCapture {
+  std::mutex mu;
+  std::vector<std::string> messages;
+  LogCapture() {
+    pyro::set_log_handler(pyro::LogLevel::kDebug, [this](pyro::LogLevel, std::string_view m) {
+      std::lock_guard lock(mu);
+      messages.emplace_back(m);
+    });
+  }
+  ~LogCapture() { pyro::set_log_handler(pyro::LogLevel::kOff, {}); }
+  std::vector<std::string> all() {
+    std::lock_guard lock(mu);
+    return messages;
+  }
+};
+
+pyro::WorkspaceInfo wait_for_crash(const std::string& ws) {
+  pyro::WorkspaceInfo info = client().status_workspace(ws);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (info.state != pyro::WorkspaceState::kCrashed && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    info = client().status_workspace(ws);
+  }
+  return info;
+}
+
+}  // namespace
+
+TEST_CASE("a multi-line secret stays redacted in shell and exec output and in a crash reason from the console") {
+  LogCapture logs;
+  auto ws = client().create_workspace("busybox", {.secrets = {{.name = "key", .value = kPemSecret}}});
+  WorkspaceGuard guard{ws.workspace_id};
+
+  // exec: plain pipes, the value as it is.
+  auto r = client().exec_workspace(ws.workspace_id, "printf '%s\\n' \"$KEY\"; echo end", {.secret_env = {{"KEY", "key"}}});
+  CHECK(r.stdout_data == "[REDACTED]\nend\n");
+
+  // shell: the PTY turns every "\n" of the value into "\r\n".
+  auto shell = client().open_shell(ws.workspace_id, {.secret_env = {{"KEY", "key"}}});
+  client().write_shell(ws.workspace_id, shell.shell_id, "printf '%s\\n' \"$KEY\"; echo \"done-$((6*7))\"\n");
+  int64_t cursor = 0;
+  const std::string shell_out = read_shell_until(ws.workspace_id, shell.shell_id, cursor, "done-42");
+  CHECK(shell_out.find("done-42") != std::string::npos);
+  CHECK(shell_out.find("[REDACTED]") != std::string::npos);
+  CHECK_MESSAGE(leaked_line(shell_out).empty(), "the shell shows " << leaked_line(shell_out));
+  client().close_shell(ws.workspace_id, shell.shell_id);
+
+  // The guest prints the value on its console (a tty too), then resets at once (sysrq `b`).
+  std::string exec_error;
+  try {
+    client().exec_workspace(ws.workspace_id,
+                            "printf '%s\\n' \"$KEY\" > /dev/console; echo \"last-words-$((6*7))\" > /dev/console; "
+                            "echo b > /proc/sysrq-trigger; sleep 30",
+                            {.timeout_seconds = 60, .secret_env = {{"KEY", "key"}}});
+    FAIL("the exec that crashed the guest returned");
+  } catch (const pyro::Error& e) {
+    exec_error = e.what();
+    CHECK(e.code() == pyro::ErrorCode::kVmCrashed);
+  }
+  CHECK_MESSAGE(leaked_line(exec_error).empty(), "the exec error shows " << leaked_line(exec_error));
+
+  // The agent's connection may close a moment before the VMM process is gone.
+  const auto status = wait_for_crash(ws.workspace_id);
+  REQUIRE(status.state == pyro::WorkspaceState::kCrashed);
+  // The console's end is there (the keeper kept it), with the value redacted.
+  CHECK(status.crash_reason.find("last-words-42") != std::string::npos);
+  CHECK(status.crash_reason.find("[REDACTED]") != std::string::npos);
+  CHECK_MESSAGE(leaked_line(status.crash_reason).empty(), "the crash reason shows " << leaked_line(status.crash_reason));
+  for (const auto& w : client().list_workspaces()) {
+    CHECK_MESSAGE(leaked_line(w.crash_reason).empty(), "list shows " << leaked_line(w.crash_reason));
+  }
+  bool logged_death = false;
+  for (const auto& m : logs.all()) {
+    logged_death = logged_death || m.find("its VMM died") != std::string::npos;
+    CHECK_MESSAGE(leaked_line(m).empty(), "a log line shows " << leaked_line(m) << ": " << m);
+  }
+  CHECK(logged_death);
+
+  // On disk: only the secret's own file, and the record is private.
+  const fs::path home = client().home();
+  const fs::path store = fs::path(ws.path) / "secrets";
+  for (const auto& line : kPemLines) {
+    for (const auto& hit : files_containing(home, line)) {
+      CHECK_MESSAGE(fs::path(hit).parent_path() == store, "`" << line << "` is in " << hit);
+    }
+  }
+  CHECK((fs::status(fs::path(ws.path) / "workspace.json").permissions() & fs::perms::all) ==
+        (fs::perms::owner_read | fs::perms::owner_write));
+  for (const char* dir : {"", "environments", "workspaces", "run"}) {
+    CAPTURE(dir);
+    CHECK((fs::status(home / dir).permissions() & fs::perms::all) == fs::perms::owner_all);
+  }
 }

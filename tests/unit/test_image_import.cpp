@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -36,7 +37,7 @@ struct TestDir : test::TestDir {
 
 struct Entry {
   std::string path;
-  char type = 'f';  // f file, d directory, l symlink, h hard link
+  char type = 'f';  // f file, d directory, l symlink, h hard link, c char device, p fifo
   std::string data;  // file content, or the link target
   int mode = 0644;
   int64_t uid = 0;
@@ -69,6 +70,11 @@ void write_tar(const fs::path& out, const std::vector<Entry>& entries, bool gzip
         archive_entry_set_filetype(entry, AE_IFREG);
         archive_entry_set_hardlink(entry, e.data.c_str());
         break;
+      case 'c':
+        archive_entry_set_filetype(entry, AE_IFCHR);
+        archive_entry_set_rdev(entry, makedev(1, 3));  // the host's /dev/null, 0666
+        break;
+      case 'p': archive_entry_set_filetype(entry, AE_IFIFO); break;
       default:
         archive_entry_set_filetype(entry, AE_IFREG);
         archive_entry_set_size(entry, static_cast<la_int64_t>(e.data.size()));
@@ -398,6 +404,63 @@ TEST_CASE("import refuses entries that escape the root") {
   fs::create_directories(tmp / "outer-rootfs");
   CHECK(unpack_code((tmp / "outer.tar").string(), tmp / "outer-rootfs") == ErrorCode::kInvalidArgument);
   CHECK_FALSE(fs::exists(tmp.path().parent_path() / "outer-evil"));
+}
+
+TEST_CASE("import: a hostile whiteout never leaves its directory") {
+  TestDir tmp;
+  // `.wh...` names `..`: removing it would remove the root's parent.
+  for (const std::string name : {".wh...", ".wh..", "sub/.wh..."}) {
+    CAPTURE(name);
+    const std::string work = std::string("wh-") + std::to_string(std::hash<std::string>()(name));
+    std::string message;
+    CHECK(import_layer(tmp, work, {dir("sub"), file("keep", "k"), file(name, "")}, &message) ==
+          ErrorCode::kInvalidArgument);
+    CHECK(message.find("names no entry") != std::string::npos);
+    CHECK(fs::exists(tmp / work / "layout/oci-layout"));  // the root's parent and its siblings are intact
+    CHECK(fs::exists(tmp / work / "rootfs"));
+  }
+  // `.wh.` alone names nothing either.
+  CHECK(import_layer(tmp, "wh-empty", {file(".wh.", "")}) == ErrorCode::kInvalidArgument);
+}
+
+TEST_CASE("import: device nodes and fifos are never created on the host; setuid bits stay, privately") {
+  TestDir tmp;
+  Entry su = file("bin/su", "#!fake\n", 04755);
+  std::vector<std::string> notes;
+  const fs::path work = tmp / "dev";
+  fs::create_directories(work / "rootfs");
+  write_tar(work / "layer.tar.gz", {dir("dev"), {"dev/null", 'c'}, {"dev/fifo", 'p'}, dir("bin"), su}, true);
+  make_oci_layout(work / "layout", {work / "layer.tar.gz"});
+  const ImageSummary s = unpack_image((work / "layout").string(), (work / "rootfs").string(),
+                                      [&](std::string_view m) { notes.emplace_back(m); });
+  CHECK(s.skipped_devices == 2);
+  CHECK(fs::is_empty(work / "rootfs/dev"));
+  CHECK(std::any_of(notes.begin(), notes.end(), [](const std::string& n) { return n.find("left out 2") != std::string::npos; }));
+  struct stat st {};
+  REQUIRE(::lstat((work / "rootfs/bin/su").c_str(), &st) == 0);
+  if (::geteuid() == 0) CHECK((st.st_mode & 07777) == 04755);  // the guest needs it (su, sudo)
+}
+
+TEST_CASE("import: a later layer never writes through an earlier layer's symlink") {
+  TestDir tmp;
+  const fs::path outside = tmp / "outside";
+  fs::create_directories(outside);
+  write_text(outside / "f", "sentinel");
+  write_tar(tmp / "l1.tar.gz", {symlink("link", outside.string()), symlink("flink", (outside / "f").string())}, true);
+  write_tar(tmp / "l2.tar.gz", {file("flink", "replaced")}, true);  // replaces the link itself
+  make_oci_layout(tmp / "layout", {tmp / "l1.tar.gz", tmp / "l2.tar.gz"});
+  fs::create_directories(tmp / "rootfs");
+  unpack_image((tmp / "layout").string(), (tmp / "rootfs").string(), {});
+  CHECK(read_text(outside / "f") == "sentinel");
+  CHECK(read_text(tmp / "rootfs/flink") == "replaced");
+  CHECK_FALSE(fs::is_symlink(tmp / "rootfs/flink"));
+
+  write_tar(tmp / "l3.tar.gz", {symlink("link", outside.string())}, true);
+  write_tar(tmp / "l4.tar.gz", {file("link/f", "evil")}, true);
+  make_oci_layout(tmp / "layout2", {tmp / "l3.tar.gz", tmp / "l4.tar.gz"});
+  fs::create_directories(tmp / "rootfs2");
+  CHECK(unpack_code((tmp / "layout2").string(), tmp / "rootfs2") == ErrorCode::kInvalidArgument);
+  CHECK(read_text(outside / "f") == "sentinel");
 }
 
 TEST_CASE("import verifies blob digests") {

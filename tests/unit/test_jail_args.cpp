@@ -166,7 +166,8 @@ TEST_CASE("the jailer command line applies every layer a root host provides, the
   CHECK(!has_pair(args, "--chown", "/h/env/rootfs.ext4"));
   CHECK(has_pair(args, "--group-file", "/h/run/vm-1/agent.sock"));  // the host listens, QEMU connects
   CHECK(has_pair(args, "--group-dir", "/h/run/vm-1"));
-  CHECK(has_pair(args, "--group-file", "/h/run/vm-1/console.log"));
+  CHECK(has_pair(args, "--group-file", "/h/run/vm-1/console.out"));  // the keeper's FIFOs
+  CHECK(has_pair(args, "--group-file", "/h/run/vm-1/console.in"));
   CHECK(!has_pair(args, "--chown", "/h/run/vm-1"));
   CHECK(has_pair(args, "--create", "/h/templates/k/ram"));
   // Limits: guest RAM plus QEMU's overhead, a pids bound, one core per vCPU plus one.

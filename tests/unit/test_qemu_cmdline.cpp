@@ -73,9 +73,10 @@ TEST_CASE("tcg command line") {
   CHECK(value_of(args, "-initrd") == "/boot/initrd.gz");
   CHECK(value_of(args, "-append") ==
         "console=ttyS0 quiet panic=-1 cryptomgr.notests tsc_early_khz=2596000 lpj=10384000 pyro.net=0");
-  CHECK(value_of(args, "-serial") == "file:/run/pyro/vm-1/console.log");
+  CHECK(value_of(args, "-serial") == "chardev:console");
+  CHECK(has_pair(args, "-chardev", "pipe,id=console,path=/run/pyro/vm-1/console"));
   CHECK(value_of(args, "-qmp") == "unix:/run/pyro/vm-1/qmp.sock,server=on,wait=off");
-  CHECK(value_of(args, "-chardev") == "socket,id=agent,path=/run/pyro/vm-1/agent.sock");
+  CHECK(has_pair(args, "-chardev", "socket,id=agent,path=/run/pyro/vm-1/agent.sock"));
   CHECK(has_pair(args, "-device", "virtio-serial-device"));
   CHECK(has_pair(args, "-device", "virtserialport,chardev=agent,name=pyro.agent"));
   CHECK_FALSE(contains(args, "-netdev"));

@@ -156,3 +156,62 @@ TEST_CASE("redaction: random streams read in random pieces match the whole-text 
     }
   }
 }
+
+// A PEM-like multi-line value, as a terminal shows it: every "\n" becomes "\r\n".
+namespace {
+const std::string kPem = "-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD9\nQzUQ1x0=\n-----END KEY-----\n";
+std::string onlcr(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\n') out += '\r';
+    out += c;
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("redaction: a multi-line secret is found in its terminal form too") {
+  Redactor r({kPem});
+  CHECK(r.redact("key: " + kPem + "done") == "key: [REDACTED]done");
+  CHECK(r.redact("$ cat key\r\n" + onlcr(kPem) + "$ ") == "$ cat key\r\n[REDACTED]$ ");
+  CHECK(r.lookbehind() == onlcr(kPem).size() - 1);  // the longer form sets the window
+  // A value that has "\r\n" already gets "\r\r\n" from the terminal.
+  Redactor crlf({"one\r\ntwo"});
+  CHECK(crlf.redact("x one\r\r\ntwo y") == "x [REDACTED] y");
+  CHECK(crlf.redact("x one\r\ntwo y") == "x [REDACTED] y");
+}
+
+TEST_CASE("redaction: a terminal-form secret split across two reads at every split point never appears") {
+  Redactor r({kPem});
+  const std::string shown = onlcr(kPem);
+  const std::string stream = "$ cat key.pem\r\n" + shown + "$ echo ok\r\nok\r\n" + shown;
+  const std::string expected = "$ cat key.pem\r\n[REDACTED]$ echo ok\r\nok\r\n[REDACTED]";
+  // No line of the key may show, whatever the cut.
+  const std::vector<std::string> lines = {"MIIBOgIBAAJBAKj34GkxFhD9", "QzUQ1x0=", "BEGIN KEY", "END KEY"};
+  for (size_t split = 0; split <= stream.size(); ++split) {
+    CAPTURE(split);
+    Reader reader{r};
+    reader.read(stream, split, 1 << 20, /*complete=*/false);
+    for (const auto& line : lines) CHECK(reader.output.find(line) == std::string::npos);
+    reader.read(stream, stream.size(), 1 << 20, /*complete=*/true);
+    CHECK(reader.output == expected);
+  }
+}
+
+TEST_CASE("redaction: an excerpt cut at both ends shows no piece of a secret") {
+  Redactor r({"TOKEN-0123456789"});
+  const std::string text = "boot ok\nTOKEN-0123456789\nlast words TOKEN-0123456789\n";
+  // Every cut of the head and the tail, as a log tail read from a larger file would be.
+  for (size_t head = 0; head <= text.size(); ++head) {
+    for (size_t tail = head; tail <= text.size(); ++tail) {
+      const std::string out = r.redact_excerpt(std::string_view(text).substr(head, tail - head));
+      CAPTURE(head);
+      CAPTURE(tail);
+      CHECK(out.find("0123") == std::string::npos);
+      CHECK(out.find("TOK") == std::string::npos);
+    }
+  }
+  CHECK(r.redact_excerpt(text) == "boot ok\n[REDACTED]\nlast words [REDACTED]\n");
+  CHECK(r.redact_excerpt("456789 rest") == " rest");  // the end of a cut secret goes
+  CHECK(Redactor({"ab"}).redact_excerpt("ab") == "[REDACTED]");
+}

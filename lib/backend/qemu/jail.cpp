@@ -10,7 +10,7 @@
 #include <sstream>
 #include <fmt/format.h>
 
-#include "backend/qemu/qemu_args.hpp"
+#include "backend/qemu/console_keeper.hpp"
 #include "env/guest_tools.hpp"
 #include "pyro/error.hpp"
 #include "util/child_process.hpp"
@@ -215,8 +215,10 @@ std::vector<std::string> build_jailer_args(const JailHost& host, const MachineSp
       add({"--uid", std::to_string(host.uid), "--gid", std::to_string(host.gid)});
       // The run dir stays root's but sticky and shared with QEMU's group: QEMU adds
       // its sockets, and cannot replace what the host reads or connects to there
-      // (its log, pid file, console log, and the agent socket the host listens on).
-      add({"--group-dir", spec.run_dir, "--group-file", spec.run_dir + "/" + std::string(kConsoleLogName)});
+      // (its log, pid file, the console keeper's files, the agent socket the host
+      // listens on). QEMU writes the console FIFOs the keeper made.
+      const std::string console = console_chardev_path(spec.run_dir);
+      add({"--group-dir", spec.run_dir, "--group-file", console + ".in", "--group-file", console + ".out"});
       if (!spec.detached) add({"--group-file", spec.agent_socket});
       // Writable disks and the RAM file become QEMU's (the RAM file is created empty
       // first: it is a mount point).

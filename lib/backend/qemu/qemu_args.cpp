@@ -6,6 +6,7 @@
 #include <sstream>
 #include <fmt/format.h>
 
+#include "backend/qemu/console_keeper.hpp"
 #include "pyro/error.hpp"
 #include "util/unix_socket.hpp"
 
@@ -128,7 +129,8 @@ std::vector<std::string> build_qemu_args(const MachineSpec& spec, const QemuHost
   add({"-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"});
   add({"-kernel", spec.boot.kernel_path, "-initrd", spec.boot.initrd_path});
   add({"-append", build_kernel_cmdline(spec, host)});
-  add({"-serial", "file:" + join_path(spec.run_dir, kConsoleLogName)});
+  // The console goes through a FIFO to a keeper that bounds it on disk (console_keeper.hpp).
+  add({"-chardev", "pipe,id=console,path=" + console_chardev_path(spec.run_dir), "-serial", "chardev:console"});
   add({"-qmp", "unix:" + join_path(spec.run_dir, kQmpSocketName) + ",server=on,wait=off"});
   if (spec.detached) {
     // A detached VMM outlives its starter: it listens, and each later process connects.

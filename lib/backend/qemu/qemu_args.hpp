@@ -35,7 +35,7 @@ inline constexpr uint64_t kGuestKernelHz = 250;
 inline constexpr const char* kNetdevId = "n0";
 
 /// The file names QEMU creates inside MachineSpec::run_dir.
-inline constexpr std::string_view kConsoleLogName = "console.log";
+inline constexpr std::string_view kConsoleLogName = "console.log";  // written by the console keeper
 inline constexpr std::string_view kQmpSocketName = "qmp.sock";
 inline constexpr std::string_view kQemuLogName = "qemu.log";
 inline constexpr std::string_view kPidFileName = "qemu.pid";  // detached VMMs only

@@ -11,6 +11,7 @@
 #include <regex>
 #include <fmt/format.h>
 
+#include "backend/qemu/console_keeper.hpp"
 #include "backend/qemu/qemu_args.hpp"
 #include "backend/qemu/qemu_machine.hpp"
 #include "core/logging.hpp"
@@ -201,6 +202,7 @@ std::unique_ptr<Machine> QemuBackend::launch(const MachineSpec& spec) {
   }
   ::unlink(join(spec.run_dir, kQmpSocketName).c_str());  // never connect to a stale one
   ::unlink(join(spec.run_dir, kPidFileName).c_str());
+  ConsoleKeeper console = ConsoleKeeper::start(spec.run_dir);  // killed again unless QEMU starts
   std::unique_ptr<QemuMachine> machine;
   if (spec.detached) {
     machine = launch_daemon(spec, argv, log.get());
@@ -227,6 +229,7 @@ std::unique_ptr<Machine> QemuBackend::launch(const MachineSpec& spec) {
     }
     throw Error(ErrorCode::kUnavailable, fmt::format("launch vm `{}`: qemu {}", spec.vm_id, why));
   }
+  console.release();  // QEMU has the FIFO open: the keeper ends with it
   if (jailed && !spec.detached) {
     // The jailer is our child; QEMU, its child, is the VM's process.
     std::ifstream in(join(spec.run_dir, kPidFileName));

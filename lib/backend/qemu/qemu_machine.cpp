@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "backend/qemu/console_keeper.hpp"
 #include "backend/qemu/qemu_args.hpp"
 #include "util/daemon_process.hpp"
 #include "util/file_tail.hpp"
@@ -117,7 +118,7 @@ std::string QemuMachine::exit_description() {
 }
 
 std::string QemuMachine::console_tail(size_t max_bytes) {
-  return read_file_tail(run_path(kConsoleLogName), max_bytes);
+  return read_console_tail(run_dir_, max_bytes, !child_->alive());
 }
 
 void QemuMachine::stop(std::chrono::milliseconds grace) {
