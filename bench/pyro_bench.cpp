@@ -7,6 +7,7 @@
 // cold_first_exec_ms    Vm::start (cold) + the first exec of `true`
 // template_create_ms    first snapshot start of the shape: cold boot, save, then a clone
 // clone_start_ms        Vm::start from the snapshot template: VMM start, restore, agent ready
+// *_unjailed_ms         the same with PYRO_JAIL=off, interleaved (the jail's cost, docs/jail.md)
 // clone_first_exec_ms   Vm::start (clone) + the first exec of `true`
 // clone_speedup         cold_first_exec p50 / clone_first_exec p50
 // run_in_vm_true_ms     Pyro::run_in_vm("true") end to end: create, boot, exec, delete
@@ -32,6 +33,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backend/backend.hpp"
+#include "backend/qemu/jail.hpp"
 #include "bench_stats.hpp"
 #include "core/accelerator.hpp"
 #include "core/home.hpp"
@@ -62,7 +64,10 @@ nlohmann::json run_engine_series(const std::string& env, int runs, int pings) {
   const std::string home = pyro::detail::resolve_home("");
   pyro::detail::Catalog catalog(home);
   const auto boot = catalog.resolve(env);
-  auto backend = pyro::detail::make_qemu_backend(std::getenv("PYRO_QEMU") ? std::getenv("PYRO_QEMU") : "");
+  const std::string qemu = std::getenv("PYRO_QEMU") ? std::getenv("PYRO_QEMU") : "";
+  // The jail as configured ($PYRO_JAIL, else best-effort), and none, to measure its cost.
+  auto backend = pyro::detail::make_qemu_backend(qemu, pyro::detail::jail_settings("", ""));
+  auto unjailed = pyro::detail::make_qemu_backend(qemu, pyro::detail::jail_settings("off", ""));
   const char* requested = std::getenv("PYRO_ACCEL");
   auto choice = pyro::detail::choose_accelerator(
       requested && *requested ? requested : "auto", *backend, [&](pyro::detail::Accelerator a) {
@@ -78,8 +83,13 @@ nlohmann::json run_engine_series(const std::string& env, int runs, int pings) {
     return pyro::VmInfo{.vm_id = pyro::detail::new_vm_id(), .environment = env, .vcpu_count = 1,
                         .mem_mib = 256};
   };
-  std::vector<double> cold, cold_first_exec, rss, pss, ping, exec_true, run_true;
+  std::vector<double> cold, cold_first_exec, rss, pss, ping, exec_true, run_true, cold_unjailed;
   for (int i = 0; i < runs; ++i) {
+    {
+      Vm plain(new_info(), boot, home);
+      plain.start(*unjailed, choice.accelerator, timeout);
+      cold_unjailed.push_back(static_cast<double>(plain.info().boot_ms));
+    }
     Vm vm(new_info(), boot, home);
     auto t0 = Clock::now();
     vm.start(*backend, choice.accelerator, timeout);
@@ -108,7 +118,7 @@ nlohmann::json run_engine_series(const std::string& env, int runs, int pings) {
     vm.stop();
   }
   // Snapshot clones: the first start creates the template (unless one exists).
-  std::vector<double> template_create, clone_start, clone_first_exec;
+  std::vector<double> template_create, clone_start, clone_first_exec, clone_unjailed;
   if (boot.environment_sha256.empty()) throw std::runtime_error("the environment has no content hash");
   {
     Vm vm(new_info(), boot, home, /*snapshots=*/true);
@@ -125,6 +135,11 @@ nlohmann::json run_engine_series(const std::string& env, int runs, int pings) {
     clone_first_exec.push_back(ms_since(t0));
     if (vm.start_mode() != "clone") throw std::runtime_error("a snapshot start booted cold");
     if (r.exit_code != 0) throw std::runtime_error("`true` exited non-zero in a clone");
+    Vm plain(new_info(), boot, home, /*snapshots=*/true);
+    auto t1 = Clock::now();
+    plain.start(*unjailed, choice.accelerator, timeout);
+    clone_unjailed.push_back(ms_since(t1));
+    if (plain.start_mode() != "clone") throw std::runtime_error("an unjailed snapshot start booted cold");
   }
   auto p50 = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
@@ -145,9 +160,11 @@ nlohmann::json run_engine_series(const std::string& env, int runs, int pings) {
       {"accelerator_reason", choice.reason},
       {"qemu", backend->version()},
       {"cold_boot_ms", summarize(cold)},
+      {"cold_boot_unjailed_ms", summarize(cold_unjailed)},
       {"cold_first_exec_ms", summarize(cold_first_exec)},
       {"template_create_ms", summarize(template_create)},
       {"clone_start_ms", summarize(clone_start)},
+      {"clone_start_unjailed_ms", summarize(clone_unjailed)},
       {"clone_first_exec_ms", summarize(clone_first_exec)},
       {"clone_speedup", std::round(speedup * 10) / 10},
       {"run_in_vm_true_ms", summarize(run_true)},

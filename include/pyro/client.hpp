@@ -50,6 +50,11 @@ struct ClientOptions {
   /// (taken on first use of an environment and VM shape). Empty: $PYRO_SNAPSHOTS
   /// ("0" disables), else on.
   std::string snapshots;
+  // Since 0.3:
+  /// How each VMM is confined (docs/jail.md): "strict" (a layer this host cannot
+  /// provide fails the start), "best-effort" (it is skipped with a warning) or "off".
+  /// Empty: $PYRO_JAIL, else "best-effort".
+  std::string jail;
 };
 
 class PYRO_API Pyro {

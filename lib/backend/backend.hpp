@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,6 +63,24 @@ struct MachineSpec {
   /// The VMM daemonizes and outlives this process (a workspace VM): no parent-death
   /// signal, and it listens on `agent_socket` itself, so any later process can connect.
   bool detached = false;
+};
+
+/// How a VMM is confined (docs/jail.md). `strict`: a layer the host cannot provide
+/// fails the launch. `best-effort` (the default): it is skipped and logged once.
+/// `off`: the VMM runs unconfined, as the caller.
+enum class JailMode { kOff, kBestEffort, kStrict };
+
+struct JailSettings {
+  JailMode mode = JailMode::kBestEffort;
+  /// The pyro-jailer binary; throws Error(kUnavailable) saying where it looked.
+  std::function<std::string()> locate_jailer;
+};
+
+/// One layer of the jail: available on this host, or why not.
+struct JailLayer {
+  std::string name;  ///< seccomp, no_new_privs, fds, uid, capabilities, mount/pid/ipc/net namespace, cgroup
+  bool available = false;
+  std::string detail;
 };
 
 /// Identifies a VMM process beyond pid reuse.
@@ -131,9 +150,12 @@ class Backend {
   virtual Drive create_overlay(const std::string& base, const std::string& overlay_path) = 0;
   /// Why `accel` cannot work on this host, or "" when it may (a test boot decides).
   virtual std::string accelerator_obstacle(Accelerator accel) = 0;
+  /// The jail mode and every layer a VMM gets on this host (none when the mode is off).
+  virtual JailMode jail_mode() const = 0;
+  virtual std::vector<JailLayer> jail_layers() = 0;
 };
 
 /// The QEMU backend. `qemu_binary` empty: qemu-system-x86_64 from PATH.
-std::unique_ptr<Backend> make_qemu_backend(const std::string& qemu_binary);
+std::unique_ptr<Backend> make_qemu_backend(const std::string& qemu_binary, JailSettings jail = {});
 
 }  // namespace pyro::detail

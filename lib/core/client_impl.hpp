@@ -16,6 +16,7 @@
 #include "core/logging.hpp"
 #include "core/validate.hpp"
 #include "core/vm.hpp"
+#include "backend/qemu/jail.hpp"
 #include "env/catalog.hpp"
 #include "workspace/workspace_manager.hpp"
 #include "pyro/client.hpp"
@@ -70,7 +71,7 @@ struct Pyro::Impl {
   explicit Impl(ClientOptions opts)
       : options(std::move(opts)),
         home(detail::resolve_home(options.home)),
-        backend(detail::make_qemu_backend(detail::env_or("PYRO_QEMU", options.qemu_binary))),
+        backend(detail::make_qemu_backend(detail::env_or("PYRO_QEMU", options.qemu_binary), detail::jail_settings(options.jail, options.guest_dir))),
         catalog(home) {
     options.accelerator = options.accelerator.empty() ? detail::env_or("PYRO_ACCEL", "auto") : options.accelerator;
     if (options.accelerator != "auto" && options.accelerator != "kvm" && options.accelerator != "tcg") {

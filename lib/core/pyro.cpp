@@ -80,6 +80,16 @@ DoctorReport Pyro::doctor() {
   }
   std::string kvm = impl_->backend->accelerator_obstacle(Accelerator::kKvm);
   check("kvm", true, kvm.empty() ? "/dev/kvm is present; a test boot decides" : "unusable: " + kvm);
+  // The jail: one line per layer; a missing layer fails only in strict mode.
+  const detail::JailMode jail = impl_->backend->jail_mode();
+  check("jail", true, fmt::format("mode {}{}", detail::jail_mode_name(jail),
+                                  jail == detail::JailMode::kOff ? ": VMMs run unconfined, as this user" : ""));
+  for (const detail::JailLayer& layer : impl_->backend->jail_layers()) {
+    const bool strict = jail == detail::JailMode::kStrict;
+    check("jail " + layer.name, layer.available || !strict,
+          layer.available ? layer.detail
+                          : fmt::format("{}: {}", strict ? "unavailable" : "skipped (best-effort)", layer.detail));
+  }
 
   std::optional<detail::BootSet> boot;
   for (const auto& entry : impl_->catalog.entries()) {

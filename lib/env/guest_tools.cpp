@@ -50,9 +50,12 @@ GuestTools find_guest_tools(const std::string& configured) {
   for (const auto& dir : candidates) {
     if (complete(dir)) {
       fs::path d = dir.lexically_normal();
+      std::error_code ec;
+      const fs::path jailer = d / "pyro-jailer";
       return GuestTools{d.string(), (d / "pyro-agent").string(),
                         (d / "scripts" / "build-bootset.sh").string(),
-                        (d / "scripts" / "build-rootfs.sh").string()};
+                        (d / "scripts" / "build-rootfs.sh").string(),
+                        fs::is_regular_file(jailer, ec) ? jailer.string() : std::string()};
     }
     tried += (tried.empty() ? "`" : ", `") + dir.lexically_normal().string() + "`";
   }

@@ -1,7 +1,7 @@
 // Locating the guest tools: the static agent and the scripts that build boot sets
 // and root filesystems. They ship in one layout wherever pyro is installed:
 //   <dir>/pyro-agent, <dir>/scripts/build-bootset.sh, <dir>/scripts/build-rootfs.sh,
-//   <dir>/initramfs/init
+//   <dir>/initramfs/init, and the host-side <dir>/pyro-jailer (docs/jail.md)
 #pragma once
 
 #include <string>
@@ -13,6 +13,7 @@ struct GuestTools {
   std::string agent;
   std::string bootset_script;
   std::string rootfs_script;
+  std::string jailer;  ///< "" when the directory has none
 };
 
 /// Search order: `configured`, $PYRO_GUEST_DIR, next to the loaded library

@@ -1,7 +1,9 @@
 #include "util/unix_socket.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -45,14 +47,31 @@ UniqueFd connect_unix(const std::string& path, std::error_code& ec) {
     ec = std::make_error_code(std::errc::filename_too_long);
     return {};
   }
+  // Never through a symbolic link: the socket may sit in a directory a jailed VMM can
+  // write (docs/jail.md), which could swap it for a link to any socket we can reach.
+  // The socket is opened without following links and connected through /proc.
+  UniqueFd target(::open(path.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (!target) {
+    ec = last_error();  // ENOENT: not listening yet
+    return {};
+  }
+  struct stat st {};
+  if (::fstat(target.get(), &st) != 0 || !S_ISSOCK(st.st_mode)) {
+    ec = std::make_error_code(std::errc::connection_refused);  // a link or a plain file: not a listener
+    return {};
+  }
+  sockaddr_un via;
+  const std::string proc_path = "/proc/self/fd/" + std::to_string(target.get());
+  const bool through_proc = ::access("/proc/self/fd", X_OK) == 0 && make_address(proc_path, via);
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!fd) {
     ec = last_error();
     return {};
   }
+  const sockaddr_un& dest = through_proc ? via : addr;
   int rc;
   do {
-    rc = ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    rc = ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&dest), sizeof(dest));
   } while (rc < 0 && errno == EINTR);
   if (rc < 0) {
     ec = last_error();  // EAGAIN: the listener's backlog is full; callers retry

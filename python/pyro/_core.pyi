@@ -425,6 +425,7 @@ class Pyro:
         guest_dir: Optional[_Path] = None,
         auto_pull: bool = False,
         snapshots: Optional[Union[bool, str]] = None,
+        jail: Optional[str] = None,
     ) -> None: ...
     def run_in_vm(
         self,

@@ -95,7 +95,8 @@ Use it as a context manager so every VM it still owns is stopped on exit:
 Methods are thread-safe and release the GIL while they wait for a VM.)doc");
   cls.def(py::init([](const py::object& home, const py::object& accelerator,
                        const py::object& qemu_binary, double boot_timeout_seconds,
-                       const py::object& guest_dir, bool auto_pull, const py::object& snapshots) {
+                       const py::object& guest_dir, bool auto_pull, const py::object& snapshots,
+                       const py::object& jail) {
              ClientOptions o;
              o.home = path_arg(home);
              o.accelerator = accelerator.is_none() ? std::string() : accelerator.cast<std::string>();
@@ -104,17 +105,19 @@ Methods are thread-safe and release the GIL while they wait for a VM.)doc");
              o.guest_dir = path_arg(guest_dir);
              o.auto_pull = auto_pull;
              o.snapshots = snapshots_arg(snapshots);
+             o.jail = jail.is_none() ? std::string() : jail.cast<std::string>();
              return std::make_unique<Client>(std::move(o));  // cheap: nothing is booted yet
            }),
            py::arg("home") = py::none(), py::arg("accelerator") = py::none(),
            py::arg("qemu_binary") = py::none(), py::arg("boot_timeout_seconds") = 30.0,
            py::arg("guest_dir") = py::none(), py::arg("auto_pull") = false,
-           py::arg("snapshots") = py::none(),
+           py::arg("snapshots") = py::none(), py::arg("jail") = py::none(),
            "Open a client. `home` defaults to $PYRO_HOME, else $XDG_CACHE_HOME/pyro, else "
            "~/.cache/pyro; `accelerator` is \"auto\", \"kvm\" or \"tcg\"; `guest_dir` defaults to "
            "$PYRO_GUEST_DIR, else the installed guest files; `auto_pull` pulls a catalog "
            "environment on first use; `snapshots` is None ($PYRO_SNAPSHOTS, else on), a bool, or "
-           "\"0\" to disable. Raises InvalidArgumentError.")
+           "\"0\" to disable; `jail` is None ($PYRO_JAIL, else \"best-effort\"), \"strict\" or \"off\" "
+           "(docs/jail.md). Raises InvalidArgumentError.")
       .def(
           "run_in_vm",
           [](const Client& self, const std::string& environment, const std::string& command,

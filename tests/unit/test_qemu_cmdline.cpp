@@ -194,13 +194,6 @@ TEST_CASE("a template and its clone have the same device list") {
   }
 }
 
-TEST_CASE("migration uris quote the state path for the shell") {
-  CHECK(shell_quote("/a b/c") == "'/a b/c'");
-  CHECK(shell_quote("it's") == "'it'\\''s'");
-  CHECK(migration_save_uri("/t/state") == "exec:cat > '/t/state'");
-  CHECK(migration_load_uri("/t/$(x)/state") == "exec:cat '/t/$(x)/state'");
-}
-
 TEST_CASE("lpj follows the tsc rate at HZ=250") {
   CHECK(lpj_for_tsc_khz(2596000) == 10384000);
   CHECK(lpj_for_tsc_khz(2445406) == 9781624);

@@ -23,12 +23,13 @@
 namespace pyro_cli {
 namespace {
 
-constexpr std::array<FlagSpec, 7> kGlobalFlags = {{
+constexpr std::array<FlagSpec, 8> kGlobalFlags = {{
     {"home", 0, "DIR", "cache and state directory (default: $PYRO_HOME, else ~/.cache/pyro)"},
     {"accelerator", 0, "auto|kvm|tcg", "how to run guests (default: $PYRO_ACCEL, else auto)"},
     {"guest-dir", 0, "DIR", "guest agent and build scripts (default: $PYRO_GUEST_DIR, else installed)"},
     {"auto-pull", 0, "", "pull a catalog environment on first use instead of failing"},
     {"no-snapshots", 0, "", "boot every VM from scratch (default: $PYRO_SNAPSHOTS, else on)"},
+    {"jail", 0, "strict|best-effort|off", "how each VMM is confined (default: $PYRO_JAIL, else best-effort)"},
     {"verbose", 'v', "", "log more on stderr: -v info, -vv debug, -vvv trace", true},
     {"version", 0, "", "print the library version and exit"},
 }};
@@ -147,6 +148,7 @@ int run(Args args) {
   if (auto* v = parsed.value("guest-dir")) global.client.guest_dir = *v;
   global.client.auto_pull = parsed.has("auto-pull");
   if (parsed.has("no-snapshots")) global.client.snapshots = "0";
+  if (auto* v = parsed.value("jail")) global.client.jail = *v;
   global.verbosity = static_cast<int>(parsed.count("verbose"));
   if (parsed.consumed >= args.size()) throw UsageError("", "missing verb");
   install_log_handler(global.verbosity);

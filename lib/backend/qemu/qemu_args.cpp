@@ -100,23 +100,6 @@ uint64_t read_host_tsc_khz() {
   return parse_cpuinfo_tsc_khz(text.str());
 }
 
-std::string shell_quote(std::string_view text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
-  }
-  return out + "'";
-}
-
-std::string migration_save_uri(const std::string& state_path) {
-  return "exec:cat > " + shell_quote(state_path);
-}
-
-std::string migration_load_uri(const std::string& state_path) {
-  return "exec:cat " + shell_quote(state_path);
-}
-
 std::string build_kernel_cmdline(const MachineSpec& spec, const QemuHostInfo& host) {
   // panic=-1 with -no-reboot: a guest panic ends the QEMU process at once.
   // cryptomgr.notests: the crypto self-tests cost ~0.35 s of boot under TCG.
@@ -157,7 +140,7 @@ std::vector<std::string> build_qemu_args(const MachineSpec& spec, const QemuHost
   if (spec.detached) {
     // A detached VMM outlives its starter: it listens, and each later process connects.
     add({"-chardev", "socket,id=agent,path=" + spec.agent_socket + ",server=on,wait=off"});
-    add({"-daemonize", "-pidfile", join_path(spec.run_dir, kPidFileName)});
+    if (host.qemu_daemonizes) add({"-daemonize", "-pidfile", join_path(spec.run_dir, kPidFileName)});
   } else {
     // No server=on: QEMU connects to the socket the host already listens on.
     add({"-chardev", "socket,id=agent,path=" + spec.agent_socket});
@@ -187,6 +170,7 @@ std::vector<std::string> build_qemu_args(const MachineSpec& spec, const QemuHost
          "-machine", "memory-backend=mem"});
   }
   if (spec.incoming) add({"-incoming", "defer"});
+  if (host.sandbox) add({"-sandbox", kSandboxOption});
   return args;
 }
 

@@ -18,7 +18,16 @@ namespace pyro::detail {
 struct QemuHostInfo {
   std::string qemu_binary;  ///< absolute path, becomes argv[0]
   uint64_t tsc_khz = 0;     ///< host TSC rate; 0 = unknown (then the guest calibrates itself)
+  /// QEMU's own seccomp filter (`-sandbox`), a layer of the jail (docs/jail.md).
+  bool sandbox = false;
+  /// A detached VMM daemonizes itself (`-daemonize -pidfile`); false when the jailer
+  /// does it (QEMU then runs in the foreground as the init of its PID namespace).
+  bool qemu_daemonizes = true;
 };
+
+/// The `-sandbox` value: every seccomp group QEMU offers, denied.
+inline constexpr const char* kSandboxOption =
+    "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny";
 
 /// Guest kernel tick rate (Debian kernels: CONFIG_HZ=250); lpj = tsc_khz * 1000 / HZ.
 inline constexpr uint64_t kGuestKernelHz = 250;
@@ -42,13 +51,6 @@ uint64_t read_host_tsc_khz();
 
 /// The kernel command line (the value of -append).
 std::string build_kernel_cmdline(const MachineSpec& spec, const QemuHostInfo& host);
-
-/// `text` as one POSIX shell word: single-quoted, `'` written as `'\''`.
-std::string shell_quote(std::string_view text);
-
-/// Migration URIs for a state file: QEMU runs them with /bin/sh -c.
-std::string migration_save_uri(const std::string& state_path);  ///< exec:cat > '<path>'
-std::string migration_load_uri(const std::string& state_path);  ///< exec:cat '<path>'
 
 /// The full argv, argv[0] being host.qemu_binary. Throws Error(kInvalidArgument)
 /// for a spec no VM can be started from (0 vCPUs, empty paths, ...).

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include "backend/qemu/console_keeper.hpp"
 #include "backend/qemu/qemu_args.hpp"
 #include "backend/qemu/qemu_machine.hpp"
+#include "core/logging.hpp"
 #include "pyro/error.hpp"
 #include "util/child_process.hpp"
 #include "util/daemon_process.hpp"
@@ -101,8 +103,59 @@ std::string kvm_obstacle(const std::string& dev_kvm, const std::string& pvm_modu
   return {};
 }
 
-QemuBackend::QemuBackend(std::string qemu_binary)
-    : qemu_binary_(qemu_binary.empty() ? kDefaultBinary : std::move(qemu_binary)) {}
+QemuBackend::QemuBackend(std::string qemu_binary, JailSettings jail)
+    : qemu_binary_(qemu_binary.empty() ? kDefaultBinary : std::move(qemu_binary)), jail_(std::move(jail)) {}
+
+const JailHost& QemuBackend::jail_host() {
+  std::lock_guard lock(mu_);
+  if (!jail_host_) {
+    std::string jailer, why_not;
+    try {
+      if (jail_.locate_jailer) jailer = jail_.locate_jailer();
+      if (jailer.empty()) why_not = "no way to locate it";
+    } catch (const Error& e) {
+      why_not = e.what();
+    }
+    jail_host_ = probe_jail_host(jailer, why_not);
+  }
+  return *jail_host_;
+}
+
+std::vector<JailLayer> QemuBackend::jail_layers() {
+  if (jail_.mode == JailMode::kOff) return {};
+  return detail::jail_layers(jail_host());
+}
+
+std::vector<std::string> QemuBackend::launch_argv(const MachineSpec& spec, bool& jailed) {
+  QemuHostInfo qemu{.qemu_binary = resolve_binary(), .tsc_khz = tsc_khz()};
+  jailed = false;
+  if (jail_.mode == JailMode::kOff) return build_qemu_args(spec, qemu);
+  const JailHost& host = jail_host();
+  // Skipped layers, grouped by cause, are logged once per backend.
+  std::vector<std::pair<std::string, std::string>> skipped;  // cause, layer names
+  for (const JailLayer& layer : detail::jail_layers(host)) {
+    if (layer.available) continue;
+    if (jail_.mode == JailMode::kStrict) {
+      throw Error(ErrorCode::kUnavailable,
+                  fmt::format("jail vm `{}`: layer `{}` is unavailable: {} (jail mode strict; best-effort would "
+                              "skip it)", spec.vm_id, layer.name, layer.detail));
+    }
+    auto same = std::find_if(skipped.begin(), skipped.end(), [&](const auto& s) { return s.first == layer.detail; });
+    if (same == skipped.end()) same = skipped.insert(skipped.end(), {layer.detail, ""});
+    same->second += (same->second.empty() ? "`" : ", `") + layer.name + "`";
+  }
+  for (const auto& [cause, names] : skipped) {
+    std::lock_guard lock(mu_);
+    if (jail_warned_.insert(names).second) {
+      log(LogLevel::kWarn, "jail: skipping {} for every vm (best-effort): {}", names, cause);
+    }
+  }
+  qemu.sandbox = true;
+  if (host.jailer.empty()) return build_qemu_args(spec, qemu);
+  jailed = true;
+  qemu.qemu_daemonizes = false;  // the jailer daemonizes, so QEMU can be its namespace's init
+  return build_jailer_args(host, spec, build_qemu_args(spec, qemu), join(spec.run_dir, kPidFileName));
+}
 
 std::string QemuBackend::resolve_binary() const {
   std::string path = find_executable(qemu_binary_);
@@ -145,8 +198,8 @@ std::string QemuBackend::version() {
 }
 
 std::unique_ptr<Machine> QemuBackend::launch(const MachineSpec& spec) {
-  const QemuHostInfo host{.qemu_binary = resolve_binary(), .tsc_khz = tsc_khz()};
-  std::vector<std::string> argv = build_qemu_args(spec, host);
+  bool jailed = false;
+  std::vector<std::string> argv = launch_argv(spec, jailed);
   const std::string log_path = join(spec.run_dir, kQemuLogName);
   UniqueFd log(::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (!log) {
@@ -154,6 +207,7 @@ std::unique_ptr<Machine> QemuBackend::launch(const MachineSpec& spec) {
                 fmt::format("launch vm `{}`: create `{}`: {}", spec.vm_id, log_path, std::strerror(errno)));
   }
   ::unlink(join(spec.run_dir, kQmpSocketName).c_str());  // never connect to a stale one
+  ::unlink(join(spec.run_dir, kPidFileName).c_str());
   ConsoleKeeper console = ConsoleKeeper::start(spec.run_dir);  // killed again unless QEMU starts
   std::unique_ptr<QemuMachine> machine;
   if (spec.detached) {
@@ -182,6 +236,12 @@ std::unique_ptr<Machine> QemuBackend::launch(const MachineSpec& spec) {
     throw Error(ErrorCode::kUnavailable, fmt::format("launch vm `{}`: qemu {}", spec.vm_id, why));
   }
   console.release();  // QEMU has the FIFO open: the keeper ends with it
+  if (jailed && !spec.detached) {
+    // The jailer is our child; QEMU, its child, is the VM's process.
+    std::ifstream in(join(spec.run_dir, kPidFileName));
+    int64_t vmm_pid = 0;
+    if (in >> vmm_pid && vmm_pid > 0) machine->set_vmm_pid(vmm_pid);
+  }
   return machine;
 }
 
@@ -260,8 +320,8 @@ std::string QemuBackend::accelerator_obstacle(Accelerator accel) {
   return kvm_obstacle("/dev/kvm", "/sys/module/kvm_pvm");
 }
 
-std::unique_ptr<Backend> make_qemu_backend(const std::string& qemu_binary) {
-  return std::make_unique<QemuBackend>(qemu_binary);
+std::unique_ptr<Backend> make_qemu_backend(const std::string& qemu_binary, JailSettings jail) {
+  return std::make_unique<QemuBackend>(qemu_binary, std::move(jail));
 }
 
 }  // namespace pyro::detail

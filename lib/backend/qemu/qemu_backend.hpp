@@ -4,11 +4,14 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "backend/backend.hpp"
+#include "backend/qemu/jail.hpp"
 
 namespace pyro::detail {
 
@@ -23,7 +26,7 @@ class QemuMachine;
 
 class QemuBackend final : public Backend {
  public:
-  explicit QemuBackend(std::string qemu_binary);
+  QemuBackend(std::string qemu_binary, JailSettings jail);
 
   std::string name() const override { return "qemu"; }
   std::string version() override;
@@ -31,6 +34,8 @@ class QemuBackend final : public Backend {
   std::unique_ptr<Machine> attach(const std::string& run_dir, const MachineRef& ref) override;
   std::string accelerator_obstacle(Accelerator accel) override;
   Drive create_overlay(const std::string& base, const std::string& overlay_path) override;
+  JailMode jail_mode() const override { return jail_.mode; }
+  std::vector<JailLayer> jail_layers() override;
 
  private:
   std::unique_ptr<QemuMachine> launch_daemon(const MachineSpec& spec, const std::vector<std::string>& argv,
@@ -40,12 +45,20 @@ class QemuBackend final : public Backend {
   /// `qemu-img` next to the configured binary, else from PATH; throws Error(kUnavailable).
   std::string resolve_img_tool() const;
   uint64_t tsc_khz();
+  /// The host's jail facts, probed on first use.
+  const JailHost& jail_host();
+  /// The command line for `spec`: QEMU's, behind the jailer when there is one.
+  /// Applies the mode: throws in strict mode for a missing layer, logs in best-effort.
+  std::vector<std::string> launch_argv(const MachineSpec& spec, bool& jailed);
 
   const std::string qemu_binary_;  // as configured: a name (searched in PATH) or a path
   std::mutex mu_;
   std::string version_;  // cached once known
   bool tsc_read_ = false;
   uint64_t tsc_khz_ = 0;
+  const JailSettings jail_;
+  std::optional<JailHost> jail_host_;
+  std::set<std::string> jail_warned_;  // layers already reported as skipped
 };
 
 }  // namespace pyro::detail

@@ -1,6 +1,10 @@
 #include "backend/qemu/qemu_machine.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <thread>
 
@@ -42,7 +46,7 @@ MachineRef QemuMachine::ref() const {
   if (auto* daemon = dynamic_cast<const DaemonProcess*>(child_.get())) {
     return {daemon->pid(), daemon->start_time()};
   }
-  return {child_->pid(), process_start_time(child_->pid()).value_or(0)};
+  return {pid(), process_start_time(pid()).value_or(0)};
 }
 
 void QemuMachine::pause(std::chrono::milliseconds timeout) {
@@ -159,7 +163,32 @@ constexpr auto kMigrationPollInterval = std::chrono::milliseconds(1);
 const nlohmann::json kIgnoreShared = {
     {"capabilities", {{{"capability", "x-ignore-shared"}, {"state", true}}}}};
 
+// The migration stream goes through a descriptor the host opened and hands over on
+// QMP, under this name: QEMU needs neither a path to the state file nor a shell
+// (a jailed QEMU can start no process: `-sandbox spawn=deny`).
+constexpr const char* kStateFdName = "pyro-state";
+constexpr const char* kStateFdUri = "fd:pyro-state";
+
+UniqueFd open_state_file(const std::string& path, int flags, const std::string& what) {
+  UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC, 0600));
+  if (!fd) throw Error(ErrorCode::kUnavailable, fmt::format("{}: open: {}", what, std::strerror(errno)));
+  return fd;
+}
+
 }  // namespace
+
+void QemuMachine::pass_fd(const char* name, int fd, Deadline deadline) {
+  std::lock_guard lock(qmp_mu_);
+  if (!qmp_) throw Error(ErrorCode::kUnavailable, "qmp command `getfd`: not connected");
+  try {
+    qmp_->execute_with_fd("getfd", {{"fdname", name}}, fd, deadline);
+  } catch (const QmpCommandError&) {
+    throw;
+  } catch (const Error&) {
+    qmp_.reset();
+    throw;
+  }
+}
 
 void QemuMachine::save_state(const std::string& state_path, std::chrono::milliseconds timeout) {
   const Deadline deadline = deadline_after(timeout);
@@ -168,7 +197,11 @@ void QemuMachine::save_state(const std::string& state_path, std::chrono::millise
     qmp_execute("stop", nullptr, deadline);
     // RAM in a shared memory file is not copied into the stream: the file is the RAM.
     qmp_execute("migrate-set-capabilities", kIgnoreShared, deadline);
-    qmp_execute("migrate", {{"uri", migration_save_uri(state_path)}}, deadline);
+    {
+      UniqueFd out = open_state_file(state_path, O_WRONLY | O_CREAT | O_TRUNC, what);
+      pass_fd(kStateFdName, out.get(), deadline);
+    }
+    qmp_execute("migrate", {{"uri", kStateFdUri}}, deadline);
     for (;;) {
       nlohmann::json info = qmp_execute("query-migrate", nullptr, deadline);
       const std::string status = info.value("status", "");
@@ -199,7 +232,11 @@ void QemuMachine::load_state(const std::string& state_path, std::chrono::millise
   const std::string what = fmt::format("load vm state from `{}`", state_path);
   try {
     qmp_execute("migrate-set-capabilities", kIgnoreShared, deadline);
-    qmp_execute("migrate-incoming", {{"uri", migration_load_uri(state_path)}}, deadline);
+    {
+      UniqueFd in = open_state_file(state_path, O_RDONLY, what);
+      pass_fd(kStateFdName, in.get(), deadline);
+    }
+    qmp_execute("migrate-incoming", {{"uri", kStateFdUri}}, deadline);
     // The source was paused when it saved, so the loaded VM ends up paused too.
     // QEMU 7.2 exits when an incoming migration fails, which the catch reports.
     for (;;) {

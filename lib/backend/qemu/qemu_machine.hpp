@@ -31,7 +31,9 @@ class QemuMachine final : public Machine {
   /// Waits until QEMU exits (and reaps it) or `deadline` passes; true once it exited.
   bool wait_exit(Deadline deadline) { return child_->wait_until(deadline); }
 
-  int64_t pid() const override { return child_->pid(); }
+  int64_t pid() const override { return vmm_pid_ > 0 ? vmm_pid_ : child_->pid(); }
+  /// The VMM's pid when the process we started (the jailer) is not QEMU itself.
+  void set_vmm_pid(int64_t pid) { vmm_pid_ = pid; }
   MachineRef ref() const override;
   void release() override { owned_ = false; }
   void pause(std::chrono::milliseconds timeout) override;
@@ -54,10 +56,13 @@ class QemuMachine final : public Machine {
   std::string run_path(std::string_view name) const;
   /// One HMP command through QMP `human-monitor-command`; returns its output text.
   std::string monitor_command(const std::string& command, Deadline deadline);
+  /// Hands `fd` to QEMU under `name` (QMP `getfd`), for an `fd:` migration URI.
+  void pass_fd(const char* name, int fd, Deadline deadline);
 
   std::unique_ptr<ProcessHandle> child_;
   const std::string run_dir_;
   bool owned_;
+  int64_t vmm_pid_ = 0;
   std::mutex qmp_mu_;
   std::optional<QmpClient> qmp_;
 };

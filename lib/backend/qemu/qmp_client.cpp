@@ -1,5 +1,9 @@
 #include "backend/qemu/qmp_client.hpp"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
 #include <thread>
 #include <fmt/format.h>
 
@@ -73,15 +77,61 @@ nlohmann::json QmpClient::read_message(Deadline deadline) {
   }
 }
 
+namespace {
+
+// One byte with `fd` attached as SCM_RIGHTS. A fresh QMP socket always has room
+// for one byte, so this does not wait.
+void send_first_byte_with_fd(int sock, char byte, int fd, const std::string& what) {
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+  cmsg->cmsg_level = SOL_SOCKET;
+  cmsg->cmsg_type = SCM_RIGHTS;
+  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+  ssize_t n;
+  do {
+    n = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  if (n != 1) {
+    throw Error(ErrorCode::kUnavailable, fmt::format("pass a descriptor to {}: {}", what,
+                                                     n < 0 ? std::strerror(errno) : "nothing sent"));
+  }
+}
+
+}  // namespace
+
 nlohmann::json QmpClient::execute(const std::string& command, const nlohmann::json& arguments,
                                   Deadline deadline) {
+  return send_and_wait(command, arguments, -1, deadline);
+}
+
+nlohmann::json QmpClient::execute_with_fd(const std::string& command, const nlohmann::json& arguments, int fd,
+                                          Deadline deadline) {
+  if (fd < 0) throw Error(ErrorCode::kInternal, fmt::format("qmp command `{}`: no descriptor to pass", command));
+  return send_and_wait(command, arguments, fd, deadline);
+}
+
+nlohmann::json QmpClient::send_and_wait(const std::string& command, const nlohmann::json& arguments, int fd,
+                                        Deadline deadline) {
   if (!fd_) throw Error(ErrorCode::kUnavailable, fmt::format("qmp command `{}`: not connected", command));
   // The id pairs a reply with its command, so a late reply to an earlier
   // command that timed out is never taken for this one's.
   const uint64_t id = next_id_++;
   nlohmann::json request = {{"execute", command}, {"id", id}};
   if (!arguments.is_null()) request["arguments"] = arguments;
-  write_all(fd_.get(), request.dump() + "\n", deadline, fmt::format("qmp `{}`", path_));
+  std::string text = request.dump() + "\n";
+  if (fd >= 0) {
+    // The descriptor rides on the first byte; QEMU keeps it for the command it reads.
+    send_first_byte_with_fd(fd_.get(), text[0], fd, fmt::format("qmp `{}`", path_));
+    text.erase(0, 1);
+  }
+  write_all(fd_.get(), text, deadline, fmt::format("qmp `{}`", path_));
   for (;;) {
     nlohmann::json message = read_message(deadline);
     if (!message.is_object()) continue;

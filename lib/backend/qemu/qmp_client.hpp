@@ -49,6 +49,10 @@ class QmpClient {
     return execute(command, nlohmann::json(), deadline);
   }
 
+  /// Like execute, with `fd` passed along (SCM_RIGHTS), as `getfd` expects.
+  nlohmann::json execute_with_fd(const std::string& command, const nlohmann::json& arguments, int fd,
+                                 Deadline deadline);
+
   /// The greeting's {"QMP": {...}} object (QEMU version, capabilities).
   const nlohmann::json& greeting() const noexcept { return greeting_; }
 
@@ -58,6 +62,8 @@ class QmpClient {
  private:
   QmpClient(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
   nlohmann::json read_message(Deadline deadline);
+  nlohmann::json send_and_wait(const std::string& command, const nlohmann::json& arguments, int fd,
+                               Deadline deadline);
 
   UniqueFd fd_;
   std::string path_;
