@@ -61,8 +61,14 @@ std::string create_run_dir(const std::string& home, const std::string& vm_id) {
 }
 
 void remove_run_dir(const std::string& run_dir) noexcept {
-  std::error_code ec;
-  fs::remove_all(run_dir, ec);
+  // The console keeper may leave its done mark between remove_all's listing and its
+  // final rmdir (it writes it when QEMU's end of the FIFO closes); once the directory
+  // is gone it can create nothing there, so a few rounds always finish.
+  for (int round = 0; round < 5; ++round) {
+    std::error_code ec;
+    fs::remove_all(run_dir, ec);
+    if (!fs::exists(fs::symlink_status(run_dir, ec))) return;
+  }
 }
 
 void sweep_stale_run_dirs(const std::string& home) noexcept {

@@ -154,8 +154,8 @@ std::vector<TreeEntry> checked_listing(const nlohmann::json& result, const std::
     check_reply_path(e.path, what);
     out.push_back(std::move(e));
   }
-  // The entry of a listed non-directory itself (fs_list of a file).
-  if (!manifest && !root.empty() && out.size() == 1 && out[0].path == root && out[0].type != "directory") {
+  // The entry of a listed non-directory itself (fs_list or fs_manifest of a file).
+  if (!root.empty() && out.size() == 1 && out[0].path == root && out[0].type != "directory") {
     return out;
   }
   std::map<std::string, const TreeEntry*> by_path;

@@ -191,6 +191,8 @@ std::vector<JailBind> jail_binds(const MachineSpec& spec, const std::string& qem
   binds.push_back({spec.boot.initrd_path, JailBind::kReadOnly});
   for (const auto& drive : spec.drives) {
     binds.push_back({drive.path, drive.read_only ? JailBind::kReadOnly : JailBind::kWritable});
+    // An overlay's backing file (the inspector's view of a stopped disk) is only read.
+    if (!drive.backing_path.empty()) binds.push_back({drive.backing_path, JailBind::kReadOnly});
   }
   // QEMU 7.2 opens a memory file read-write even for a private (copy-on-write) mapping.
   if (spec.memory_file) binds.push_back({spec.memory_file->path, JailBind::kWritable});
