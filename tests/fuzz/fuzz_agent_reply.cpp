@@ -50,7 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!write_all(guest.get(), data, size)) std::abort();
   ::shutdown(guest.get(), SHUT_WR);
 
-  AgentConnection conn(UniqueFd(fds[0]), DeathCheck{}, shared);
+  AgentConnection conn{UniqueFd(fds[0]), DeathCheck{}, shared};
   const Deadline deadline = deadline_after(std::chrono::seconds(5));
   try {
     conn.wait_hello(deadline);

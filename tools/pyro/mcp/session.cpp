@@ -17,6 +17,22 @@ constexpr std::string_view kInstructions =
     "profile, in persistent sandboxes whose /workspace survives between calls. Failures of "
     "a call are results with isError true and structuredContent.error.code.";
 
+// Deeper messages are refused: no tool needs them, and nlohmann/json copies and
+// serialises values recursively, so a line of a million `[` would overflow the stack.
+constexpr int kMaxDepth = 64;
+struct TooDeep {};
+
+// The message of `line`; discarded when it is not JSON; throws TooDeep.
+json parse_message(const std::string& line) {
+  return json::parse(
+      line,
+      [](int depth, json::parse_event_t, json&) {
+        if (depth > kMaxDepth) throw TooDeep{};
+        return true;
+      },
+      /*allow_exceptions=*/false);
+}
+
 }  // namespace
 
 Session::Session(std::vector<ToolSpec> tools, Send send, Launch launch)
@@ -24,7 +40,14 @@ Session::Session(std::vector<ToolSpec> tools, Send send, Launch launch)
 
 void Session::handle_line(const std::string& line) {
   if (line.find_first_not_of(" \t") == std::string::npos) return;
-  json message = json::parse(line, nullptr, false);
+  json message;
+  try {
+    message = parse_message(line);
+  } catch (const TooDeep&) {
+    send_(error_response(nullptr, kParseError,
+                         fmt::format("parse error: the message nests deeper than {} levels", kMaxDepth)));
+    return;
+  }
   if (message.is_discarded()) {
     send_(error_response(nullptr, kParseError, "parse error: the line is not JSON"));
     return;
