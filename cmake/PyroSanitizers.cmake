@@ -11,6 +11,11 @@ if(PYRO_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined
                       -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined)
+  if(CMAKE_C_COMPILER_ID STREQUAL "Clang")
+    # C programs over libpyro_c (C++ inside) need the sanitizers' C++ runtime parts,
+    # which clang links only into C++ programs by default.
+    add_link_options("$<$<LINK_LANGUAGE:C>:-fsanitize-link-c++-runtime>" "$<$<LINK_LANGUAGE:C>:-lstdc++>")
+  endif()
 endif()
 if(PYRO_BUILD_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
