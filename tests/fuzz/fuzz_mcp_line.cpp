@@ -37,8 +37,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       [&sent](const json& message) {
         const std::string line = pyro_mcp::to_line(message);
         if (line.empty() || line.back() != '\n' || line.find('\n') != line.size() - 1) std::abort();
-        const json back = json::parse(line);  // throws (a finding) if not JSON
-        if (!back.is_object() || back.value("jsonrpc", "") != "2.0") std::abort();
+        // Parsed back unless it is the (large, constant) tools/list answer, which
+        // would cost most of the run time.
+        if (!message.contains("result") || !message["result"].contains("tools")) {
+          const json back = json::parse(line);  // throws (a finding) if not JSON
+          if (!back.is_object() || back.value("jsonrpc", "") != "2.0") std::abort();
+        }
         ++sent;
       },
       [&session_ptr](const json& id, const pyro_mcp::ToolSpec& tool, const json& arguments) {
