@@ -222,7 +222,7 @@ def test_malformed_requests_are_jsonrpc_errors(cli: str) -> None:
 
 
 def test_deeply_nested_line_is_a_parse_error(cli: str) -> None:
-    # Found by tests/fuzz/fuzz_mcp_line: a cancel whose requestId nests a million
+    # Found through tests/fuzz/fuzz_mcp_line with a hand-made input: a cancel whose requestId nests a million
     # arrays overflowed the server's stack (nlohmann/json copies recursively).
     server = RawServer(cli)
     initialize(server)

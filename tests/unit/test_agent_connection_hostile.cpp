@@ -36,7 +36,8 @@ protocol::Frame event_frame(std::string payload) {
   return f;
 }
 
-// Found by tests/fuzz/fuzz_agent_reply: a non-hello event nesting a million arrays
+// Found through tests/fuzz/fuzz_agent_reply with a hand-made input (too large for its
+// random inputs): a non-hello event nesting a million arrays
 // overflowed the host's stack when it was logged (before the hello even arrived).
 TEST_CASE("agent connection: a deeply nested event is agent_protocol, not a crash") {
   int fds[2];

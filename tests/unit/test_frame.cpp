@@ -233,7 +233,8 @@ TEST_CASE("message: invalid UTF-8 is replaced, never thrown, when building") {
   CHECK(r.error_code == "internal");
 }
 
-// Found by tests/fuzz/fuzz_agent_reply: a guest event nesting a million arrays
+// Found through tests/fuzz/fuzz_agent_reply with a hand-made input (too large for its
+// random inputs): a guest event nesting a million arrays
 // parsed fine, then overflowed the host's stack when the host copied or logged it
 // (nlohmann/json copies and serialises recursively).
 TEST_CASE("message: payloads nesting deeper than kMaxJsonDepth are refused") {
