@@ -3,15 +3,31 @@
 // lives in the C++ API (include/pyro/).
 #pragma once
 
+#include <cstring>
 #include <exception>
 #include <map>
 #include <memory>
 #include <new>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "pyro/c/pyro.h"
 #include "pyro/pyro.hpp"
+
+namespace pyro::capi {
+
+/// The integer a C caller passed as an enum. C may pass any value, but reading one
+/// outside the C++ enum's range as that enum is undefined behaviour (UBSan's
+/// `enum` check), so its bytes are copied instead.
+template <class Enum>
+long long enum_value(const Enum& value) {
+  std::underlying_type_t<Enum> raw;
+  std::memcpy(&raw, &value, sizeof raw);
+  return static_cast<long long>(raw);
+}
+
+}  // namespace pyro::capi
 
 struct pyro_error {
   pyro_status code;

@@ -118,7 +118,8 @@ void pyro_exec_result_free(pyro_exec_result* res) { delete res; }
 /* ---- vm info ---- */
 
 const char* pyro_vm_state_str(pyro_vm_state state) {
-  if (state < PYRO_VM_CREATED || state > PYRO_VM_CRASHED) return "unknown";
+  const long long raw = pyro::capi::enum_value(state);
+  if (raw < PYRO_VM_CREATED || raw > PYRO_VM_CRASHED) return "unknown";
   return pyro::vm_state_name(static_cast<pyro::VmState>(state));
 }
 

@@ -229,7 +229,8 @@ std::map<std::string, std::string> to_labels(size_t count, const char* const* ke
 extern "C" {
 
 const char* pyro_workspace_state_str(pyro_workspace_state state) {
-  if (state < PYRO_WORKSPACE_STOPPED || state > PYRO_WORKSPACE_CRASHED) return "unknown";
+  const long long raw = pyro::capi::enum_value(state);
+  if (raw < PYRO_WORKSPACE_STOPPED || raw > PYRO_WORKSPACE_CRASHED) return "unknown";
   return pyro::workspace_state_name(static_cast<pyro::WorkspaceState>(state));
 }
 

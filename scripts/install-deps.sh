@@ -9,6 +9,7 @@ readonly APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libfmt-dev nlohmann-json3-dev libboost-dev libarchive-dev doctest-dev
   pybind11-dev python3-dev
+  clang libclang-rt-14-dev
   qemu-system-x86 qemu-utils
   busybox-static e2fsprogs mmdebstrap cpio lz4 socat kmod file
 )

@@ -257,7 +257,13 @@ class Extractor {
 ArchiveReader new_reader(const SafeExtractOptions& options) {
   ArchiveReader reader(archive_read_new());
   if (!reader) throw Error(ErrorCode::kInternal, fmt::format("{}: libarchive: out of memory", options.error_prefix));
-  archive_read_support_filter_all(reader.get());
+  // Built-in decoders only: filter_all would also run external programs (lrzip,
+  // lzop, grzip...) on matching magic bytes of an archive nobody vouches for.
+  for (auto add : {archive_read_support_filter_gzip, archive_read_support_filter_bzip2,
+                   archive_read_support_filter_xz, archive_read_support_filter_zstd,
+                   archive_read_support_filter_lz4, archive_read_support_filter_compress}) {
+    add(reader.get());
+  }
   archive_read_support_format_tar(reader.get());  // ustar, pax, gnutar
   archive_read_support_format_empty(reader.get());
   if (options.allow_zip) archive_read_support_format_zip(reader.get());

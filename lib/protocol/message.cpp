@@ -59,17 +59,22 @@ Frame make_event(std::string_view name, nlohmann::json fields) {
 }
 
 nlohmann::json parse_payload(const Frame& frame) {
+  const auto fail = [&frame](const std::string& why) {
+    return ProtocolError(std::string("parse ") + type_name(frame.type) + " payload on stream " +
+                         std::to_string(frame.stream) + ": " + why);
+  };
+  // The parser itself is iterative; the callback stops it before the value gets deep.
+  const auto depth_check = [&fail](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+    if (depth > kMaxJsonDepth) throw fail("nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    return true;
+  };
   nlohmann::json value;
   try {
-    value = nlohmann::json::parse(frame.payload);
+    value = nlohmann::json::parse(frame.payload, depth_check);
   } catch (const nlohmann::json::exception& e) {
-    throw ProtocolError(std::string("parse ") + type_name(frame.type) + " payload on stream " +
-                        std::to_string(frame.stream) + ": " + e.what());
+    throw fail(e.what());
   }
-  if (!value.is_object()) {
-    throw ProtocolError(std::string("parse ") + type_name(frame.type) + " payload on stream " +
-                        std::to_string(frame.stream) + ": not a JSON object");
-  }
+  if (!value.is_object()) throw fail("not a JSON object");
   return value;
 }
 

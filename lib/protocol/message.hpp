@@ -56,8 +56,14 @@ Frame make_error_response(uint32_t stream, std::string_view code, std::string_vi
 /// `fields` is neither null nor an object.
 Frame make_event(std::string_view name, nlohmann::json fields);
 
+/// How deep a payload may nest. No message needs more than a few levels, and
+/// nlohmann/json copies and serialises values recursively: a peer's 4 MiB of `[`
+/// would otherwise overflow the reader's stack at the first copy or log line.
+inline constexpr int kMaxJsonDepth = 64;
+
 /// Parses a request, response or event payload. Throws ProtocolError on invalid
-/// JSON or when the payload is not a JSON object.
+/// JSON, JSON nested deeper than kMaxJsonDepth, or when the payload is not a JSON
+/// object.
 nlohmann::json parse_payload(const Frame& frame);
 
 /// Parses a request frame. Throws ProtocolError when the frame is not a request,

@@ -334,7 +334,8 @@ TEST_CASE("while start_service waits for readiness, exec and the service's logs 
   }
   REQUIRE(state == "starting");
   CHECK(client().stop_service(ws.workspace_id, "never").state == "stopped");
-  auto [code, message] = never.get();
+  auto [code, error_message] = never.get();
+  const auto& message = error_message;  // clang 14 cannot capture a structured binding
   CHECK(code == pyro::ErrorCode::kFailedPrecondition);
   CHECK_MESSAGE(message.find("stopped before it was ready") != std::string::npos, message);
   CHECK_MESSAGE(message.find("never-ready") != std::string::npos, message);

@@ -221,6 +221,20 @@ def test_malformed_requests_are_jsonrpc_errors(cli: str) -> None:
     assert server.close() == []
 
 
+def test_deeply_nested_line_is_a_parse_error(cli: str) -> None:
+    # Found through tests/fuzz/fuzz_mcp_line with a hand-made input: a cancel whose requestId nests a million
+    # arrays overflowed the server's stack (nlohmann/json copies recursively).
+    server = RawServer(cli)
+    initialize(server)
+    deep = "[" * 1_000_000 + "]" * 1_000_000
+    server.send('{"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": %s}}' % deep)
+    assert server.receive() == {"jsonrpc": "2.0", "id": None, "error": server_error(-32700)}
+    nested_64 = "[" * 60 + "1" + "]" * 60  # within the limit: an ordinary request
+    server.send('{"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": %s}}' % nested_64)
+    assert server.request(12, "ping") == {"jsonrpc": "2.0", "id": 12, "result": {}}
+    assert server.close() == []
+
+
 def server_error(code: int) -> Dict[str, Any]:
     """Matches any error object with `code` (messages are not API)."""
     class AnyMessage(dict):

@@ -232,3 +232,21 @@ TEST_CASE("message: invalid UTF-8 is replaced, never thrown, when building") {
   auto r = proto::parse_response(f);
   CHECK(r.error_code == "internal");
 }
+
+// Found through tests/fuzz/fuzz_agent_reply with a hand-made input (too large for its
+// random inputs): a guest event nesting a million arrays
+// parsed fine, then overflowed the host's stack when the host copied or logged it
+// (nlohmann/json copies and serialises recursively).
+TEST_CASE("message: payloads nesting deeper than kMaxJsonDepth are refused") {
+  const size_t n = 1000000;
+  const std::string deep = R"({"event":"log","x":)" + std::string(n, '[') + std::string(n, ']') + "}";
+  CHECK_THROWS_AS(proto::parse_payload(frame(0, FrameType::kEvent, 0, deep)), proto::ProtocolError);
+  const std::string deep_result =
+      R"({"result":{"x":)" + std::string(proto::kMaxJsonDepth, '[') + std::string(proto::kMaxJsonDepth, ']') + "}}";
+  CHECK_THROWS_AS(proto::parse_response(frame(1, FrameType::kResponse, 0, deep_result)), proto::ProtocolError);
+
+  const int inner = proto::kMaxJsonDepth - 2;  // with the payload object and its field: within the limit
+  const std::string ok = R"({"result":{"x":)" + std::string(static_cast<size_t>(inner), '[') +
+                         std::string(static_cast<size_t>(inner), ']') + "}}";
+  CHECK(proto::parse_response(frame(1, FrameType::kResponse, 0, ok)).ok);
+}

@@ -114,7 +114,8 @@ TEST_CASE("seed: archives of every format, detected by content") {
       {Kind::kTar, "p.tar"}, {Kind::kTarGz, "p.tar.gz"}, {Kind::kTarGz, "p.tgz"}, {Kind::kZip, "p.zip"},
       {Kind::kTarGz, "no-extension"}, {Kind::kZip, "misnamed.tar"}};
   for (const auto& [kind, name] : formats) {
-    CAPTURE(name);
+    const std::string& archive_name = name;  // clang 14 cannot capture a structured binding
+    CAPTURE(archive_name);
     write_archive(t / name, kind, kProject);
     const fs::path dest = t / (std::string("out-") + name);
     fs::create_directory(dest);
@@ -168,7 +169,8 @@ TEST_CASE("seed: unsafe archive entries are refused") {
       {"fifo", {{"pipe", 'p'}}},
   };
   for (const auto& [what, entries] : cases) {
-    CAPTURE(what);
+    const auto& case_name = what;  // clang 14 cannot capture a structured binding
+    CAPTURE(case_name);
     TestDir t;
     write_archive(t / "bad.tar", Kind::kTar, entries);
     fs::create_directory(t / "dest");

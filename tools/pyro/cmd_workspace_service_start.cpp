@@ -66,18 +66,18 @@ pyro::ServiceReadiness parse_readiness(const ParsedArgs& parsed) {
                      "give at most one of `--ready-http`, `--ready-tcp`, `--ready-file`, `--ready-command`");
   }
   pyro::ServiceReadiness readiness;
-  if (auto* v = parsed.value("ready-http")) {
+  if (auto* url = parsed.value("ready-http")) {
     readiness.type = "http";
-    readiness.url = *v;
-  } else if (auto* v = parsed.value("ready-tcp")) {
+    readiness.url = *url;
+  } else if (auto* port = parsed.value("ready-tcp")) {
     readiness.type = "tcp";
-    readiness.port = parse_port(kSpec, "ready-tcp", *v);
-  } else if (auto* v = parsed.value("ready-file")) {
+    readiness.port = parse_port(kSpec, "ready-tcp", *port);
+  } else if (auto* path = parsed.value("ready-file")) {
     readiness.type = "file";
-    readiness.path = *v;
-  } else if (auto* v = parsed.value("ready-command")) {
+    readiness.path = *path;
+  } else if (auto* command = parsed.value("ready-command")) {
     readiness.type = "command";
-    readiness.command = *v;
+    readiness.command = *command;
   }
   if (auto* v = parsed.value("ready-timeout")) {
     readiness.timeout_seconds = parse_number(kSpec, "ready-timeout", *v);

@@ -1,0 +1,53 @@
+// The JSON-RPC side of `pyro mcp serve` without I/O, threads or VMs: one input line
+// in, protocol messages out through `send`, tool calls handed to `launch`. The server
+// (server.cpp) wires it to stdin/stdout and a pyro::Pyro; the fuzz target
+// (tests/fuzz/fuzz_mcp_line.cpp) to a sink and a launcher that only checks arguments.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mcp/tool_table.hpp"
+
+namespace pyro_mcp {
+
+class Session {
+ public:
+  /// Sends one message to the client; called from any thread.
+  using Send = std::function<void(const nlohmann::json& message)>;
+  /// Runs a tools/call whose id is registered; must end with finish_call(id, result),
+  /// possibly later and on another thread. `arguments` is an object or null.
+  using Launch = std::function<void(const nlohmann::json& id, const ToolSpec& tool,
+                                    const nlohmann::json& arguments)>;
+
+  Session(std::vector<ToolSpec> tools, Send send, Launch launch);
+
+  /// Handles one line of input (without its newline).
+  void handle_line(const std::string& line);
+  /// Sends the result of a launched call, unless the client cancelled it.
+  void finish_call(const nlohmann::json& id, const nlohmann::json& result);
+  /// Blocks until every launched call has finished.
+  void wait_for_calls();
+
+ private:
+  void handle_request(const nlohmann::json& id, const std::string& method, const nlohmann::json& params);
+  void handle_notification(const std::string& method, const nlohmann::json& params);
+  void start_call(const nlohmann::json& id, const nlohmann::json& params);
+
+  std::vector<ToolSpec> tools_;
+  Send send_;
+  Launch launch_;
+
+  std::mutex calls_mutex_;
+  std::condition_variable calls_done_;
+  std::set<std::string> in_flight_;  ///< ids (as JSON text) of running tool calls
+  std::set<std::string> cancelled_;  ///< their subset the client cancelled
+};
+
+}  // namespace pyro_mcp
