@@ -15,6 +15,7 @@
 
 #include "env/safe_extract.hpp"
 #include "pyro/error.hpp"
+#include "archive_builder.hpp"
 #include "test_support.hpp"
 
 namespace pyro::detail {
@@ -22,11 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Entry {
-  std::string path;
-  char type = 'f';  // f file, d dir, l symlink, h hard link, c char device, b block device, p fifo
-  std::string data;  // content, or link target
-};
+using Entry = test::ArchiveEntry;
 
 std::string make_tar(const std::vector<Entry>& entries) {
   std::vector<char> buffer(16 << 20);
@@ -35,25 +32,7 @@ std::string make_tar(const std::vector<Entry>& entries) {
   archive_write_set_format_pax_restricted(a);
   archive_write_set_bytes_in_last_block(a, 1);
   REQUIRE(archive_write_open_memory(a, buffer.data(), buffer.size(), &used) == ARCHIVE_OK);
-  for (const Entry& e : entries) {
-    archive_entry* entry = archive_entry_new();
-    archive_entry_set_pathname(entry, e.path.c_str());
-    archive_entry_set_perm(entry, e.type == 'd' ? 0755 : 0644);
-    switch (e.type) {
-      case 'd': archive_entry_set_filetype(entry, AE_IFDIR); break;
-      case 'l': archive_entry_set_filetype(entry, AE_IFLNK); archive_entry_set_symlink(entry, e.data.c_str()); break;
-      case 'h': archive_entry_set_filetype(entry, AE_IFREG); archive_entry_set_hardlink(entry, e.data.c_str()); break;
-      case 'c': archive_entry_set_filetype(entry, AE_IFCHR); archive_entry_set_rdev(entry, makedev(1, 3)); break;
-      case 'b': archive_entry_set_filetype(entry, AE_IFBLK); archive_entry_set_rdev(entry, makedev(8, 0)); break;
-      case 'p': archive_entry_set_filetype(entry, AE_IFIFO); break;
-      default:
-        archive_entry_set_filetype(entry, AE_IFREG);
-        archive_entry_set_size(entry, static_cast<la_int64_t>(e.data.size()));
-    }
-    REQUIRE(archive_write_header(a, entry) == ARCHIVE_OK);
-    if (e.type == 'f' && !e.data.empty()) archive_write_data(a, e.data.data(), e.data.size());
-    archive_entry_free(entry);
-  }
+  test::write_entries(a, entries);
   REQUIRE(archive_write_close(a) == ARCHIVE_OK);
   archive_write_free(a);
   return std::string(buffer.data(), used);

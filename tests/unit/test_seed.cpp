@@ -16,6 +16,7 @@
 
 #include "pyro/error.hpp"
 #include "workspace/seed.hpp"
+#include "archive_builder.hpp"
 #include "test_support.hpp"
 
 namespace pyro::detail {
@@ -27,12 +28,7 @@ struct TestDir : test::TestDir {
   TestDir() : test::TestDir("pyro-test-seed") {}
 };
 
-struct Entry {
-  std::string path;
-  char type = 'f';  // f file, d directory, l symlink, h hard link, c char device, p fifo
-  std::string data;  // content, or link target
-  int mode = 0644;
-};
+using Entry = test::ArchiveEntry;
 
 enum class Kind { kTar, kTarGz, kZip };
 
@@ -45,25 +41,7 @@ void write_archive(const fs::path& path, Kind kind, const std::vector<Entry>& en
     if (kind == Kind::kTarGz) archive_write_add_filter_gzip(a);
   }
   REQUIRE(archive_write_open_filename(a, path.c_str()) == ARCHIVE_OK);
-  for (const Entry& e : entries) {
-    archive_entry* entry = archive_entry_new();
-    archive_entry_set_pathname(entry, e.path.c_str());
-    archive_entry_set_perm(entry, e.mode);
-    archive_entry_set_mtime(entry, 1700000000, 0);
-    switch (e.type) {
-      case 'd': archive_entry_set_filetype(entry, AE_IFDIR); break;
-      case 'l': archive_entry_set_filetype(entry, AE_IFLNK); archive_entry_set_symlink(entry, e.data.c_str()); break;
-      case 'h': archive_entry_set_filetype(entry, AE_IFREG); archive_entry_set_hardlink(entry, e.data.c_str()); break;
-      case 'c': archive_entry_set_filetype(entry, AE_IFCHR); archive_entry_set_rdev(entry, makedev(1, 3)); break;
-      case 'p': archive_entry_set_filetype(entry, AE_IFIFO); break;
-      default:
-        archive_entry_set_filetype(entry, AE_IFREG);
-        archive_entry_set_size(entry, static_cast<la_int64_t>(e.data.size()));
-    }
-    REQUIRE(archive_write_header(a, entry) == ARCHIVE_OK);
-    if (e.type == 'f' && !e.data.empty()) archive_write_data(a, e.data.data(), e.data.size());
-    archive_entry_free(entry);
-  }
+  test::write_entries(a, entries);
   REQUIRE(archive_write_close(a) == ARCHIVE_OK);
   archive_write_free(a);
 }
