@@ -317,7 +317,10 @@ TEST_CASE("a workspace VMM runs jailed; its published port still serves on 127.0
 TEST_CASE("strict mode fails clearly when a layer is unavailable; best-effort skips it") {
   // A guest-tools directory without pyro-jailer takes every layer but seccomp away.
   pyro_test::TempDir tools;
-  const fs::path source = PYRO_TEST_GUEST_DIR;  // the build tree's guest tools
+  // The build tree's guest tools; the sanitizer build has no agent of its own and
+  // points PYRO_GUEST_DIR at the main build's.
+  const char* guest_dir = std::getenv("PYRO_GUEST_DIR");
+  const fs::path source = guest_dir != nullptr && *guest_dir != '\0' ? guest_dir : PYRO_TEST_GUEST_DIR;
   fs::create_directories(tools.path / "scripts");
   fs::create_directories(tools.path / "initramfs");
   fs::copy_file(source / "pyro-agent", tools.path / "pyro-agent");
