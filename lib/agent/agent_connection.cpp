@@ -154,8 +154,10 @@ void AgentConnection::handle_event(const protocol::Frame& frame) {
   } catch (const std::exception& e) {
     throw Error(ErrorCode::kAgentProtocol, fmt::format("agent event: {}", e.what()));
   }
-  if (event.value("event", "") != "hello") {
-    log(LogLevel::kDebug, "agent: event {}", event.dump());
+  // Any JSON may arrive: only an object whose `event` is the string "hello" counts.
+  const auto name = event.is_object() ? event.find("event") : event.end();
+  if (name == event.end() || !name->is_string() || name->get_ref<const std::string&>() != "hello") {
+    log(LogLevel::kDebug, "agent: event {}", event.dump().substr(0, 512));
     return;
   }
   try {

@@ -57,5 +57,28 @@ TEST_CASE("agent connection: a deeply nested event is agent_protocol, not a cras
   guest.join();
 }
 
+// Found by tests/fuzz/fuzz_agent_reply (corpus: event-name-not-a-string): an event
+// whose `event` field is not a string threw a raw nlohmann type_error out of
+// wait_hello (std::terminate in the fuzzer). Such events are ignored like any other
+// non-hello event; the real hello still counts. (A payload that is not an object
+// at all is agent_protocol, from parse_payload.)
+TEST_CASE("agent connection: events with an odd `event` field before the hello are ignored") {
+  int fds[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
+  const std::string hello = protocol::dump_json({{"event", "hello"},
+                                                 {"protocol", {{"major", protocol::kProtocolMajor},
+                                                               {"minor", protocol::kProtocolMinor}}}});
+  std::string bytes;
+  for (const char* odd : {R"({"event":["hello","ping"]})", R"({"event":7})", R"({"event":null})", R"({"event":{"hello":1}})"}) {
+    bytes += protocol::encode_frame(event_frame(odd));
+  }
+  std::thread guest = guest_writes(UniqueFd(fds[1]), bytes + protocol::encode_frame(event_frame(hello)));
+  {
+    AgentConnection conn{UniqueFd(fds[0]), DeathCheck{}};
+    CHECK(conn.wait_hello(deadline_after(std::chrono::seconds(30))).major == protocol::kProtocolMajor);
+  }
+  guest.join();
+}
+
 }  // namespace
 }  // namespace pyro::detail
