@@ -19,10 +19,12 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pyro/export.hpp"
 #include "pyro/log.hpp"
+#include "pyro/operations.hpp"
 #include "pyro/types.hpp"
 #include "pyro/workspace.hpp"
 
@@ -257,6 +259,18 @@ class PYRO_API Pyro {
   ShellInfo signal_shell(const std::string& workspace, const std::string& shell_id, const std::string& signal);
   /// Ends the shell (SIGHUP, then SIGKILL) and forgets its output. Errors: kNotFound.
   void close_shell(const std::string& workspace, const std::string& shell_id);
+
+  // ---- Any operation by name (pyro/operations.hpp), since 0.4.
+
+  /// Runs the table operation `operation` (its name, e.g. "exec_workspace", or its
+  /// MCP tool name, e.g. "vm_run") with `arguments_json`, a JSON object of its
+  /// parameters ("" or "null" for none), and returns the result's JSON form
+  /// (pyro/json.hpp; lists as {"items": [...]}, no result as {}). Arguments are
+  /// checked against the table (names, types, ranges, enums) and its defaults
+  /// filled in. Errors: kInvalidArgument (unknown operation, malformed JSON, a bad
+  /// argument), else those of the operation.
+  std::string call(std::string_view operation, std::string_view arguments_json,
+                   const CallOptions& options = {});
 
   /// The resolved cache/state directory.
   const std::string& home() const noexcept;

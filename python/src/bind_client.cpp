@@ -308,6 +308,7 @@ Methods are thread-safe and release the GIL while they wait for a VM.)doc");
       });
   register_workspace_ops(cls);
   register_workspace_services_ops(cls);
+  register_call(m, cls);
 }
 
 }  // namespace pyro::python

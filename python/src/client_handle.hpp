@@ -80,6 +80,10 @@ inline ExecOptions exec_options(double timeout_seconds, Env env, const pybind11:
   return o;
 }
 
+/// Adds pyro.Pyro.call and the module's operation_table(), result_schemas() and
+/// tool_definitions() (bind_call.cpp).
+void register_call(pybind11::module_& m, pybind11::class_<Client>& cls);
+
 /// Adds the workspace operations (spec/operations.json, since 0.3) to pyro.Pyro.
 void register_workspace_ops(pybind11::class_<Client>& cls);
 

@@ -1,7 +1,7 @@
 // Fuzz target: `pyro mcp serve`'s JSON-RPC line handling (tools/pyro/mcp/session)
 // with every tool of the workspace-full profile and no VM: a tools/call only checks
-// its arguments against the tool's params (mcp/arguments), as the server does before
-// dispatching. The input is a sequence of lines. Properties checked beyond "no
+// its arguments against the operation's params (lib/ops/arguments), as Pyro::call
+// does before running the operation. The input is a sequence of lines. Properties checked beyond "no
 // crash": argument problems are pyro::Error only, every message sent is one line of
 // JSON-RPC 2.0 that parses back, and a request gets at most one answer per line.
 #include <cstddef>
@@ -12,18 +12,19 @@
 
 #include <nlohmann/json.hpp>
 
-#include "mcp/arguments.hpp"
 #include "mcp/protocol.hpp"
 #include "mcp/session.hpp"
-#include "mcp/tool_table.hpp"
+#include "ops/arguments.hpp"
+#include "ops/operation_table.hpp"
 #include "pyro/error.hpp"
+#include "pyro/operations.hpp"
 
 namespace {
 
 using nlohmann::json;
 
-const std::vector<pyro_mcp::ToolSpec>& tools() {
-  static const auto all = pyro_mcp::tools_for_profile(pyro_mcp::Profile::kWorkspaceFull);
+const json& tools() {
+  static const json all = json::parse(pyro::tool_definitions_json("workspace-full"));
   return all;
 }
 
@@ -45,10 +46,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
         ++sent;
       },
-      [&session_ptr](const json& id, const pyro_mcp::ToolSpec& tool, const json& arguments) {
+      [&session_ptr](const json& id, const std::string& tool, const json& arguments) {
         json result = json::object();
+        const pyro::ops::OperationSpec* op = pyro::ops::find_operation(tool);
+        if (op == nullptr) std::abort();  // the session launched a tool it does not list
         try {
-          pyro_mcp::Arguments args(tool, arguments);
+          pyro::ops::Arguments args(*op, arguments, tool);
         } catch (const pyro::Error& e) {
           result = {{"isError", true}, {"message", e.what()}};
         }

@@ -52,7 +52,7 @@ int cmd_doctor(const GlobalOptions& global, Args args) {
   pyro::Pyro client(global.client);
   pyro::DoctorReport report = client.doctor();
   if (parsed.has("json")) {
-    print_json_line(to_json(report));
+    print_json_line(json_of(report));
   } else {
     write_bytes(stdout, format_report(report));
   }

@@ -53,7 +53,7 @@ int cmd_import_environment(const GlobalOptions& global, Args args) {
   pyro::EnvironmentInfo env =
       client.import_environment(parsed.positionals[0], parsed.positionals[1], options);
   if (parsed.has("json")) {
-    print_json_line(to_json(env));
+    print_json_line(json_of(env));
   } else {
     write_bytes(stdout, format_installed_line(env));
   }

@@ -69,7 +69,7 @@ int cmd_inspect_environment(const GlobalOptions& global, Args args) {
   pyro::Pyro client(global.client);
   pyro::EnvironmentInfo env = client.inspect_environment(parsed.positionals[0]);
   if (parsed.has("json")) {
-    print_json_line(to_json(env));
+    print_json_line(json_of(env));
   } else {
     write_bytes(stdout, format_details(env));
   }

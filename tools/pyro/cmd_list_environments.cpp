@@ -56,7 +56,7 @@ int cmd_list_environments(const GlobalOptions& global, Args args) {
   std::vector<pyro::EnvironmentInfo> envs = client.list_environments();
   if (parsed.has("json")) {
     nlohmann::json doc = nlohmann::json::array();
-    for (const auto& e : envs) doc.push_back(to_json(e));
+    for (const auto& e : envs) doc.push_back(json_of(e));
     print_json_line(doc);
   } else {
     write_bytes(stdout, format_table(envs));

@@ -54,7 +54,7 @@ int cmd_prune_environments(const GlobalOptions& global, Args args) {
   pyro::Pyro client(global.client);
   pyro::PruneResult result = client.prune_environments(options);
   if (parsed.has("json")) {
-    print_json_line(to_json(result));
+    print_json_line(json_of(result));
   } else {
     write_bytes(stdout, format_result(result, options.dry_run));
   }

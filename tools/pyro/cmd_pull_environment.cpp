@@ -49,7 +49,7 @@ int cmd_pull_environment(const GlobalOptions& global, Args args) {
   pyro::Pyro client(global.client);
   pyro::EnvironmentInfo env = client.pull_environment(parsed.positionals[0], options);
   if (parsed.has("json")) {
-    print_json_line(to_json(env));
+    print_json_line(json_of(env));
   } else {
     write_bytes(stdout, format_installed_line(env));
   }

@@ -106,7 +106,7 @@ int cmd_create_workspace(const GlobalOptions& global, Args args) {
   pyro::Pyro client(global.client);
   progress_note(fmt::format("creating a workspace of `{}`", parsed.positionals[0]));
   pyro::WorkspaceInfo info = client.create_workspace(parsed.positionals[0], options);
-  print_json_or_text(parsed, to_json(info), info.workspace_id + "\n");
+  print_json_or_text(parsed, json_of(info), info.workspace_id + "\n");
   return kExitOk;
 }
 

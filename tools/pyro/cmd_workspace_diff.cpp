@@ -52,7 +52,7 @@ int cmd_diff_workspace(const GlobalOptions& global, Args args) {
   pyro::Pyro client(global.client);
   pyro::WorkspaceDiff diff = client.diff_workspace(parsed.positionals[0]);
   if (parsed.has("json")) {
-    print_json_line(to_json(diff));
+    print_json_line(json_of(diff));
   } else if (parsed.has("stat")) {
     write_bytes(stdout, format_stat(diff));
   } else {

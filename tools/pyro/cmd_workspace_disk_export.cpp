@@ -33,7 +33,7 @@ int cmd_export_workspace_disk(const GlobalOptions& global, Args args) {
   if (parsed.help) return kExitOk;
   pyro::Pyro client(global.client);
   pyro::ExportResult r = client.export_workspace_disk(parsed.positionals[0], parsed.positionals[1]);
-  print_json_or_text(parsed, to_json(r), format_export_line(r));
+  print_json_or_text(parsed, json_of(r), format_export_line(r));
   return kExitOk;
 }
 

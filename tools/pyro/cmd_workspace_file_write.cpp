@@ -52,7 +52,7 @@ int cmd_write_workspace_file(const GlobalOptions& global, Args args) {
   pyro::Pyro client(global.client);
   pyro::WorkspaceFileEntry entry =
       client.write_workspace_file(parsed.positionals[0], parsed.positionals[1], text);
-  print_json_or_text(parsed, to_json(entry),
+  print_json_or_text(parsed, json_of(entry),
                      fmt::format("wrote {} ({} bytes)\n", entry.path, entry.size));
   return kExitOk;
 }

@@ -53,7 +53,7 @@ int cmd_list_workspaces(const GlobalOptions& global, Args args) {
   if (parsed.help) return kExitOk;
   pyro::Pyro client(global.client);
   std::vector<pyro::WorkspaceInfo> list = client.list_workspaces();
-  print_json_or_text(parsed, to_json_array(list), format_table(list));
+  print_json_or_text(parsed, json_array_of(list), format_table(list));
   return kExitOk;
 }
 

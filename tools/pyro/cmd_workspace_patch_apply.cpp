@@ -73,7 +73,7 @@ int cmd_apply_workspace_patch(const GlobalOptions& global, Args args) {
   bool ok = r.applied || (r.dry_run && !r.files.empty() &&
                           std::all_of(r.files.begin(), r.files.end(), [](const auto& f) { return f.ok; }));
   if (parsed.has("json")) {
-    print_json_line(to_json(r));
+    print_json_line(json_of(r));
   } else if (ok) {
     write_bytes(stdout, r.summary + "\n");
   } else {

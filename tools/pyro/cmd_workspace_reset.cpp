@@ -42,7 +42,7 @@ int cmd_reset_workspace(const GlobalOptions& global, Args args) {
   progress_note(fmt::format("resetting workspace `{}` to {}", parsed.positionals[0],
                             snapshot.empty() ? "its baseline" : fmt::format("snapshot `{}`", snapshot)));
   pyro::WorkspaceInfo info = client.reset_workspace(parsed.positionals[0], snapshot);
-  print_json_or_text(parsed, to_json(info), format_workspace_state_line(info));
+  print_json_or_text(parsed, json_of(info), format_workspace_state_line(info));
   return kExitOk;
 }
 

@@ -31,7 +31,7 @@ int cmd_list_services(const GlobalOptions& global, Args args) {
   if (parsed.help) return kExitOk;
   pyro::Pyro client(global.client);
   auto services = client.list_services(parsed.positionals[0]);
-  print_json_or_text(parsed, to_json_array(services), format_service_table(services));
+  print_json_or_text(parsed, json_array_of(services), format_service_table(services));
   return kExitOk;
 }
 

@@ -64,7 +64,7 @@ int cmd_logs_service(const GlobalOptions& global, Args args) {
     bool done = !follow || (!logs.chunk.more && !service_is_live(logs.service));
     // Following, an empty read is only worth a JSON line when it is the first or the last.
     if (json && (!follow || first || done || !logs.chunk.output.empty())) {
-      print_json_line(to_json(logs));
+      print_json_line(json_of(logs));
     } else if (!json) {
       write_bytes(stdout, logs.chunk.output);
       note_chunk(logs.chunk, done);

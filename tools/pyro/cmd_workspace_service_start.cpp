@@ -117,7 +117,7 @@ int cmd_start_service(const GlobalOptions& global, Args args) {
   pyro::Pyro client(global.client);
   progress_note(fmt::format("starting service `{}`", parsed.positionals[1]));
   pyro::ServiceInfo info = client.start_service(parsed.positionals[0], parsed.positionals[1], command, options);
-  print_json_or_text(parsed, to_json(info), format_service_summary(info));
+  print_json_or_text(parsed, json_of(info), format_service_summary(info));
   return kExitOk;
 }
 

@@ -31,7 +31,7 @@ int cmd_status_service(const GlobalOptions& global, Args args) {
   if (parsed.help) return kExitOk;
   pyro::Pyro client(global.client);
   pyro::ServiceInfo info = client.status_service(parsed.positionals[0], parsed.positionals[1]);
-  print_json_or_text(parsed, to_json(info), format_service_details(info));
+  print_json_or_text(parsed, json_of(info), format_service_details(info));
   return kExitOk;
 }
 

@@ -36,7 +36,7 @@ int cmd_stop_service(const GlobalOptions& global, Args args) {
   if (auto* v = parsed.value("grace")) options.grace_seconds = parse_number(kSpec, "grace", *v);
   pyro::Pyro client(global.client);
   pyro::ServiceInfo info = client.stop_service(parsed.positionals[0], parsed.positionals[1], options);
-  print_json_or_text(parsed, to_json(info), format_service_summary(info));
+  print_json_or_text(parsed, json_of(info), format_service_summary(info));
   return kExitOk;
 }
 

@@ -43,7 +43,7 @@ int cmd_open_shell(const GlobalOptions& global, Args args) {
   if (auto* v = parsed.value("rows")) options.rows = parse_u32(kSpec, "rows", *v);
   pyro::Pyro client(global.client);
   pyro::ShellInfo shell = client.open_shell(parsed.positionals[0], options);
-  print_json_or_text(parsed, to_json(shell), shell.shell_id + "\n");
+  print_json_or_text(parsed, json_of(shell), shell.shell_id + "\n");
   return kExitOk;
 }
 

@@ -41,7 +41,7 @@ int cmd_read_shell(const GlobalOptions& global, Args args) {
   pyro::Pyro client(global.client);
   pyro::ShellOutput out = client.read_shell(parsed.positionals[0], parsed.positionals[1], options);
   if (parsed.has("json")) {
-    print_json_line(to_json(out));
+    print_json_line(json_of(out));
   } else {
     write_bytes(stdout, out.chunk.output);
     note_chunk(out.chunk, true);

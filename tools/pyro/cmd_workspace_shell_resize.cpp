@@ -37,7 +37,7 @@ int cmd_resize_shell(const GlobalOptions& global, Args args) {
   uint32_t rows = parse_u32(kSpec, "rows", *parsed.value("rows"));
   pyro::Pyro client(global.client);
   pyro::ShellInfo shell = client.resize_shell(parsed.positionals[0], parsed.positionals[1], cols, rows);
-  print_json_or_text(parsed, to_json(shell), format_shell_line(shell));
+  print_json_or_text(parsed, json_of(shell), format_shell_line(shell));
   return kExitOk;
 }
 

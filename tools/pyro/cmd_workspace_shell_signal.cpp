@@ -32,7 +32,7 @@ int cmd_signal_shell(const GlobalOptions& global, Args args) {
   std::string signal = parsed.value("signal") ? *parsed.value("signal") : "INT";
   pyro::Pyro client(global.client);
   pyro::ShellInfo shell = client.signal_shell(parsed.positionals[0], parsed.positionals[1], signal);
-  print_json_or_text(parsed, to_json(shell), format_shell_line(shell));
+  print_json_or_text(parsed, json_of(shell), format_shell_line(shell));
   return kExitOk;
 }
 

@@ -44,7 +44,7 @@ int cmd_write_shell(const GlobalOptions& global, Args args) {
   }
   pyro::Pyro client(global.client);
   pyro::ShellInfo shell = client.write_shell(parsed.positionals[0], parsed.positionals[1], input);
-  if (parsed.has("json")) print_json_line(to_json(shell));
+  if (parsed.has("json")) print_json_line(json_of(shell));
   return kExitOk;
 }
 

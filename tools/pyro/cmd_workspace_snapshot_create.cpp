@@ -36,7 +36,7 @@ int cmd_create_snapshot(const GlobalOptions& global, Args args) {
   if (parsed.help) return kExitOk;
   pyro::Pyro client(global.client);
   pyro::WorkspaceSnapshotInfo s = client.create_snapshot(parsed.positionals[0], parsed.positionals[1]);
-  print_json_or_text(parsed, to_json(s),
+  print_json_or_text(parsed, json_of(s),
                      fmt::format("snapshot {} created ({})\n", s.name, format_size(s.disk_bytes)));
   return kExitOk;
 }

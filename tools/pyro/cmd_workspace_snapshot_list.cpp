@@ -43,7 +43,7 @@ int cmd_list_snapshots(const GlobalOptions& global, Args args) {
   if (parsed.help) return kExitOk;
   pyro::Pyro client(global.client);
   auto list = client.list_snapshots(parsed.positionals[0]);
-  print_json_or_text(parsed, to_json_array(list), format_table(list));
+  print_json_or_text(parsed, json_array_of(list), format_table(list));
   return kExitOk;
 }
 

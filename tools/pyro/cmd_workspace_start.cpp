@@ -33,7 +33,7 @@ int cmd_start_workspace(const GlobalOptions& global, Args args) {
   pyro::Pyro client(global.client);
   progress_note(fmt::format("starting workspace `{}`", parsed.positionals[0]));
   pyro::WorkspaceInfo info = client.start_workspace(parsed.positionals[0]);
-  print_json_or_text(parsed, to_json(info), format_workspace_state_line(info));
+  print_json_or_text(parsed, json_of(info), format_workspace_state_line(info));
   return kExitOk;
 }
 

@@ -34,7 +34,7 @@ int cmd_status_workspace(const GlobalOptions& global, Args args) {
   if (parsed.help) return kExitOk;
   pyro::Pyro client(global.client);
   pyro::WorkspaceInfo info = client.status_workspace(parsed.positionals[0]);
-  print_json_or_text(parsed, to_json(info), format_workspace_details(info));
+  print_json_or_text(parsed, json_of(info), format_workspace_details(info));
   return kExitOk;
 }
 

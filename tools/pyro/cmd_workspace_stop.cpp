@@ -32,7 +32,7 @@ int cmd_stop_workspace(const GlobalOptions& global, Args args) {
   if (parsed.help) return kExitOk;
   pyro::Pyro client(global.client);
   pyro::WorkspaceInfo info = client.stop_workspace(parsed.positionals[0]);
-  print_json_or_text(parsed, to_json(info), format_workspace_state_line(info));
+  print_json_or_text(parsed, json_of(info), format_workspace_state_line(info));
   return kExitOk;
 }
 

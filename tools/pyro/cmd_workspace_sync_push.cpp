@@ -41,7 +41,7 @@ int cmd_push_workspace_sync(const GlobalOptions& global, Args args) {
   if (auto* v = parsed.value("dest")) options.dest = *v;
   pyro::Pyro client(global.client);
   pyro::PushResult r = client.push_workspace_sync(parsed.positionals[0], parsed.positionals[1], options);
-  print_json_or_text(parsed, to_json(r),
+  print_json_or_text(parsed, json_of(r),
                      fmt::format("pushed {} files, {} directories, {} symlinks ({}) to {}\n", r.files,
                                  r.directories, r.symlinks, format_size(r.bytes), options.dest));
   return kExitOk;

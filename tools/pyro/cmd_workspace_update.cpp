@@ -46,7 +46,7 @@ int cmd_update_workspace(const GlobalOptions& global, Args args) {
   }
   pyro::Pyro client(global.client);
   pyro::WorkspaceInfo info = client.update_workspace(parsed.positionals[0], update);
-  print_json_or_text(parsed, to_json(info), format_workspace_details(info));
+  print_json_or_text(parsed, json_of(info), format_workspace_details(info));
   return kExitOk;
 }
 

@@ -56,7 +56,7 @@ pyro::ExecOptions parse_exec_flags(const CommandSpec& spec, const ParsedArgs& pa
 int print_exec_result(const ParsedArgs& parsed, const pyro::ExecResult& result,
                       const pyro::ExecOptions& exec) {
   if (parsed.has("json")) {
-    print_json_line(to_json(result));
+    print_json_line(json_of(result));
   } else {
     relay_exec_result(result, exec);
   }

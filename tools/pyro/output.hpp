@@ -7,10 +7,11 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "json_types.hpp"
+#include "pyro/json.hpp"
 #include "pyro/types.hpp"
 
 namespace pyro_cli {
@@ -23,9 +24,19 @@ void write_bytes(std::FILE* stream, std::string_view bytes);
 /// output) becomes U+FFFD instead of failing.
 void print_json_line(const nlohmann::json& doc);
 
-// The JSON form of results lives in json_types.hpp (shared with the MCP server).
-using pyro_json::to_json;
-using pyro_json::to_json_array;
+/// The one JSON form of a result (pyro/json.hpp), as a document to print.
+template <typename T>
+nlohmann::json json_of(const T& value) {
+  return nlohmann::json::parse(pyro::to_json(value));
+}
+
+/// A JSON array of json_of(item) for every item, in order.
+template <typename T>
+nlohmann::json json_array_of(const std::vector<T>& items) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& item : items) out.push_back(json_of(item));
+  return out;
+}
 
 /// A byte count for people: "812 B", "3.4 MiB", "1.2 GiB".
 std::string format_size(uint64_t bytes);

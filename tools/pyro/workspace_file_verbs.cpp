@@ -12,7 +12,7 @@ int run_file_list_verb(const CommandSpec& spec, const GlobalOptions& global, Arg
   std::string path = parsed.positionals.size() > 1 ? parsed.positionals[1] : "";
   pyro::Pyro client(global.client);
   auto entries = (client.*list)(parsed.positionals[0], path, parsed.has("recursive"));
-  print_json_or_text(parsed, to_json_array(entries), format_file_table(entries));
+  print_json_or_text(parsed, json_array_of(entries), format_file_table(entries));
   return kExitOk;
 }
 
@@ -27,7 +27,7 @@ int run_file_read_verb(const CommandSpec& spec, const GlobalOptions& global, Arg
   pyro::WorkspaceFileContent content =
       (client.*read)(parsed.positionals[0], parsed.positionals[1], max_bytes);
   if (parsed.has("json")) {
-    print_json_line(to_json(content));
+    print_json_line(json_of(content));
   } else {
     relay_file_content(content);
   }

@@ -28,6 +28,7 @@
 #include "pyro/c/error.h"
 #include "pyro/c/log.h"
 #include "pyro/c/client.h"
+#include "pyro/c/call.h"
 #include "pyro/c/vm.h"
 #include "pyro/c/environment.h"
 #include "pyro/c/doctor.h"

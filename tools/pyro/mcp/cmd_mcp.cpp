@@ -6,6 +6,7 @@
 
 #include "args.hpp"
 #include "mcp/server.hpp"
+#include "pyro/operations.hpp"
 #include "output.hpp"
 
 namespace pyro_cli {
@@ -54,12 +55,12 @@ int serve(const GlobalOptions& global, Args args) {
   }
   pyro_mcp::ServerOptions options;
   if (const std::string* name = parsed.value("profile")) {
-    auto profile = pyro_mcp::parse_profile(*name);
-    if (!profile) {
-      throw UsageError("mcp serve", fmt::format("unknown profile `{}`: expected vm-run, "
-                                                "workspace-core or workspace-full", *name));
+    try {
+      pyro::tool_definitions_json(*name);  // the table knows its profiles
+    } catch (const pyro::Error& e) {
+      throw UsageError("mcp serve", e.what());
     }
-    options.profile = *profile;
+    options.profile = *name;
   }
   options.client = global.client;
   options.verbosity = global.verbosity;

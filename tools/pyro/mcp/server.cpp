@@ -12,11 +12,12 @@
 #include <fmt/format.h>
 
 #include "interrupt.hpp"
-#include "json_types.hpp"
-#include "mcp/dispatch.hpp"
 #include "mcp/line_reader.hpp"
 #include "mcp/protocol.hpp"
 #include "mcp/session.hpp"
+#include "output.hpp"
+#include "pyro/json.hpp"
+#include "pyro/operations.hpp"
 
 namespace pyro_mcp {
 namespace {
@@ -27,16 +28,17 @@ using nlohmann::json;
 json error_result(pyro::ErrorCode code, const std::string& message) {
   return {
       {"content", json::array({{{"type", "text"}, {"text", message}}})},
-      {"structuredContent", {{"error", pyro_json::to_json(pyro::Error(code, message))}}},
+      {"structuredContent", {{"error", json::parse(pyro::to_json(pyro::Error(code, message)))}}},
       {"isError", true},
   };
 }
 
-json success_result(json structured) {
-  std::string text = structured.dump(-1, ' ', false, json::error_handler_t::replace);
+// `structured`: the result's JSON text from Pyro::call, sent as it is for the model.
+json success_result(std::string structured) {
+  json parsed = json::parse(structured);
   return {
-      {"content", json::array({{{"type", "text"}, {"text", std::move(text)}}})},
-      {"structuredContent", std::move(structured)},
+      {"content", json::array({{{"type", "text"}, {"text", std::move(structured)}}})},
+      {"structuredContent", std::move(parsed)},
       {"isError", false},
   };
 }
@@ -46,9 +48,10 @@ class Server {
   explicit Server(const ServerOptions& options)
       : client_(options.client),
         session_(
-            tools_for_profile(options.profile), [this](const json& message) { send(message); },
-            [this](const json& id, const ToolSpec& tool, const json& arguments) {
-              std::thread([this, id, &tool, arguments] {
+            json::parse(pyro::tool_definitions_json(options.profile)),
+            [this](const json& message) { send(message); },
+            [this](const json& id, const std::string& tool, const json& arguments) {
+              std::thread([this, id, tool, arguments] {
                 session_.finish_call(id, call_tool(tool, arguments));
               }).detach();
             }) {}
@@ -56,7 +59,7 @@ class Server {
   int run();
 
  private:
-  json call_tool(const ToolSpec& tool, const json& arguments);
+  json call_tool(const std::string& tool, const json& arguments);
   void send(const json& message);
 
   pyro::Pyro client_;
@@ -74,22 +77,19 @@ void Server::send(const json& message) {
   }
 }
 
-json Server::call_tool(const ToolSpec& tool, const json& arguments) {
+// A transport only: the core checks the arguments, runs the operation and gives
+// the result's JSON form.
+json Server::call_tool(const std::string& tool, const json& arguments) {
   try {
-    Arguments args(tool, arguments);
-    Dispatcher dispatch = find_dispatcher(tool.operation);
-    if (dispatch == nullptr) {
-      throw pyro::Error(pyro::ErrorCode::kUnimplemented,
-                        fmt::format("call `{}`: this server cannot run operation `{}` yet",
-                                    tool.name, tool.operation));
-    }
-    return success_result(dispatch(client_, args));
+    pyro::CallOptions call;
+    call.progress = pyro_cli::stderr_progress();  // stderr: stdout belongs to the protocol
+    return success_result(client_.call(tool, arguments.dump(), call));
   } catch (const pyro::Error& e) {
     return error_result(e.code(), e.what());
   } catch (const std::bad_alloc&) {
-    return error_result(pyro::ErrorCode::kResourceExhausted, fmt::format("call `{}`: out of memory", tool.name));
+    return error_result(pyro::ErrorCode::kResourceExhausted, fmt::format("call `{}`: out of memory", tool));
   } catch (const std::exception& e) {
-    return error_result(pyro::ErrorCode::kInternal, fmt::format("call `{}`: {}", tool.name, e.what()));
+    return error_result(pyro::ErrorCode::kInternal, fmt::format("call `{}`: {}", tool, e.what()));
   }
 }
 
@@ -120,7 +120,7 @@ int serve(const ServerOptions& options) {
   Server server(options);
   if (options.verbosity > 0) {
     std::string note = fmt::format("pyro: mcp: serving {} tools on stdin/stdout\n",
-                                   tools_for_profile(options.profile).size());
+                                   json::parse(pyro::tool_definitions_json(options.profile)).size());
     std::fwrite(note.data(), 1, note.size(), stderr);
   }
   return server.run();

@@ -4,13 +4,14 @@
 // are answered while a VM boots. docs/mcp.md describes the protocol surface.
 #pragma once
 
-#include "mcp/tool_table.hpp"
+#include <string>
+
 #include "pyro/client.hpp"
 
 namespace pyro_mcp {
 
 struct ServerOptions {
-  Profile profile = Profile::kVmRun;
+  std::string profile = "vm-run";  ///< a profile of the operation table
   pyro::ClientOptions client;  ///< from the CLI's global flags
   int verbosity = 0;
 };

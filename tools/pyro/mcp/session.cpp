@@ -35,7 +35,7 @@ json parse_message(const std::string& line) {
 
 }  // namespace
 
-Session::Session(std::vector<ToolSpec> tools, Send send, Launch launch)
+Session::Session(json tools, Send send, Launch launch)
     : tools_(std::move(tools)), send_(std::move(send)), launch_(std::move(launch)) {}
 
 void Session::handle_line(const std::string& line) {
@@ -105,9 +105,7 @@ void Session::handle_request(const json& id, const std::string& method, const js
   } else if (method == "ping") {
     send_(response(id, json::object()));
   } else if (method == "tools/list") {
-    json tools = json::array();
-    for (const auto& tool : tools_) tools.push_back(tool_definition(tool));
-    send_(response(id, {{"tools", std::move(tools)}}));
+    send_(response(id, {{"tools", tools_}}));
   } else if (method == "tools/call") {
     start_call(id, params);
   } else {
@@ -136,11 +134,9 @@ void Session::start_call(const json& id, const json& params) {
     send_(error_response(id, kInvalidParams, "invalid params: `arguments` must be an object"));
     return;
   }
-  const ToolSpec* tool = nullptr;
-  for (const auto& t : tools_) {
-    if (t.name == *name) tool = &t;
-  }
-  if (tool == nullptr) {
+  bool listed = false;
+  for (const auto& tool : tools_) listed = listed || tool.value("name", "") == *name;
+  if (!listed) {
     send_(error_response(id, kInvalidParams, fmt::format("unknown tool: `{}`", name->get<std::string>())));
     return;
   }
@@ -151,7 +147,7 @@ void Session::start_call(const json& id, const json& params) {
       return;
     }
   }
-  launch_(id, *tool, arguments);
+  launch_(id, name->get<std::string>(), arguments);
 }
 
 void Session::finish_call(const json& id, const json& result) {

@@ -13,7 +13,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "mcp/tool_table.hpp"
 
 namespace pyro_mcp {
 
@@ -21,12 +20,14 @@ class Session {
  public:
   /// Sends one message to the client; called from any thread.
   using Send = std::function<void(const nlohmann::json& message)>;
-  /// Runs a tools/call whose id is registered; must end with finish_call(id, result),
-  /// possibly later and on another thread. `arguments` is an object or null.
-  using Launch = std::function<void(const nlohmann::json& id, const ToolSpec& tool,
+  /// Runs a tools/call of a listed tool whose id is registered; must end with
+  /// finish_call(id, result), possibly later and on another thread. `arguments` is
+  /// an object or null; checking them is the core's job (Pyro::call).
+  using Launch = std::function<void(const nlohmann::json& id, const std::string& tool,
                                     const nlohmann::json& arguments)>;
 
-  Session(std::vector<ToolSpec> tools, Send send, Launch launch);
+  /// `tools`: the MCP Tool objects to offer (pyro::tool_definitions_json).
+  Session(nlohmann::json tools, Send send, Launch launch);
 
   /// Handles one line of input (without its newline).
   void handle_line(const std::string& line);
@@ -40,7 +41,7 @@ class Session {
   void handle_notification(const std::string& method, const nlohmann::json& params);
   void start_call(const nlohmann::json& id, const nlohmann::json& params);
 
-  std::vector<ToolSpec> tools_;
+  nlohmann::json tools_;  ///< array of Tool objects
   Send send_;
   Launch launch_;
 

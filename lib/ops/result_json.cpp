@@ -1,8 +1,10 @@
-#include "json_types.hpp"
+#include "ops/result_json.hpp"
 
-namespace pyro_json {
+#include "pyro/json.hpp"
 
-nlohmann::json to_json(const pyro::ExecResult& r) {
+namespace pyro::ops {
+
+nlohmann::json json_of(const pyro::ExecResult& r) {
   return {
       {"exit_code", r.exit_code},
       {"signal", r.signal},
@@ -16,7 +18,7 @@ nlohmann::json to_json(const pyro::ExecResult& r) {
   };
 }
 
-nlohmann::json to_json(const pyro::VmInfo& v) {
+nlohmann::json json_of(const pyro::VmInfo& v) {
   return {
       {"vm_id", v.vm_id},
       {"environment", v.environment},
@@ -31,7 +33,7 @@ nlohmann::json to_json(const pyro::VmInfo& v) {
   };
 }
 
-nlohmann::json to_json(const pyro::EnvironmentInfo& e) {
+nlohmann::json json_of(const pyro::EnvironmentInfo& e) {
   return {
       {"name", e.name},
       {"description", e.description},
@@ -50,7 +52,7 @@ nlohmann::json to_json(const pyro::EnvironmentInfo& e) {
   };
 }
 
-nlohmann::json to_json(const pyro::DoctorReport& r) {
+nlohmann::json json_of(const pyro::DoctorReport& r) {
   nlohmann::json checks = nlohmann::json::array();
   for (const auto& c : r.checks) {
     checks.push_back({{"name", c.name}, {"ok", c.ok}, {"detail", c.detail}});
@@ -65,11 +67,11 @@ nlohmann::json to_json(const pyro::DoctorReport& r) {
   };
 }
 
-nlohmann::json to_json(const pyro::PruneResult& r) {
+nlohmann::json json_of(const pyro::PruneResult& r) {
   return {{"removed", r.removed}, {"bytes_freed", r.bytes_freed}};
 }
 
-nlohmann::json to_json(const pyro::WorkspaceInfo& w) {
+nlohmann::json json_of(const pyro::WorkspaceInfo& w) {
   return {
       {"workspace_id", w.workspace_id},
       {"name", w.name},
@@ -94,14 +96,14 @@ nlohmann::json to_json(const pyro::WorkspaceInfo& w) {
   };
 }
 
-nlohmann::json to_json(const pyro::WorkspaceFileEntry& f) {
+nlohmann::json json_of(const pyro::WorkspaceFileEntry& f) {
   return {
       {"path", f.path},   {"type", f.type},   {"size", f.size},
       {"mode", f.mode},   {"mtime", f.mtime}, {"target", f.target},
   };
 }
 
-nlohmann::json to_json(const pyro::WorkspaceFileContent& c) {
+nlohmann::json json_of(const pyro::WorkspaceFileContent& c) {
   return {
       {"path", c.path},
       {"content", c.content},
@@ -110,7 +112,7 @@ nlohmann::json to_json(const pyro::WorkspaceFileContent& c) {
   };
 }
 
-nlohmann::json to_json(const pyro::PushResult& r) {
+nlohmann::json json_of(const pyro::PushResult& r) {
   return {
       {"files", r.files},
       {"directories", r.directories},
@@ -119,43 +121,43 @@ nlohmann::json to_json(const pyro::PushResult& r) {
   };
 }
 
-nlohmann::json to_json(const pyro::PatchHunkReport& h) {
+nlohmann::json json_of(const pyro::PatchHunkReport& h) {
   return {
       {"index", h.index},     {"old_start", h.old_start}, {"applied", h.applied},
       {"offset", h.offset},   {"message", h.message},
   };
 }
 
-nlohmann::json to_json(const pyro::PatchFileReport& f) {
+nlohmann::json json_of(const pyro::PatchFileReport& f) {
   return {
       {"path", f.path},
       {"old_path", f.old_path},
       {"action", f.action},
       {"ok", f.ok},
       {"message", f.message},
-      {"hunks", to_json_array(f.hunks)},
+      {"hunks", json_array_of(f.hunks)},
   };
 }
 
-nlohmann::json to_json(const pyro::PatchResult& r) {
+nlohmann::json json_of(const pyro::PatchResult& r) {
   return {
       {"applied", r.applied},
       {"dry_run", r.dry_run},
-      {"files", to_json_array(r.files)},
+      {"files", json_array_of(r.files)},
       {"summary", r.summary},
   };
 }
 
-nlohmann::json to_json(const pyro::WorkspaceDiffEntry& e) {
+nlohmann::json json_of(const pyro::WorkspaceDiffEntry& e) {
   return {
       {"path", e.path},         {"status", e.status},     {"type", e.type},
       {"old_size", e.old_size}, {"new_size", e.new_size}, {"binary", e.binary},
   };
 }
 
-nlohmann::json to_json(const pyro::WorkspaceDiff& d) {
+nlohmann::json json_of(const pyro::WorkspaceDiff& d) {
   return {
-      {"entries", to_json_array(d.entries)},
+      {"entries", json_array_of(d.entries)},
       {"unified", d.unified},
       {"added", d.added},
       {"modified", d.modified},
@@ -164,7 +166,7 @@ nlohmann::json to_json(const pyro::WorkspaceDiff& d) {
   };
 }
 
-nlohmann::json to_json(const pyro::ExportResult& r) {
+nlohmann::json json_of(const pyro::ExportResult& r) {
   return {
       {"output_path", r.output_path},
       {"files", r.files},
@@ -173,15 +175,15 @@ nlohmann::json to_json(const pyro::ExportResult& r) {
   };
 }
 
-nlohmann::json to_json(const pyro::WorkspaceSnapshotInfo& s) {
+nlohmann::json json_of(const pyro::WorkspaceSnapshotInfo& s) {
   return {{"name", s.name}, {"created_at", s.created_at}, {"disk_bytes", s.disk_bytes}};
 }
 
-nlohmann::json to_json(const pyro::PublishedPort& p) {
+nlohmann::json json_of(const pyro::PublishedPort& p) {
   return {{"guest_port", p.guest_port}, {"host_port", p.host_port}, {"host", p.host}};
 }
 
-nlohmann::json to_json(const pyro::ServiceInfo& s) {
+nlohmann::json json_of(const pyro::ServiceInfo& s) {
   return {
       {"name", s.name},
       {"command", s.command},
@@ -195,11 +197,11 @@ nlohmann::json to_json(const pyro::ServiceInfo& s) {
       {"ended_at", s.ended_at},
       {"readiness", s.readiness},
       {"ready", s.ready},
-      {"published_ports", to_json_array(s.published_ports)},
+      {"published_ports", json_array_of(s.published_ports)},
   };
 }
 
-nlohmann::json to_json(const pyro::ShellInfo& s) {
+nlohmann::json json_of(const pyro::ShellInfo& s) {
   return {
       {"shell_id", s.shell_id}, {"state", s.state},       {"pid", s.pid},
       {"exit_code", s.exit_code}, {"cols", s.cols},       {"rows", s.rows},
@@ -220,22 +222,37 @@ void add_chunk(nlohmann::json& out, const pyro::OutputChunk& c) {
 
 }  // namespace
 
-nlohmann::json to_json(const pyro::ServiceLogs& l) {
+nlohmann::json json_of(const pyro::ServiceLogs& l) {
   nlohmann::json out = {{"name", l.name}};
   add_chunk(out, l.chunk);
-  out["service"] = to_json(l.service);
+  out["service"] = json_of(l.service);
   return out;
 }
 
-nlohmann::json to_json(const pyro::ShellOutput& o) {
+nlohmann::json json_of(const pyro::ShellOutput& o) {
   nlohmann::json out = {{"shell_id", o.shell_id}};
   add_chunk(out, o.chunk);
-  out["shell"] = to_json(o.shell);
+  out["shell"] = json_of(o.shell);
   return out;
 }
 
-nlohmann::json to_json(const pyro::Error& e) {
+nlohmann::json json_of(const pyro::Error& e) {
   return {{"code", pyro::error_code_name(e.code())}, {"message", e.what()}};
 }
 
-}  // namespace pyro_json
+}  // namespace pyro::ops
+
+namespace pyro {
+inline namespace v1 {
+
+// The public form: the same JSON as text. Invalid UTF-8 (raw guest output)
+// becomes U+FFFD rather than failing the call.
+#define PYRO_TEXT_JSON(Type)                                                           \
+  std::string to_json(const Type& value) {                                             \
+    return ops::json_of(value).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); \
+  }
+PYRO_RESULT_TYPES(PYRO_TEXT_JSON)
+#undef PYRO_TEXT_JSON
+
+}  // namespace v1
+}  // namespace pyro

@@ -1,4 +1,4 @@
-#include "mcp/json_params.hpp"
+#include "ops/structured_arguments.hpp"
 
 #include <cmath>
 #include <string>
@@ -8,7 +8,7 @@
 
 #include "pyro/error.hpp"
 
-namespace pyro_mcp {
+namespace pyro::ops {
 namespace {
 
 using nlohmann::json;
@@ -124,4 +124,4 @@ std::vector<pyro::WorkspaceSecret> secrets_argument(const Arguments& args) {
   return secrets;
 }
 
-}  // namespace pyro_mcp
+}  // namespace pyro::ops

@@ -1,4 +1,4 @@
-#include "mcp/arguments.hpp"
+#include "ops/arguments.hpp"
 
 #include <cmath>
 #include <limits>
@@ -10,7 +10,7 @@
 
 #include "pyro/error.hpp"
 
-namespace pyro_mcp {
+namespace pyro::ops {
 namespace {
 
 using nlohmann::json;
@@ -77,18 +77,19 @@ bool in_enum(const ParamSpec& p, const json& v) {
 
 }  // namespace
 
-Arguments::Arguments(const ToolSpec& tool, const json& args) : tool_(tool.name) {
+Arguments::Arguments(const OperationSpec& op, const json& args, const std::string& called_as)
+    : tool_(called_as) {
   if (!args.is_null() && !args.is_object()) {
     invalid(tool_, fmt::format("arguments: expected an object, got {}", json_type_name(args)));
   }
   if (args.is_object()) {
     for (const auto& [key, value] : args.items()) {
       bool known = false;
-      for (const auto& p : tool.params) known = known || p.name == key;
+      for (const auto& p : op.params) known = known || p.name == key;
       if (!known) invalid(tool_, fmt::format("unknown argument `{}`", key));
     }
   }
-  for (const auto& p : tool.params) {
+  for (const auto& p : op.params) {
     const json* given = nullptr;
     if (args.is_object()) {
       auto it = args.find(p.name);
@@ -172,4 +173,4 @@ std::map<std::string, std::string> Arguments::string_map(const std::string& name
   return it->get<std::map<std::string, std::string>>();
 }
 
-}  // namespace pyro_mcp
+}  // namespace pyro::ops

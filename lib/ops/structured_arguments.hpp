@@ -1,4 +1,4 @@
-// The structured (`json`) tool arguments read into the C++ option structs:
+// The structured (`json`) operation arguments read into the C++ option structs:
 // readiness, published_ports and secrets. Arguments checked only their top-level
 // type; everything below it is checked here, and a wrong shape is a
 // pyro::Error(kInvalidArgument) naming the tool, the argument and the field.
@@ -7,10 +7,10 @@
 #include <cstdint>
 #include <vector>
 
-#include "mcp/arguments.hpp"
+#include "ops/arguments.hpp"
 #include "pyro/workspace.hpp"
 
-namespace pyro_mcp {
+namespace pyro::ops {
 
 /// `readiness`: {"type": "file"|"tcp"|"http"|"command", "path", "port", "url",
 /// "command", "timeout_seconds", "interval_ms"}; absent: ready once spawned.
@@ -22,4 +22,4 @@ std::vector<uint32_t> published_ports_argument(const Arguments& args);
 /// `secrets`: [{"name", "value"} | {"name", "file_path"}].
 std::vector<pyro::WorkspaceSecret> secrets_argument(const Arguments& args);
 
-}  // namespace pyro_mcp
+}  // namespace pyro::ops

@@ -1,6 +1,6 @@
-// Tool arguments: checked against the operation's params, then read as C++ values.
-// Every problem is a pyro::Error(kInvalidArgument), so it reaches the model as an
-// isError tool result it can correct, not as a JSON-RPC error.
+// Operation arguments: checked against the operation's params, then read as C++ values.
+// Every problem is a pyro::Error(kInvalidArgument) naming the argument, so a model
+// gets a result it can correct (over MCP: an isError result, not a JSON-RPC error).
 #pragma once
 
 #include <cstdint>
@@ -9,17 +9,19 @@
 
 #include <nlohmann/json.hpp>
 
-#include "mcp/tool_table.hpp"
+#include "ops/operation_table.hpp"
 
-namespace pyro_mcp {
+namespace pyro::ops {
 
 class Arguments {
  public:
-  /// Checks `args` (an object, or null for none) against `tool.params`: no unknown
+  /// Checks `args` (an object, or null for none) against `op.params`: no unknown
   /// names, every required one present, each of the declared type (for `json`
   /// params: the schema's top-level type), within its minimum/maximum and among
   /// its `enum` values. Null counts as absent. The table's defaults are filled in.
-  Arguments(const ToolSpec& tool, const nlohmann::json& args);
+  /// Messages name the operation as `called_as` (the caller's spelling: the table
+  /// name or the MCP tool name).
+  Arguments(const OperationSpec& op, const nlohmann::json& args, const std::string& called_as);
 
   bool has(const std::string& name) const { return values_.contains(name); }
 
@@ -32,7 +34,7 @@ class Arguments {
   std::map<std::string, std::string> string_map(const std::string& name) const;
   /// A `json` parameter as given (its top-level type checked), or null when absent.
   const nlohmann::json& value(const std::string& name) const;
-  /// The tool's name, for messages about an argument's content.
+  /// The operation as the caller named it, for messages about an argument's content.
   const std::string& tool() const { return tool_; }
 
  private:
@@ -42,4 +44,4 @@ class Arguments {
   nlohmann::json values_ = nlohmann::json::object();
 };
 
-}  // namespace pyro_mcp
+}  // namespace pyro::ops

@@ -1,0 +1,38 @@
+// pyro/operations.hpp — the operation table, for callers that drive pyro by name.
+//
+// Every public operation is defined once in the table (spec/operations.json,
+// compiled into libpyro): its parameters with types, ranges and defaults, its
+// errors, its result type and the MCP profiles that offer it. Pyro::call runs any
+// of them from JSON; the MCP server, `pyro.tools` and the CLI's --json are
+// transports over it.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "pyro/export.hpp"
+#include "pyro/types.hpp"
+
+namespace pyro {
+inline namespace v1 {
+
+/// Per-call hooks of Pyro::call that JSON cannot carry.
+struct CallOptions {
+  /// Lines of progress from long work (pull_environment, import_environment).
+  ProgressHandler progress;
+};
+
+/// spec/operations.json as compiled in (JSON text).
+PYRO_API std::string operation_table_json();
+
+/// spec/result_schemas.json as compiled in: the JSON Schema of each result type.
+PYRO_API std::string result_schemas_json();
+
+/// The MCP `Tool` objects (name, title, description, inputSchema, outputSchema,
+/// annotations) of the operations `profile` offers ("vm-run", "workspace-core",
+/// "workspace-full"), as a JSON array. Throws Error(kInvalidArgument) for an
+/// unknown profile.
+PYRO_API std::string tool_definitions_json(std::string_view profile);
+
+}  // namespace v1
+}  // namespace pyro
