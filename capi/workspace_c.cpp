@@ -27,10 +27,7 @@ std::vector<pyro::WorkspaceSecret> to_secrets(const pyro_workspace_options& in) 
     const char* value = in.secret_values ? in.secret_values[i] : nullptr;
     const char* file = in.secret_files ? in.secret_files[i] : nullptr;
     if (name == nullptr) throw secret_error(i, "secret_names[" + std::to_string(i) + "] is NULL");
-    if ((value == nullptr) == (file == nullptr)) {
-      throw secret_error(i, std::string("secret `") + name +
-                                "` needs exactly one of secret_values[i] and secret_files[i]");
-    }
+    // Exactly one of value and file: checked by the core, once for every surface.
     pyro::WorkspaceSecret secret;
     secret.name = name;
     if (value) secret.value = value;

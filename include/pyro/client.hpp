@@ -168,7 +168,7 @@ class PYRO_API Pyro {
   /// Reads a text file, at most `max_bytes` (<= WorkspaceLimits::kMaxFileReadBytes).
   /// Errors: kNotFound, kInvalidArgument (path, binary content), kFailedPrecondition.
   WorkspaceFileContent read_workspace_file(const std::string& workspace, const std::string& path,
-                                           uint64_t max_bytes = 65536);
+                                           uint64_t max_bytes = WorkspaceLimits::kDefaultReadBytes);
 
   /// Creates or replaces a text file atomically (parents created). Errors:
   /// kInvalidArgument (path, not UTF-8, too large), kFailedPrecondition.
@@ -214,7 +214,7 @@ class PYRO_API Pyro {
                                                       const std::string& path = "",
                                                       bool recursive = false);
   WorkspaceFileContent read_workspace_disk(const std::string& workspace, const std::string& path,
-                                           uint64_t max_bytes = 65536);
+                                           uint64_t max_bytes = WorkspaceLimits::kDefaultReadBytes);
   /// Copies the raw ext4 image of /workspace to a new host file.
   ExportResult export_workspace_disk(const std::string& workspace, const std::string& output_path);
 

@@ -40,6 +40,7 @@ struct WorkspaceLimits {
   static constexpr uint64_t kMaxShellInputBytes = 64 * 1024;  ///< write_shell
   static constexpr double kMaxReadinessTimeoutSeconds = 600;
   static constexpr uint64_t kMaxDiskMib = 1ull << 20;        ///< 1 TiB, sparse
+  static constexpr uint64_t kDefaultReadBytes = 64 * 1024;   ///< max_bytes when not given
   static constexpr uint64_t kMaxFileReadBytes = 1ull << 20;  ///< read_workspace_file
   static constexpr uint64_t kMaxFileWriteBytes = 1ull << 20; ///< write_workspace_file
   static constexpr uint64_t kMaxPatchBytes = 4ull << 20;     ///< apply_workspace_patch
@@ -261,7 +262,7 @@ struct ServiceStopOptions {
 struct OutputReadOptions {
   int64_t cursor = -1;        ///< >= 0: from this offset; -1: services: the last tail_lines, shells: from 0
   uint32_t tail_lines = 100;  ///< services with cursor -1
-  uint64_t max_bytes = 65536; ///< 1..WorkspaceLimits::kMaxReadBytes
+  uint64_t max_bytes = WorkspaceLimits::kDefaultReadBytes; ///< 1..WorkspaceLimits::kMaxReadBytes
   double wait_seconds = 0;    ///< wait up to this long for output past the cursor (then a short settle)
 };
 

@@ -64,7 +64,7 @@ json list_workspace_files(Pyro& client, const Arguments& args, const CallOptions
 
 json read_workspace_file(Pyro& client, const Arguments& args, const CallOptions&) {
   return json_of(client.read_workspace_file(args.string("workspace"), args.string("path"),
-                                                       args.u64("max_bytes", 65536)));
+                                                       args.u64("max_bytes", WorkspaceLimits::kDefaultReadBytes)));
 }
 
 json write_workspace_file(Pyro& client, const Arguments& args, const CallOptions&) {
@@ -120,7 +120,7 @@ json list_workspace_disk(Pyro& client, const Arguments& args, const CallOptions&
 
 json read_workspace_disk(Pyro& client, const Arguments& args, const CallOptions&) {
   return json_of(client.read_workspace_disk(args.string("workspace"), args.string("path"),
-                                                       args.u64("max_bytes", 65536)));
+                                                       args.u64("max_bytes", WorkspaceLimits::kDefaultReadBytes)));
 }
 
 json export_workspace_disk(Pyro& client, const Arguments& args, const CallOptions&) {

@@ -115,10 +115,7 @@ std::vector<pyro::WorkspaceSecret> secrets_argument(const Arguments& args) {
     secret.name = string_field(args, where, item, "name");
     secret.value = string_field(args, where, item, "value");
     secret.file_path = string_field(args, where, item, "file_path");
-    if (secret.name.empty()) invalid(args, where, "`name` is missing");
-    if (secret.value.empty() == secret.file_path.empty()) {
-      invalid(args, where, "give exactly one of `value` and `file_path`");
-    }
+    // The rules on names and on value vs file_path are the core's (secret_store).
     secrets.push_back(std::move(secret));
   }
   return secrets;

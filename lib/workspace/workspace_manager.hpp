@@ -40,7 +40,7 @@ class WorkspaceManager {
   ExecResult exec_workspace(const std::string& workspace, const std::string& command, const ExecOptions& exec = {});
   PushResult push_workspace_sync(const std::string& workspace, const std::string& source_path, const PushOptions& options = {});
   std::vector<WorkspaceFileEntry> list_workspace_files(const std::string& workspace, const std::string& path = "", bool recursive = false);
-  WorkspaceFileContent read_workspace_file(const std::string& workspace, const std::string& path, uint64_t max_bytes = 65536);
+  WorkspaceFileContent read_workspace_file(const std::string& workspace, const std::string& path, uint64_t max_bytes = WorkspaceLimits::kDefaultReadBytes);
   WorkspaceFileEntry write_workspace_file(const std::string& workspace, const std::string& path, const std::string& text);
   PatchResult apply_workspace_patch(const std::string& workspace, const std::string& patch, const PatchOptions& options = {});
   WorkspaceDiff diff_workspace(const std::string& workspace);
@@ -52,7 +52,7 @@ class WorkspaceManager {
   WorkspaceInfo stop_workspace(const std::string& workspace);
   WorkspaceInfo start_workspace(const std::string& workspace);
   std::vector<WorkspaceFileEntry> list_workspace_disk(const std::string& workspace, const std::string& path = "", bool recursive = false);
-  WorkspaceFileContent read_workspace_disk(const std::string& workspace, const std::string& path, uint64_t max_bytes = 65536);
+  WorkspaceFileContent read_workspace_disk(const std::string& workspace, const std::string& path, uint64_t max_bytes = WorkspaceLimits::kDefaultReadBytes);
   ExportResult export_workspace_disk(const std::string& workspace, const std::string& output_path);
 
   // Services (workspace_services.cpp) and shells (workspace_shells.cpp).
