@@ -28,7 +28,7 @@ OPT_OUT = re.compile(r"(#|//|/\*)\s*hygiene:\s*\S")
 # What measures elapsed time, then a spaced `<` or `<=` (a template's `<` has no
 # space before it): an upper bound.
 ELAPSED = (r"(ms_since\([^)]*\)|(monotonic|perf_counter|time|now)\(\)\s*-\s*[\w.]+|"
-           r"\b(elapsed|waited|ms|duration|took)\w*|\.count\(\))\s+<=?\s")
+           r"\b(elapsed|waited|ms|duration|took)\w*|\b\w+_ms\b(\s*[*/+-]\s*[\w.]+)?|\.count\(\))\s+<=?\s")
 UPPER_BOUND = [
     re.compile(r"^\s*assert\b.*" + ELAPSED),                                   # Python
     re.compile(r"\b(CHECK|REQUIRE|WARN)(_MESSAGE|_UNARY)?\s*\(.*" + ELAPSED),  # doctest

@@ -34,11 +34,12 @@ def test_findings_and_passes(tmp_path: Path):
         "CHECK(ms_since(start) < 500);\n"  # hygiene: what the checker must find
         "CHECK(std::chrono::steady_clock::now() - start < 2s);\n"  # hygiene: what the checker must find
         "CHECK(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count() >= 90);\n"
+        "CHECK(vm.boot_ms * 2 < cold_boot_ms());\n"  # hygiene: what the checker must find
         "CHECK(max <= kBound);\n"                                         # passes: not time
         "std::this_thread::sleep_for(20ms);  // hygiene: a sampler's period\n"
     )
     r = run(tmp_path)
     assert r.returncode == 1
     found = sorted(line.split(": ")[0].rsplit("/", 1)[-1] for line in r.stderr.splitlines() if ": a" in line)
-    assert found == ["test_bad.cpp:1", "test_bad.cpp:2", "test_bad.cpp:3", "test_bad.cpp:4",
+    assert found == ["test_bad.cpp:1", "test_bad.cpp:2", "test_bad.cpp:3", "test_bad.cpp:4", "test_bad.cpp:6",
                      "test_bad.py:2", "test_bad.py:3", "test_bad.py:4"], r.stderr
