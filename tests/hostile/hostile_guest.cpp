@@ -160,7 +160,7 @@ void wait_host(int fd) {
     pollfd p{fd, POLLOUT, 0};
     int r = ::poll(&p, 1, 50);
     if (r > 0 && (p.revents & POLLOUT) && !(p.revents & POLLHUP)) return;
-    if (r != 0) ::usleep(50'000);
+    if (r != 0) ::usleep(50'000);  // hygiene: the attacker's polling interval (guest workload)
   }
 }
 
@@ -217,7 +217,7 @@ int spin_open(const std::string& report_path, int seconds) {
     }
     (errno == EBUSY ? ebusy : other)++;
     if (attempts % 50 == 0) write_report(0);
-    ::usleep(1000);
+    ::usleep(1000);  // hygiene: the attacker's pace (guest workload)
   }
   write_report(1);
   return 0;
@@ -257,7 +257,7 @@ int steal(const std::string& report_path) {
     return 1;
   };
   // Let the exec that started us answer before the agent stops.
-  ::sleep(2);
+  ::sleep(2);  // hygiene: no event in the guest tells that the agent's answer left; the host polls for the takeover
   // Freeze every thread of the agent, twice over for threads born meanwhile.
   std::vector<pid_t> frozen;
   for (int round = 0; round < 2; ++round) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "../wait_until.hpp"
 #include "pyro/pyro.hpp"
 #include "workspace_test_support.hpp"
 
@@ -46,7 +47,7 @@ class ConsoleWatcher {
       }
       max_ = std::max(max_.load(), total);
       ++samples_;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // hygiene: a sampler's period, not a wait
     }
   }
 
@@ -80,13 +81,10 @@ TEST_CASE("a workspace guest flooding its console leaves a bounded file; the cra
   CHECK(max > 0);
   CHECK(max <= kBound);
   // The agent's connection may close a moment before the VMM process is gone.
-  auto status = client().status_workspace(ws.workspace_id);
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (status.state != pyro::WorkspaceState::kCrashed && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    status = client().status_workspace(ws.workspace_id);
-  }
-  CHECK(status.state == pyro::WorkspaceState::kCrashed);
+  pyro::WorkspaceInfo status;
+  pyro::test::wait_until(
+      [&] { return (status = client().status_workspace(ws.workspace_id)).state == pyro::WorkspaceState::kCrashed; },
+      std::chrono::seconds(60), "the workspace to be reported crashed", std::chrono::milliseconds(50));
   CHECK(status.crash_reason.find("after-the-flood-42") != std::string::npos);
   CHECK(status.crash_reason.find("sysrq: Resetting") != std::string::npos);  // the kernel's last line
 }

@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "../wait_until.hpp"
 #include "pyro/pyro.hpp"
 #include "workspace_test_support.hpp"
 
@@ -27,7 +28,6 @@ using pyro_test::code_of;
 using pyro_test::slurp;
 using pyro_test::TempDir;
 using pyro_test::WorkspaceGuard;
-using Clock = std::chrono::steady_clock;
 
 // Every entry below `root` (not following symlinks): type, mode, size and content.
 std::map<std::string, std::string> snapshot(const fs::path& root) {
@@ -103,11 +103,8 @@ TEST_CASE("hostile guest: a process spinning on open() never gets the agent port
     return at == std::string::npos ? 0L : std::stol(report.substr(at + 9));
   };
   std::string first;
-  const auto deadline = Clock::now() + std::chrono::seconds(60);
-  while (attempts_in(first = counts()) == 0) {
-    REQUIRE_MESSAGE(Clock::now() < deadline, "the attacker never reported");
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+  pyro::test::wait_until([&] { return attempts_in(first = counts()) != 0; }, std::chrono::seconds(120),
+                         "the attacker to report its first attempts", std::chrono::milliseconds(200));
 
   // While it spins, host connections come and go (each call is one); the agent
   // holds its port throughout, and every answer is the real one.
@@ -120,10 +117,9 @@ TEST_CASE("hostile guest: a process spinning on open() never gets the agent port
   CHECK(slurp(host.path / "real.txt") == "real content\n");
 
   std::string last;
-  while (attempts_in(last = counts()) <= attempts_in(first)) {
-    REQUIRE_MESSAGE(Clock::now() < deadline, "the attacker stopped reporting: " << last);
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+  pyro::test::wait_until([&] { return attempts_in(last = counts()) > attempts_in(first); }, std::chrono::seconds(120),
+                         "the attacker to report more attempts (it stopped reporting?)",
+                         std::chrono::milliseconds(200));
   MESSAGE("attacker before: " << first << "; after: " << last);
   CHECK(last.find(" success=0 ") != std::string::npos);
   CHECK(last.find(" other=0 ") != std::string::npos);  // every refusal was EBUSY
@@ -147,25 +143,25 @@ TEST_CASE("hostile guest: an attacker that took the agent's channel by force can
 
   // Until the attacker answers in the agent's place (the real agent runs the
   // command, which does not exist: exit 127).
-  const auto deadline = Clock::now() + std::chrono::seconds(120);
-  for (;;) {
-    pyro::ExecResult r;
+  const bool taken = pyro::test::poll_until(
+      [&] {
+        pyro::ExecResult r;
+        try {
+          r = client().exec_workspace(ws.workspace_id, "hostile-status", exec_options(2, 1u << 20));
+        } catch (const pyro::Error& e) {
+          MESSAGE("while the attacker takes over: " << e.what());
+        }
+        return r.stdout_data == "stolen\n";
+      },
+      std::chrono::seconds(240), std::chrono::milliseconds(500));
+  if (!taken) {
+    std::string why;
     try {
-      r = client().exec_workspace(ws.workspace_id, "hostile-status", exec_options(2, 1u << 20));
+      why = client().read_workspace_file(ws.workspace_id, "steal.txt").content;
     } catch (const pyro::Error& e) {
-      MESSAGE("while the attacker takes over: " << e.what());
+      why = e.what();
     }
-    if (r.stdout_data == "stolen\n") break;
-    if (Clock::now() >= deadline) {
-      std::string why;
-      try {
-        why = client().read_workspace_file(ws.workspace_id, "steal.txt").content;
-      } catch (const pyro::Error& e) {
-        why = e.what();
-      }
-      FAIL("the attacker never took the channel: " << why);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    FAIL("the attacker never took the channel: " << why);
   }
 
   auto nothing_written = [&](const std::string& scenario) {

@@ -384,7 +384,7 @@ TEST_CASE("a huge sparse file in a stopped workspace costs the host no space") {
     while (!done) {
       const uint64_t now = usage();
       if (now > peak) peak = now;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // hygiene: a sampler's period, not a wait
     }
   });
   pyro::WorkspaceDiff diff;

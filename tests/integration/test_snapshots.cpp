@@ -3,7 +3,6 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -54,25 +53,29 @@ pyro::VmInfo started(pyro::Pyro& client) {
   return client.start_vm(vm.vm_id);
 }
 
-// The cold boot time of this host, measured once.
-uint64_t cold_boot_ms() {
-  static uint64_t ms = [] {
-    auto info = started(cold_client());
-    cold_client().delete_vm(info.vm_id);
-    return info.boot_ms;
-  }();
-  return ms;
+// What tells a clone from a cold boot is what the guest reports, not how long the
+// start took: the kernel's boot_id is made once per boot, so every clone of a
+// template has the template's, and every cold boot a fresh one.
+constexpr const char* kBootId = "cat /proc/sys/kernel/random/boot_id";
+
+// The boot_id of a fresh cold boot (the VM is deleted after).
+std::string cold_boot_id() {
+  auto info = started(cold_client());
+  auto r = cold_client().exec_vm(info.vm_id, kBootId);
+  REQUIRE(r.exit_code == 0);
+  return r.stdout_data;
 }
 
 struct Identity {
-  std::string random, hostname, machine_id;
+  std::string random, hostname, machine_id, boot_id;
   long clock = 0;
 };
 
+// Runs the identity probe in `vm_id` (exec_vm deletes the VM after).
 Identity identity_of(pyro::Pyro& client, const std::string& vm_id) {
   auto r = client.exec_vm(vm_id,
                           "head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \\n'; echo; hostname; "
-                          "cat /etc/machine-id; date +%s");
+                          "cat /etc/machine-id; date +%s; " + std::string(kBootId));
   REQUIRE(r.exit_code == 0);
   std::istringstream lines(r.stdout_data);
   Identity id;
@@ -81,6 +84,8 @@ Identity identity_of(pyro::Pyro& client, const std::string& vm_id) {
   std::getline(lines, id.hostname);
   std::getline(lines, id.machine_id);
   std::getline(lines, clock);
+  std::getline(lines, id.boot_id);
+  id.boot_id += "\n";
   id.clock = std::stol(clock);
   return id;
 }
@@ -93,31 +98,42 @@ TEST_CASE("snapshots: the first start creates a template and a clone runs comman
   REQUIRE(templates().size() >= 1);
 
   auto vm = started(snap_client());
+  auto other = started(snap_client());
   CHECK(vm.state == pyro::VmState::kRunning);
-  CHECK(vm.boot_ms * 2 < cold_boot_ms());  // a clone, not a cold boot
-  auto r = snap_client().exec_vm(vm.vm_id, "echo out; echo err >&2; uname -r; exit 3");
+  auto r = snap_client().exec_vm(vm.vm_id, "echo out; echo err >&2; uname -r; " + std::string(kBootId) + "; exit 3");
   CHECK(r.exit_code == 3);
   CHECK(r.stdout_data.rfind("out\n", 0) == 0);
   CHECK(r.stdout_data.find("cloud-amd64") != std::string::npos);
   CHECK(r.stderr_data == "err\n");
+  // A clone, not a cold boot: the boot_id of another clone, not the one of a cold boot.
+  const std::string boot_id = r.stdout_data.substr(r.stdout_data.rfind('\n', r.stdout_data.size() - 2) + 1);
+  CHECK(boot_id.size() == 37);
+  CHECK(boot_id == snap_client().exec_vm(other.vm_id, kBootId).stdout_data);
+  CHECK(boot_id != cold_boot_id());
 }
 
 TEST_CASE("snapshots: clones get their own RNG, hostname, machine-id and the host's clock") {
   auto a = started(snap_client());
   auto b = started(snap_client());
-  CHECK(a.boot_ms * 2 < cold_boot_ms());
-  CHECK(b.boot_ms * 2 < cold_boot_ms());
+  // The guest's clock is read between these two host readings (1 s resolution).
+  const long before = static_cast<long>(std::time(nullptr));
   Identity ia = identity_of(snap_client(), a.vm_id);
   Identity ib = identity_of(snap_client(), b.vm_id);
-  const long now = static_cast<long>(std::time(nullptr));
+  const long after = static_cast<long>(std::time(nullptr));
+  // Both are clones (one boot_id, the template's), not cold boots.
+  CHECK(ia.boot_id.size() == 37);
+  CHECK(ia.boot_id == ib.boot_id);
+  CHECK(ia.boot_id != cold_boot_id());
   CHECK(ia.random.size() == 32);
   CHECK(ia.random != ib.random);
   CHECK(ia.hostname == "pyro-" + a.vm_id.substr(a.vm_id.size() - 8));
   CHECK(ib.hostname == "pyro-" + b.vm_id.substr(b.vm_id.size() - 8));
   CHECK(ia.machine_id.size() == 32);
   CHECK(ia.machine_id != ib.machine_id);
-  CHECK(std::abs(ia.clock - now) <= 5);
-  CHECK(std::abs(ib.clock - now) <= 5);
+  CHECK(ia.clock >= before - 1);
+  CHECK(ia.clock <= after + 1);
+  CHECK(ib.clock >= before - 1);
+  CHECK(ib.clock <= after + 1);
 }
 
 TEST_CASE("snapshots: what one clone writes, another does not see, nor the template") {
@@ -144,7 +160,7 @@ TEST_CASE("snapshots: off still boots cold and works") {
   auto r = cold_client().run_in_vm("busybox", "echo cold");
   CHECK(r.exit_code == 0);
   CHECK(r.stdout_data == "cold\n");
-  CHECK(cold_boot_ms() > 0);
+  CHECK(cold_boot_id() != cold_boot_id());  // each start a boot of its own
 }
 
 TEST_CASE("snapshots: a corrupt template falls back to a cold boot and is recreated") {
@@ -166,8 +182,14 @@ TEST_CASE("snapshots: a corrupt template falls back to a cold boot and is recrea
   auto again = started(snap_client());  // recreates the template, then clones it
   snap_client().delete_vm(again.vm_id);
   auto clone = started(snap_client());
-  CHECK(clone.boot_ms * 2 < cold_boot_ms());
-  CHECK(snap_client().exec_vm(clone.vm_id, "echo fine").stdout_data == "fine\n");
+  auto twin = started(snap_client());
+  auto fine = snap_client().exec_vm(clone.vm_id, "echo fine; " + std::string(kBootId));
+  REQUIRE(fine.stdout_data.rfind("fine\n", 0) == 0);
+  // Clones of the recreated template: one boot_id between them, not a cold boot's.
+  const std::string boot_id = fine.stdout_data.substr(5);
+  CHECK(boot_id.size() == 37);
+  CHECK(boot_id == snap_client().exec_vm(twin.vm_id, kBootId).stdout_data);
+  CHECK(boot_id != cold_boot_id());
   bool replaced = false;
   for (const auto& t : templates()) {
     auto it = old_meta.find(t.string());

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "../wait_until.hpp"
 #include "pyro/pyro.hpp"
 #include "workspace_test_support.hpp"
 
@@ -71,8 +72,8 @@ struct LoopbackListener {
 };
 
 // GET / from 127.0.0.1:port; the whole response, or "" when nothing answered.
-std::string http_get(uint32_t port) {
-  for (int attempt = 0; attempt < 20; ++attempt) {
+std::string http_get_once(uint32_t port) {
+  {
     Fd s{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -93,9 +94,17 @@ std::string http_get(uint32_t port) {
         if (!got.empty()) return got;
       }
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   return "";
+}
+
+// http_get_once until something answers or `patience` passed: long when an answer is
+// expected, short when the point is that nothing answers.
+std::string http_get(uint32_t port, std::chrono::milliseconds patience = std::chrono::seconds(60)) {
+  std::string got;
+  pyro::test::poll_until([&] { return !(got = http_get_once(port)).empty(); }, patience,
+                         std::chrono::milliseconds(250));
+  return got;
 }
 
 // Reads a shell from `cursor` until its output contains `needle` (or 30 s pass).
@@ -158,11 +167,8 @@ std::vector<std::string> files_containing(const fs::path& root, const std::strin
 
 pyro::ServiceInfo wait_for_state(const std::string& ws, const std::string& name, const std::string& state) {
   pyro::ServiceInfo s;
-  for (int i = 0; i < 100; ++i) {
-    s = client().status_service(ws, name);
-    if (s.state == state) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  pyro::test::poll_until([&] { return (s = client().status_service(ws, name)).state == state; },
+                         std::chrono::seconds(60), std::chrono::milliseconds(100));
   return s;
 }
 
@@ -204,7 +210,7 @@ TEST_CASE("an http service is reachable through its published port; stopping it 
   auto stopped = client().stop_service(ws.workspace_id, "web");
   CHECK(stopped.state == "stopped");
   CHECK(client().status_service(ws.workspace_id, "web").published_ports.empty());
-  CHECK(http_get(port.host_port).find("hello from the guest") == std::string::npos);
+  CHECK(http_get(port.host_port, std::chrono::seconds(3)).find("hello from the guest") == std::string::npos);
 }
 
 TEST_CASE("a service survives exec calls and ends with the workspace, its published port too") {
@@ -229,7 +235,7 @@ TEST_CASE("a service survives exec calls and ends with the workspace, its publis
   CHECK(http_get(host_port).find("still here") != std::string::npos);
 
   client().stop_workspace(ws.workspace_id);
-  CHECK(http_get(host_port).find("still here") == std::string::npos);
+  CHECK(http_get(host_port, std::chrono::seconds(3)).find("still here") == std::string::npos);
   CHECK(code_of([&] { client().list_services(ws.workspace_id); }) == pyro::ErrorCode::kFailedPrecondition);
   client().start_workspace(ws.workspace_id);
   CHECK(client().list_services(ws.workspace_id).empty());
@@ -274,12 +280,15 @@ TEST_CASE("while start_service waits for readiness, exec and the service's logs 
   auto ws = client().create_workspace("busybox", {.disk_mib = 64});
   WorkspaceGuard guard{ws.workspace_id};
   pyro::ServiceOptions options;
-  options.readiness = {.type = "file", .path = "ready", .timeout_seconds = 60, .interval_ms = 100};
+  options.readiness = {.type = "file", .path = "ready", .timeout_seconds = 600, .interval_ms = 100};
 
   std::atomic<int> finished{0};  // counts operations as they complete
   std::atomic<int> start_rank{0};
   auto starting = std::async(std::launch::async, [&] {
-    auto info = client().start_service(ws.workspace_id, "late", "echo booting; sleep 3; touch ready; exec sleep 1000",
+    // Ready only once the test makes /tmp/late-go, after the calls it ranks against the start.
+    auto info = client().start_service(ws.workspace_id, "late",
+                                       "echo booting; while [ ! -e /tmp/late-go ]; do sleep 0.1; done; "
+                                       "touch ready; exec sleep 1000",
                                        options);
     start_rank = ++finished;
     return info;
@@ -287,14 +296,16 @@ TEST_CASE("while start_service waits for readiness, exec and the service's logs 
 
   // Its log, while it starts (not_found until start_service reached the agent).
   pyro::ServiceLogs logs;
-  for (int i = 0; i < 200 && logs.chunk.output.empty(); ++i) {
-    try {
-      logs = client().logs_service(ws.workspace_id, "late", {.wait_seconds = 1});
-    } catch (const pyro::Error& e) {
-      REQUIRE(e.code() == pyro::ErrorCode::kNotFound);
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  }
+  pyro::test::wait_until(
+      [&] {
+        try {
+          logs = client().logs_service(ws.workspace_id, "late", {.wait_seconds = 1});
+        } catch (const pyro::Error& e) {
+          REQUIRE(e.code() == pyro::ErrorCode::kNotFound);
+        }
+        return !logs.chunk.output.empty();
+      },
+      std::chrono::seconds(120), "the first log line of service `late`", std::chrono::milliseconds(50));
   const int logs_rank = ++finished;
   CHECK(logs.chunk.output == "booting\n");
   CHECK(logs.service.state == "starting");
@@ -302,11 +313,12 @@ TEST_CASE("while start_service waits for readiness, exec and the service's logs 
   auto hi = client().exec_workspace(ws.workspace_id, "echo hi");
   const int exec_rank = ++finished;
   CHECK(hi.stdout_data == "hi\n");
+  client().exec_workspace(ws.workspace_id, "touch /tmp/late-go");
 
   auto info = starting.get();
   CHECK(info.state == "running");
   CHECK(info.ready);
-  // Both finished before start_service did, which waited for the readiness of ~3 s.
+  // Both finished before start_service did, which waited for the readiness they released.
   const int started = start_rank.load();
   CHECK(logs_rank < started);
   CHECK(exec_rank < started);
@@ -324,15 +336,16 @@ TEST_CASE("while start_service waits for readiness, exec and the service's logs 
     return {pyro::ErrorCode::kOk, ""};
   });
   std::string state;
-  for (int i = 0; i < 200 && state != "starting"; ++i) {
-    try {
-      state = client().status_service(ws.workspace_id, "never").state;
-    } catch (const pyro::Error& e) {
-      REQUIRE(e.code() == pyro::ErrorCode::kNotFound);
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  }
-  REQUIRE(state == "starting");
+  pyro::test::wait_until(
+      [&] {
+        try {
+          state = client().status_service(ws.workspace_id, "never").state;
+        } catch (const pyro::Error& e) {
+          REQUIRE(e.code() == pyro::ErrorCode::kNotFound);
+        }
+        return state == "starting";
+      },
+      std::chrono::seconds(120), "service `never` to be starting", std::chrono::milliseconds(50));
   CHECK(client().stop_service(ws.workspace_id, "never").state == "stopped");
   auto [code, error_message] = never.get();
   const auto& message = error_message;  // clang 14 cannot capture a structured binding
@@ -410,7 +423,12 @@ TEST_CASE("a secret used by exec, shell and service never appears unredacted, no
   // service: a log read in 7-byte pieces cuts the value everywhere.
   client().start_service(ws.workspace_id, "leaky", "for i in 1 2 3 4 5 6; do echo \"svc $i $TOK\"; done; sleep 100",
                          {.secret_env = {{"TOK", "api-token"}}});
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  pyro::test::wait_until(
+      [&] {
+        auto last = client().logs_service(ws.workspace_id, "leaky", {.tail_lines = 1}).chunk.output;
+        return last.rfind("svc 6 ", 0) == 0;
+      },
+      std::chrono::seconds(60), "service `leaky` to print its sixth line");
   const std::string pieces = read_log_in_pieces(ws.workspace_id, "leaky");
   CHECK(pieces.find(secret.substr(0, 8)) == std::string::npos);
   CHECK(pieces.find("svc 6 [REDACTED]") != std::string::npos);
@@ -510,12 +528,9 @@ struct LogCapture {
 };
 
 pyro::WorkspaceInfo wait_for_crash(const std::string& ws) {
-  pyro::WorkspaceInfo info = client().status_workspace(ws);
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (info.state != pyro::WorkspaceState::kCrashed && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    info = client().status_workspace(ws);
-  }
+  pyro::WorkspaceInfo info;
+  pyro::test::poll_until([&] { return (info = client().status_workspace(ws)).state == pyro::WorkspaceState::kCrashed; },
+                         std::chrono::seconds(60), std::chrono::milliseconds(50));
   return info;
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "../wait_until.hpp"
 #include "pyro/pyro.hpp"
 #include "workspace_test_support.hpp"
 
@@ -143,9 +144,10 @@ TEST_CASE("a workspace whose VMM is killed reports a crash and starts again") {
   client().write_workspace_file(ws.workspace_id, "synced.txt", "kept\n");
   REQUIRE(ws.pid > 0);
   ::kill(static_cast<pid_t>(ws.pid), SIGKILL);
-  for (int i = 0; i < 100 && client().status_workspace(ws.workspace_id).state != pyro::WorkspaceState::kCrashed; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  pyro::test::wait_until(
+      [&] { return client().status_workspace(ws.workspace_id).state == pyro::WorkspaceState::kCrashed; },
+      std::chrono::seconds(60), "the workspace whose VMM was killed to be reported crashed",
+      std::chrono::milliseconds(50));
   CHECK(client().status_workspace(ws.workspace_id).state == pyro::WorkspaceState::kCrashed);
   CHECK(code_of([&] { client().exec_workspace(ws.workspace_id, "true"); }) == pyro::ErrorCode::kVmCrashed);
   auto started = client().start_workspace(ws.workspace_id);

@@ -2,8 +2,10 @@
 
 Run with the built package on the path, e.g.
     PYTHONPATH=<build>/python python3 -m pytest tests/python
-Tests that boot VMs use the `busybox` fixture, which skips when the environment is
-not installed; set PYRO_REQUIRE_VMS=1 to make that a failure instead (CI).
+Tests that boot VMs carry @pytest.mark.vm (so `-m "not vm"` is a fast lane that boots
+nothing) and reach VMs through the `busybox` or `vm_cli` fixture, which skips when the
+environment is not installed (PYRO_REQUIRE_VMS=1 makes that a failure, as in CI); a test
+that requests either fixture without the marker fails.
 At the end of the session, a check fails the run if any QEMU process started from
 $PYRO_HOME or any entry under $PYRO_HOME/run is left behind.
 """
@@ -11,13 +13,28 @@ $PYRO_HOME or any entry under $PYRO_HOME/run is left behind.
 import json
 import os
 import subprocess
-import time
 from pathlib import Path
 from typing import Iterator, List
 
 import pytest
 
+from waiting import wait_until
+
 ENVIRONMENT = "busybox"
+
+# Fixtures through which tests reach bootable VMs: requesting one needs @pytest.mark.vm.
+VM_FIXTURES = ("busybox", "vm_cli")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Keeps the `vm` marker true: a test that reaches VMs must carry it."""
+    if item.get_closest_marker("vm") is not None:
+        return
+    used = [name for name in VM_FIXTURES if name in getattr(item, "fixturenames", ())]
+    if used:
+        pytest.fail(f"`{item.nodeid}` requests the `{used[0]}` fixture, which boots VMs, but lacks "
+                    "@pytest.mark.vm: mark the test (or its module's `pytestmark`) so that "
+                    "`-m \"not vm\"` boots nothing", pytrace=False)
 
 
 def pyro_home() -> Path:
@@ -46,6 +63,24 @@ def leftover_qemu(home: Path, marker: str = "") -> List[str]:
     return found
 
 
+@pytest.fixture(scope="session")
+def refusing_qemu(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A stand-in QEMU that refuses to boot and says why."""
+    path = tmp_path_factory.mktemp("no-vm") / "qemu-refused-test-lacks-vm-marker"
+    path.write_text("#!/bin/sh\necho 'pyro tests: a test without @pytest.mark.vm tried to boot a VM' >&2\nexit 1\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+@pytest.fixture(autouse=True)
+def no_vm_unless_marked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test without the `vm` marker cannot boot through a subprocess (CLI, MCP server,
+    example) or a client it makes itself: they see a QEMU that refuses. Clients made by
+    session fixtures before this runs keep the real one."""
+    if request.node.get_closest_marker("vm") is None:
+        monkeypatch.setenv("PYRO_QEMU", request.getfixturevalue("refusing_qemu"))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def no_leftover_vms() -> Iterator[None]:
     """Session teardown check (runs after every other fixture is finalised): no VMM,
@@ -62,7 +97,9 @@ def no_leftover_vms() -> Iterator[None]:
     yield
     procs: List[str] = []
     entries: List[str] = []
-    for _ in range(20):  # give VMM processes a moment to be reaped
+
+    def nothing_left() -> bool:
+        nonlocal procs, entries
         new_workspaces = sorted(workspace_entries() - before)
         procs = leftover_qemu(home)
         for name in new_workspaces:
@@ -70,9 +107,13 @@ def no_leftover_vms() -> Iterator[None]:
         run = home / "run"
         entries = sorted(str(p) for p in run.iterdir()) if run.is_dir() else []
         entries += [str(workspaces / name) for name in new_workspaces]
-        if not procs and not entries:
-            return
-        time.sleep(0.25)
+        return not procs and not entries
+
+    try:
+        wait_until(nothing_left, 5, "VMM processes to be reaped and run directories removed", interval=0.25)
+        return
+    except AssertionError:
+        pass
     message = []
     if procs:
         message.append("leftover QEMU processes:\n  " + "\n  ".join(procs))

@@ -11,8 +11,11 @@ import struct
 import subprocess
 from pathlib import Path
 
-import jsonschema
 import pytest
+
+from optional_modules import require_module
+
+jsonschema = require_module("jsonschema")
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "spec" / "agent-protocol.schema.json").read_text())

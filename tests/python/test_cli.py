@@ -8,10 +8,12 @@ import json
 import re
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
+
+from conftest import pyro_home
+from waiting import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 EXIT_USAGE = 64
@@ -126,18 +128,21 @@ def test_env_list_human(cli):
 # --- booting VMs ---------------------------------------------------------
 
 
+@pytest.mark.vm
 def test_run_echo_hello(vm_cli):
     r = pyro(vm_cli, "run", "busybox", "--", "echo", "hello")
     assert r.returncode == 0, r.stderr
     assert r.stdout == b"hello\n"
 
 
+@pytest.mark.vm
 def test_exit_code_passthrough(vm_cli):
     r = pyro(vm_cli, "run", "busybox", "--", "exit 7")
     assert r.returncode == 7, r.stderr
     assert r.stdout == b""
 
 
+@pytest.mark.vm
 def test_stdout_stderr_separation(vm_cli):
     r = pyro(vm_cli, "run", "busybox", "--", "echo out; echo err >&2")
     assert r.returncode == 0, r.stderr
@@ -146,6 +151,7 @@ def test_stdout_stderr_separation(vm_cli):
     assert b"out" not in r.stderr
 
 
+@pytest.mark.vm
 def test_multi_word_commands_are_quoted(vm_cli):
     r = pyro(vm_cli, "run", "busybox", "--", "echo", "a b")
     assert r.returncode == 0, r.stderr
@@ -161,12 +167,14 @@ def test_multi_word_commands_are_quoted(vm_cli):
     assert r.stdout == b"".join(b"[%s]\n" % w.encode() for w in words)
 
 
+@pytest.mark.vm
 def test_binary_stdout_is_exact(vm_cli):
     r = pyro(vm_cli, "run", "busybox", "--", "printf", "a\\000b\\377c\\n\\001")
     assert r.returncode == 0, r.stderr
     assert r.stdout == b"a\x00b\xffc\n\x01"
 
 
+@pytest.mark.vm
 def test_env_and_cwd(vm_cli):
     r = pyro(vm_cli, "run", "busybox", "--env", "FOO=bar baz", "--cwd", "/tmp", "--",
              'echo "$FOO"; pwd')
@@ -174,6 +182,7 @@ def test_env_and_cwd(vm_cli):
     assert r.stdout == b"bar baz\n/tmp\n"
 
 
+@pytest.mark.vm
 def test_json_result(vm_cli):
     r = pyro(vm_cli, "run", "busybox", "--json", "--",
              "printf 'hi\\377'; echo oops >&2; exit 3")
@@ -188,12 +197,14 @@ def test_json_result(vm_cli):
         assert key in result
 
 
+@pytest.mark.vm
 def test_timeout_exits_137_with_note(vm_cli):
     r = pyro(vm_cli, "run", "busybox", "--timeout-seconds", "1", "--", "sleep 10")
     assert r.returncode == 137, r.stderr
     assert b"pyro: command timed out after 1s" in r.stderr
 
 
+@pytest.mark.vm
 def test_truncation_note(vm_cli):
     r = pyro(vm_cli, "run", "busybox", "--max-output-bytes", "4", "--", "echo 0123456789")
     assert r.returncode == 0, r.stderr
@@ -201,11 +212,17 @@ def test_truncation_note(vm_cli):
     assert b"pyro: stdout truncated at 4 bytes" in r.stderr
 
 
+@pytest.mark.vm
 def test_sigterm_deletes_the_vm_and_exits_143(vm_cli):
+    run = pyro_home() / "run"
+    before = set(run.iterdir()) if run.is_dir() else set()
     proc = subprocess.Popen([vm_cli, "run", "busybox", "--timeout-seconds", "5", "--",
                              "sleep 60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        time.sleep(1.5)  # mid-boot or mid-command: both must end cleanly
+        # Signal once the VM exists (its run directory is made when it starts): mid-boot
+        # or mid-command, both must end cleanly.
+        wait_until(lambda: (run.is_dir() and set(run.iterdir()) - before) or proc.poll() is not None, 120,
+                   "the CLI to start its VM (a new directory under $PYRO_HOME/run)")
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=120)
     finally:

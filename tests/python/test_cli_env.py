@@ -51,6 +51,7 @@ def test_env_list_table(cli):
         assert any(line.split()[0] == name for line in r.stdout.splitlines()[1:]), name
 
 
+@pytest.mark.vm
 def test_env_inspect_json(vm_cli):
     e = json_line(pyro(vm_cli, "env", "inspect", "busybox", "--json"))
     assert set(e) >= INFO_KEYS
@@ -58,6 +59,7 @@ def test_env_inspect_json(vm_cli):
     assert len(e["sha256"]) == 64 and e["source"] == "catalog" and e["packages"] == []
 
 
+@pytest.mark.vm
 def test_env_inspect_human(vm_cli):
     r = pyro(vm_cli, "env", "inspect", "busybox")
     assert r.returncode == 0, r.stderr
@@ -104,6 +106,7 @@ def test_run_unknown_environment_exits_125(cli):
 # ---- prune and pull -----------------------------------------------------------------
 
 
+@pytest.mark.vm
 def test_env_prune_dry_run(vm_cli, tmp_path):
     e = json_line(pyro(vm_cli, "env", "inspect", "busybox", "--json"))
     stale = Path(e["path"]).parent / ".busybox.tmp.clitest"
@@ -125,6 +128,7 @@ def test_env_prune_dry_run(vm_cli, tmp_path):
         stale.rmdir()
 
 
+@pytest.mark.vm
 def test_env_pull_busybox_is_a_no_op(vm_cli):
     before = json_line(pyro(vm_cli, "env", "inspect", "busybox", "--json"))
     after = json_line(pyro(vm_cli, "env", "pull", "busybox", "--json"))

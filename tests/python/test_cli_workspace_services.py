@@ -16,6 +16,7 @@ from typing import List
 
 import pytest
 from cli_support import EXIT_PYRO_ERROR, EXIT_USAGE, ok, ok_json, pyro
+from waiting import wait_until
 from workspace_support import http_get
 
 SECRET_VALUE = "s3cr3t-" + uuid.uuid4().hex  # unique, so a leak cannot be a coincidence
@@ -195,10 +196,8 @@ def test_readiness_failure_crash_and_policy_off(vm_cli, names):
     # A crashing service reports its exit code.
     r = pyro(cli, "workspace", "service", "start", name, "crash", "--", "echo going down; sleep 0.5; exit 3")
     assert r.returncode == 0, r.stderr
-    deadline = time.monotonic() + 30
-    while (status := ok_json(cli, "workspace", "service", "status", name, "crash"))["state"] != "exited":
-        assert time.monotonic() < deadline, status
-        time.sleep(0.5)
+    status = wait_until(lambda: (s := ok_json(cli, "workspace", "service", "status", name, "crash"))["state"] == "exited"
+                        and s, 60, "service `crash` to be reported exited", interval=0.5)
     assert status["exit_code"] == 3
     assert b"exit 3" in ok(cli, "workspace", "service", "list", name).stdout
 

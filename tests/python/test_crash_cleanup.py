@@ -6,10 +6,14 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pyro
+import pytest
+
+from waiting import wait_until
+
+pytestmark = pytest.mark.vm
 
 CHILD = textwrap.dedent(
     """
@@ -19,13 +23,14 @@ CHILD = textwrap.dedent(
     # (it is tied to the process, not to the thread that asked for it).
     box = {}
     def boot():
+        box["tid"] = threading.get_native_id()
         vm = client.create_vm("busybox")
         box["info"] = client.start_vm(vm.vm_id)
     t = threading.Thread(target=boot)
     t.start(); t.join()
     info = box["info"]
-    print(info.vm_id, info.pid, flush=True)
-    time.sleep(600)
+    print(info.vm_id, info.pid, box["tid"], flush=True)
+    time.sleep(600)  # hygiene: the workload: keeps this process alive until the test kills it
     """
 )
 
@@ -43,6 +48,19 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _kill_pending(pid: int) -> bool:
+    """Whether a SIGKILL was sent to `pid` and not acted on yet."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    pending = 0
+    for line in status.splitlines():
+        if line.startswith(("SigPnd:", "ShdPnd:")):
+            pending |= int(line.split()[1], 16)
+    return bool(pending & (1 << (signal.SIGKILL - 1)))
+
+
 def _pyro_home() -> Path:
     if os.environ.get("PYRO_HOME"):
         return Path(os.environ["PYRO_HOME"])
@@ -54,20 +72,20 @@ def test_vmm_dies_with_its_process_and_the_run_dir_is_swept():
     child = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True)
     try:
         line = child.stdout.readline().split()
-        assert len(line) == 2, "child did not report a booted VM"
-        vm_id, qemu_pid = line[0], int(line[1])
-        time.sleep(1.0)  # the worker thread has exited; the VM must still be running
-        assert _alive(qemu_pid), "the VMM died with the thread that started it"
+        assert len(line) == 3, "child did not report a booted VM"
+        vm_id, qemu_pid, tid = line[0], int(line[1]), int(line[2])
+        # A thread's task leaves /proc only after its exit notified its children (the
+        # parent-death signal): from then on, such a signal is pending or acted on.
+        wait_until(lambda: not Path(f"/proc/{child.pid}/task/{tid}").exists(), 30,
+                   "the thread that booted the VM to be gone")
+        assert _alive(qemu_pid) and not _kill_pending(qemu_pid), "the VMM died with the thread that started it"
         run_dir = _pyro_home() / "run" / vm_id
         assert run_dir.is_dir()
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait()
 
-    deadline = time.monotonic() + 10
-    while _alive(qemu_pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _alive(qemu_pid), "the VMM survived its owner's SIGKILL"
+    wait_until(lambda: not _alive(qemu_pid), 30, f"the VMM (pid {qemu_pid}) to die with its owner's SIGKILL")
 
     assert run_dir.exists(), "nothing swept it yet"
     with pyro.Pyro():  # a new client sweeps run directories whose owner is gone

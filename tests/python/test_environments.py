@@ -9,13 +9,14 @@ import select
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import List
 
 import pytest
 
 import pyro
+
+from waiting import wait_until
 
 CATALOG = ["busybox", "debian:12-base", "debian:12", "debian:12-build"]
 
@@ -48,6 +49,7 @@ def assert_boots(client) -> None:
 # ---- inspect and list --------------------------------------------------------------
 
 
+@pytest.mark.vm
 def test_inspect_busybox(client, busybox):
     e = client.inspect_environment(busybox)
     assert isinstance(e, pyro.EnvironmentInfo)
@@ -104,6 +106,7 @@ def test_list_includes_the_catalog(client):
 # ---- prune -------------------------------------------------------------------------
 
 
+@pytest.mark.vm
 def test_prune_dry_run_reports_without_deleting(client, busybox):
     stale = Path(client.home) / "environments" / ".busybox.tmp.pytest"
     stale.mkdir(exist_ok=True)
@@ -141,6 +144,7 @@ def test_pull_rejects_a_non_callable_progress(client):
         client.pull_environment("busybox", progress="not callable")
 
 
+@pytest.mark.vm
 def test_pull_busybox_when_current_is_a_no_op(client, busybox):
     before = client.inspect_environment(busybox)
     lines = []
@@ -151,6 +155,7 @@ def test_pull_busybox_when_current_is_a_no_op(client, busybox):
     assert all(isinstance(line, str) for line in lines)
 
 
+@pytest.mark.vm
 def test_progress_exception_is_raised_after_the_pull(client, busybox):
     before = client.inspect_environment(busybox)
     calls = []
@@ -170,6 +175,7 @@ def test_progress_exception_is_raised_after_the_pull(client, busybox):
     assert leftovers(client.home) == []
 
 
+@pytest.mark.vm
 def test_two_concurrent_forced_pulls_from_two_processes(client, busybox):
     before = client.inspect_environment(busybox)
     children = [
@@ -193,17 +199,19 @@ def test_two_concurrent_forced_pulls_from_two_processes(client, busybox):
     assert_boots(client)
 
 
+@pytest.mark.vm
 def test_interrupted_pull_leaves_the_environment_intact(client, busybox):
     before = client.inspect_environment(busybox)
     child = subprocess.Popen([sys.executable, "-c", PULL_CHILD], stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL, text=True)
     try:
-        # Wait for the build to start (its first progress line), then a bit more,
-        # so the kill lands in the middle of the work.
+        # Wait for the build to start (its first progress line) and to make its build
+        # directory beside the target, so the kill lands in the middle of the work.
         ready, _, _ = select.select([child.stdout], [], [], 60)
         assert ready, "the pull printed no progress within 60 s"
         assert child.stdout.readline().startswith("progress: ")
-        time.sleep(2)
+        wait_until(lambda: leftovers(client.home) or child.poll() is not None, 120,
+                   "the forced pull to make its build directory (.busybox.tmp.*)")
         assert child.poll() is None, "the forced pull finished before it could be interrupted"
     finally:
         child.send_signal(signal.SIGKILL)
@@ -255,6 +263,7 @@ def test_import_errors(client, tmp_path):
         client.import_environment("pytest-img", None)
 
 
+@pytest.mark.vm
 def test_auto_pull_builds_a_missing_environment_on_first_use(tmp_path, busybox):
     home = tmp_path / "home"
     with pyro.Pyro(home=home) as plain:

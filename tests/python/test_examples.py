@@ -3,7 +3,6 @@ OpenAI example is the scripted Responses-API server of test_integrations.py), an
 the MCP client configs are valid and start a server the way a client would.
 """
 
-import importlib.util
 import json
 import os
 import re
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from optional_modules import require_module
 from pyro.tools import PROFILES, openai_tools
 from test_integrations import ScriptedResponsesServer, mcp_tools_list
 
@@ -46,8 +46,7 @@ def run_example(name: str, env: dict) -> subprocess.CompletedProcess:
 def test_example_runs(name, busybox):
     expected, packages = EXPECTED[name]
     for package in packages:
-        if importlib.util.find_spec(package) is None:
-            pytest.skip(f"{name} needs `{package}`")
+        require_module(package)
     env = dict(os.environ)  # PYTHONPATH already points at the built package
     for key in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
         env.pop(key, None)  # no real model: each example takes its key-less path
@@ -67,8 +66,7 @@ def test_example_runs(name, busybox):
 
 def test_openai_example_without_a_key_says_what_is_missing():
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
-    if importlib.util.find_spec("openai") is None:
-        pytest.skip("needs `openai`")
+    require_module("openai")
     r = run_example("openai_responses_vm_run.py", env)
     assert r.returncode == 2 and "OPENAI_API_KEY" in r.stderr
 

@@ -15,6 +15,7 @@ from typing import Any, Dict, List
 
 import pytest
 
+from optional_modules import require_module
 from pyro.tools import (PROFILES, dispatch, dispatch_json, input_schema, openai_tools,
                         operations, tools_for_profile)
 
@@ -149,7 +150,7 @@ def test_profiles_follow_the_table():
 
 
 def test_openai_tools_are_valid_function_tools():
-    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema = require_module("jsonschema")
     by_tool = {op.get("mcp") or op["name"]: op for op in SPEC["operations"]}
     for tool in openai_tools("workspace-full"):
         assert tool["type"] == "function" and tool["strict"] is False
@@ -248,7 +249,7 @@ def test_dispatch_passes_json_params_and_checks_enums():
 
 
 def test_langchain_schema_of_json_and_enum_params():
-    pytest.importorskip("langchain_core")
+    require_module("langchain_core")
     from langchain_core.utils.function_calling import convert_to_openai_tool
 
     from pyro.integrations.langchain import workspace_tools
@@ -289,7 +290,7 @@ def test_dispatch_vm_run(client, busybox):
 
 @pytest.mark.vm
 def test_openai_responses_example_runs_a_real_tool_loop(client, busybox):
-    openai = pytest.importorskip("openai")
+    openai = require_module("openai")
     example = load_example("openai_responses_vm_run.py")
     with ScriptedResponsesServer() as server:
         model = openai.OpenAI(base_url=server.base_url, api_key="scripted", max_retries=0)
@@ -338,7 +339,7 @@ def test_workspace_tools_through_dispatch(client, busybox, tmp_path):
 
 
 def test_langchain_tool_schema():
-    pytest.importorskip("langchain_core")
+    require_module("langchain_core")
     from langchain_core.utils.function_calling import convert_to_openai_tool
 
     from pyro.integrations.langchain import vm_run_tool, workspace_tools
@@ -353,7 +354,7 @@ def test_langchain_tool_schema():
 
 
 def test_langchain_tool_returns_pyro_errors(client):
-    pytest.importorskip("langchain_core")
+    require_module("langchain_core")
     from pyro.integrations.langchain import vm_run_tool
 
     result = vm_run_tool(client).invoke({"environment": "no-such-env", "command": "true"})
@@ -362,7 +363,7 @@ def test_langchain_tool_returns_pyro_errors(client):
 
 @pytest.mark.vm
 def test_langchain_tool_invoke(client, busybox):
-    pytest.importorskip("langchain_core")
+    require_module("langchain_core")
     from pyro.integrations.langchain import vm_run_tool
 
     result = vm_run_tool(client).invoke({"environment": busybox, "command": f"echo {HELLO}"})
@@ -371,7 +372,7 @@ def test_langchain_tool_invoke(client, busybox):
 
 @pytest.mark.vm
 def test_langchain_example_with_a_fake_chat_model(client, busybox):
-    pytest.importorskip("langchain_core")
+    require_module("langchain_core")
     from langchain_core.language_models.fake_chat_models import FakeMessagesListChatModel
     from langchain_core.messages import AIMessage, ToolMessage
 
@@ -407,7 +408,7 @@ def test_langchain_example_with_a_fake_chat_model(client, busybox):
 
 @pytest.mark.vm
 def test_pydantic_ai_agent_calls_vm_run(client, busybox):
-    pytest.importorskip("pydantic_ai")
+    require_module("pydantic_ai")
     from pydantic_ai import Agent
     from pydantic_ai.messages import ModelResponse, TextPart, ToolCallPart, ToolReturnPart
     from pydantic_ai.models.function import FunctionModel
@@ -428,7 +429,7 @@ def test_pydantic_ai_agent_calls_vm_run(client, busybox):
 
 
 def test_pydantic_ai_test_model_sees_errors_as_results(client):
-    pytest.importorskip("pydantic_ai")
+    require_module("pydantic_ai")
     from pydantic_ai import Agent
     from pydantic_ai.messages import ToolReturnPart
     from pydantic_ai.models.test import TestModel

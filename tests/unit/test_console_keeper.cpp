@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "../wait_until.hpp"
 #include "backend/qemu/console_keeper.hpp"
 #include "test_support.hpp"
 
@@ -20,15 +21,10 @@ namespace fs = std::filesystem;
 
 bool process_exists(int64_t pid) { return ::kill(static_cast<pid_t>(pid), 0) == 0; }
 
-// Polls until `done` holds or 20 s passed.
+// Polls until `done` holds or 30 s passed.
 template <class F>
 bool eventually(F done) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
+  return pyro::test::poll_until(done, std::chrono::seconds(30));
 }
 
 }  // namespace

@@ -3,9 +3,17 @@
 // so its one source file is compiled in here.
 #include <doctest/doctest.h>
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
+
+#include "../wait_until.hpp"
 
 #include "../../guest/agent/output_ring.cpp"
 
@@ -94,43 +102,74 @@ TEST_CASE("ring: tail lines") {
   CHECK(ring.read(at(ring.tail_start(2))).data == "three\npartial");
 }
 
+// A read with a long wait, run in its own thread: the test acts once that thread is
+// blocked in the read (sleeping on the ring's condition variable), and sees when it returns.
+class BlockedRead {
+ public:
+  BlockedRead(OutputRing& ring, RingReadParams p) {
+    thread_ = std::thread([this, &ring, p] {
+      tid_ = static_cast<pid_t>(::syscall(SYS_gettid));
+      result_ = ring.read(p);
+      done_ = true;
+    });
+    pyro::test::wait_until([&] { return done_ || (tid_ != 0 && thread_state(tid_) == 'S'); },
+                           std::chrono::seconds(30), "the reader thread to block in read");
+  }
+  ~BlockedRead() {
+    if (thread_.joinable()) thread_.join();
+  }
+  bool returned() const { return done_; }
+  // Whether the read returns within `timeout` (a deadline far below the read's own wait).
+  bool returns_within(std::chrono::milliseconds timeout) {
+    bool ended = pyro::test::poll_until([&] { return done_.load(); }, timeout);
+    thread_.join();
+    return ended;
+  }
+  const pyro::agent::RingReadResult& result() const { return result_; }
+
+ private:
+  // The state letter of one thread of this process ('S' while it sleeps).
+  static char thread_state(pid_t tid) {
+    std::ifstream f("/proc/self/task/" + std::to_string(tid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    auto close = stat.rfind(')');
+    return close == std::string::npos || close + 2 >= stat.size() ? '?' : stat[close + 2];
+  }
+
+  std::thread thread_;
+  std::atomic<pid_t> tid_{0};
+  std::atomic<bool> done_{false};
+  pyro::agent::RingReadResult result_;
+};
+
 TEST_CASE("ring: a waiting read wakes on output, then settles; finished once sealed and closed") {
   OutputRing ring(1024);
   ring.open_writer();
   ring.seal();
-  std::thread writer([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
-    append(ring, "a");
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    append(ring, "b");  // within the settle time: same read
-  });
   RingReadParams p = at(0);
-  p.wait_ms = 3000;
-  auto start = Clock::now();
-  auto r = ring.read(p);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-  writer.join();
-  CHECK(r.data == "ab");
-  CHECK(ms >= 140);
-  CHECK(ms < 1500);
-  CHECK_FALSE(r.finished);
+  p.wait_ms = 120000;  // far beyond the deadlines below: only a wake-up ends these reads in time
+  {
+    BlockedRead read(ring, p);
+    REQUIRE_FALSE(read.returned());
+    append(ring, "a");
+    append(ring, "b");  // right behind, within the settle time: the same read
+    CHECK(read.returns_within(std::chrono::seconds(30)));
+    CHECK(read.result().data == "ab");
+    CHECK_FALSE(read.result().finished);
+  }
 
   // Nothing comes: the wait times out with no data.
   p.cursor = 2;
   p.wait_ms = 100;
-  start = Clock::now();
+  auto start = Clock::now();
   CHECK(ring.read(p).data.empty());
   CHECK(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count() >= 90);
 
   // Closing the last writer ends a wait at once.
-  std::thread closer([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    ring.close_writer();
-  });
-  p.wait_ms = 5000;
-  start = Clock::now();
-  auto done = ring.read(p);
-  closer.join();
-  CHECK(done.finished);
-  CHECK(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count() < 2000);
+  p.wait_ms = 120000;
+  BlockedRead read(ring, p);
+  REQUIRE_FALSE(read.returned());
+  ring.close_writer();
+  CHECK(read.returns_within(std::chrono::seconds(30)));
+  CHECK(read.result().finished);
 }

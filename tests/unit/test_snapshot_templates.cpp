@@ -8,6 +8,7 @@
 #include <fstream>
 #include <thread>
 
+#include "../wait_until.hpp"
 #include "core/snapshot_templates.hpp"
 #include "pyro/error.hpp"
 #include "test_support.hpp"
@@ -83,11 +84,14 @@ TEST_CASE("a failed build leaves nothing behind") {
 TEST_CASE("concurrent creators wait for the first") {
   TempHome home;
   std::atomic<int> builds{0};
+  std::atomic<int> entered{0};
   auto create = [&] {
     TemplateStore store(home.path().string());
-    store.ensure(sample_identity(), deadline_after(std::chrono::seconds(10)), [&](const std::string& dir) {
+    ++entered;
+    store.ensure(sample_identity(), deadline_after(std::chrono::seconds(60)), [&](const std::string& dir) {
       ++builds;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      // Build only once both creators are in ensure(): the second must wait for this build.
+      pyro::test::poll_until([&] { return entered == 2; }, std::chrono::seconds(30));
       fake_build(dir);
     });
   };
