@@ -14,6 +14,8 @@ while [ $# -gt 0 ]; do
     *) echo "usage: scripts/test.sh [--fuzz-seconds N]" >&2; exit 64 ;;
   esac
 done
+# Cheap checks first: lib/ folders include only their own layer and those below it.
+python3 scripts/check_layers.py
 scripts/build.sh -DPYRO_WERROR=ON
 export PYRO_HOME="${PYRO_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/pyro}"
 ctest --test-dir build --output-on-failure

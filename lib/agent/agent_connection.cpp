@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "core/logging.hpp"
+#include "util/logging.hpp"
 #include "protocol/message.hpp"
 #include "pyro/error.hpp"
 #include "util/unix_socket.hpp"

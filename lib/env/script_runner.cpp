@@ -5,7 +5,7 @@
 #include <boost/process.hpp>
 #include <fmt/format.h>
 
-#include "core/logging.hpp"
+#include "util/logging.hpp"
 #include "pyro/error.hpp"
 
 namespace pyro::detail {

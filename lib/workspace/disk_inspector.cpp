@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
-#include "core/home.hpp"
-#include "core/logging.hpp"
-#include "core/vm.hpp"
+#include "runtime/home.hpp"
+#include "util/logging.hpp"
+#include "runtime/vm.hpp"
 #include "pyro/error.hpp"
 #include "workspace/workspace_vm.hpp"
 

@@ -13,7 +13,7 @@
 
 #include <fmt/format.h>
 
-#include "core/logging.hpp"
+#include "util/logging.hpp"
 #include "pyro/error.hpp"
 #include "util/file_lock.hpp"
 #include "util/sha256.hpp"

@@ -11,10 +11,10 @@
 
 #include <fmt/format.h>
 
-#include "core/agent_exec.hpp"
-#include "core/home.hpp"
-#include "core/logging.hpp"
-#include "core/validate.hpp"
+#include "runtime/agent_exec.hpp"
+#include "runtime/home.hpp"
+#include "util/logging.hpp"
+#include "runtime/validate.hpp"
 #include "env/ext4_image.hpp"
 #include "pyro/error.hpp"
 #include "util/disk_usage.hpp"

@@ -7,8 +7,8 @@
 
 #include <fmt/format.h>
 
-#include "core/logging.hpp"
-#include "core/validate.hpp"
+#include "util/logging.hpp"
+#include "runtime/validate.hpp"
 #include "pyro/error.hpp"
 #include "workspace/guest_reply.hpp"
 #include "workspace/port_forwards.hpp"

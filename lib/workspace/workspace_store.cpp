@@ -13,7 +13,7 @@
 
 #include <fmt/format.h>
 
-#include "core/home.hpp"
+#include "runtime/home.hpp"
 #include "pyro/error.hpp"
 #include "util/private_dir.hpp"
 #include "util/unique_fd.hpp"

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <vector>
 
-#include "core/agent_exec.hpp"
+#include "runtime/agent_exec.hpp"
 #include "protocol/base64.hpp"
 #include "workspace/agent_files.hpp"
 #include "workspace/export_writer.hpp"

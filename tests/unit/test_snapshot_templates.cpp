@@ -8,7 +8,7 @@
 #include <fstream>
 #include <thread>
 
-#include "core/snapshot_templates.hpp"
+#include "runtime/snapshot_templates.hpp"
 #include "pyro/error.hpp"
 #include "test_support.hpp"
 

@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 
 #include "backend/qemu/console_keeper.hpp"
-#include "env/guest_tools.hpp"
+#include "util/guest_tools.hpp"
 #include "pyro/error.hpp"
 #include "util/child_process.hpp"
 #include "util/find_executable.hpp"

@@ -15,7 +15,7 @@
 #include "backend/qemu/console_keeper.hpp"
 #include "backend/qemu/qemu_args.hpp"
 #include "backend/qemu/qemu_machine.hpp"
-#include "core/logging.hpp"
+#include "util/logging.hpp"
 #include "pyro/error.hpp"
 #include "util/child_process.hpp"
 #include "util/daemon_process.hpp"

@@ -1,4 +1,4 @@
-#include "core/home.hpp"
+#include "runtime/home.hpp"
 
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -15,7 +15,7 @@
 
 #include <fmt/format.h>
 
-#include "core/logging.hpp"
+#include "util/logging.hpp"
 #include "pyro/error.hpp"
 #include "util/private_dir.hpp"
 

@@ -1,14 +1,14 @@
-#include "core/vm.hpp"
+#include "runtime/vm.hpp"
 
 #include <algorithm>
 #include <thread>
 
 #include <fmt/format.h>
 
-#include "core/agent_exec.hpp"
-#include "core/home.hpp"
-#include "core/logging.hpp"
-#include "core/snapshot_templates.hpp"
+#include "runtime/agent_exec.hpp"
+#include "runtime/home.hpp"
+#include "util/logging.hpp"
+#include "runtime/snapshot_templates.hpp"
 #include "pyro/error.hpp"
 
 namespace pyro::detail {

@@ -1,8 +1,8 @@
-#include "core/accelerator.hpp"
+#include "runtime/accelerator.hpp"
 
 #include <fmt/format.h>
 
-#include "core/logging.hpp"
+#include "util/logging.hpp"
 #include "pyro/error.hpp"
 
 namespace pyro::detail {

@@ -14,7 +14,7 @@
 
 #include "agent/agent_connection.hpp"
 #include "backend/backend.hpp"
-#include "core/snapshot_templates.hpp"
+#include "runtime/snapshot_templates.hpp"
 #include "pyro/types.hpp"
 
 namespace pyro::detail {

@@ -1,4 +1,4 @@
-#include "core/snapshot_templates.hpp"
+#include "runtime/snapshot_templates.hpp"
 
 #include <sys/random.h>
 #include <unistd.h>
@@ -13,8 +13,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "core/home.hpp"
-#include "core/logging.hpp"
+#include "runtime/home.hpp"
+#include "util/logging.hpp"
 #include "pyro/error.hpp"
 #include "util/file_lock.hpp"
 #include "protocol/base64.hpp"
