@@ -35,11 +35,11 @@
 #include "backend/backend.hpp"
 #include "backend/qemu/jail.hpp"
 #include "bench_stats.hpp"
+#include "env/catalog.hpp"
+#include "pyro/pyro.hpp"
 #include "runtime/accelerator.hpp"
 #include "runtime/home.hpp"
 #include "runtime/vm.hpp"
-#include "env/catalog.hpp"
-#include "pyro/pyro.hpp"
 #include "service_bench.hpp"
 #include "workspace_bench.hpp"
 

@@ -11,16 +11,16 @@
 #include <fmt/format.h>
 
 #include "backend/backend.hpp"
-#include "runtime/accelerator.hpp"
-#include "runtime/home.hpp"
-#include "util/logging.hpp"
-#include "runtime/validate.hpp"
-#include "runtime/vm.hpp"
 #include "backend/qemu/jail.hpp"
 #include "env/catalog.hpp"
-#include "workspace/workspace_manager.hpp"
 #include "pyro/client.hpp"
 #include "pyro/error.hpp"
+#include "runtime/accelerator.hpp"
+#include "runtime/home.hpp"
+#include "runtime/validate.hpp"
+#include "runtime/vm.hpp"
+#include "util/logging.hpp"
+#include "workspace/workspace_manager.hpp"
 
 namespace pyro::detail {
 

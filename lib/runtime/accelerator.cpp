@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "util/logging.hpp"
 #include "pyro/error.hpp"
+#include "util/logging.hpp"
 
 namespace pyro::detail {
 

@@ -15,8 +15,8 @@
 
 #include <fmt/format.h>
 
-#include "util/logging.hpp"
 #include "pyro/error.hpp"
+#include "util/logging.hpp"
 #include "util/private_dir.hpp"
 
 namespace pyro::detail {

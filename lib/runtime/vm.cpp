@@ -5,11 +5,11 @@
 
 #include <fmt/format.h>
 
+#include "pyro/error.hpp"
 #include "runtime/agent_exec.hpp"
 #include "runtime/home.hpp"
-#include "util/logging.hpp"
 #include "runtime/snapshot_templates.hpp"
-#include "pyro/error.hpp"
+#include "util/logging.hpp"
 
 namespace pyro::detail {
 namespace {

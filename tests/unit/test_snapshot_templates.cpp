@@ -8,8 +8,8 @@
 #include <fstream>
 #include <thread>
 
-#include "runtime/snapshot_templates.hpp"
 #include "pyro/error.hpp"
+#include "runtime/snapshot_templates.hpp"
 #include "test_support.hpp"
 
 namespace pyro::detail {
