@@ -1,4 +1,4 @@
-# Installs the guest tools in the one layout libpyro looks for (lib/env/guest_tools.cpp):
+# Installs the guest tools in the one layout libpyro looks for (lib/util/guest_tools.cpp):
 #   <dest>/pyro-agent, <dest>/scripts/*.sh, <dest>/initramfs/*
 function(pyro_install_guest_tools dest)
   if(TARGET pyro-agent)

@@ -14,8 +14,10 @@ while [ $# -gt 0 ]; do
     *) echo "usage: scripts/test.sh [--fuzz-seconds N]" >&2; exit 64 ;;
   esac
 done
-# Cheap, before anything builds: tests wait on events, never on the clock.
+# Cheap, before anything builds: tests wait on events, never on the clock, and
+# lib/ folders include only their own layer and those below it.
 python3 scripts/check_test_hygiene.py
+python3 scripts/check_layers.py
 scripts/build.sh -DPYRO_WERROR=ON
 export PYRO_HOME="${PYRO_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/pyro}"
 ctest --test-dir build --output-on-failure

@@ -12,9 +12,9 @@
 
 #include <fmt/format.h>
 
-#include "core/logging.hpp"
 #include "protocol/message.hpp"
 #include "pyro/error.hpp"
+#include "util/logging.hpp"
 #include "util/unix_socket.hpp"
 
 namespace pyro::detail {

@@ -11,16 +11,16 @@
 #include <fmt/format.h>
 
 #include "backend/backend.hpp"
-#include "core/accelerator.hpp"
-#include "core/home.hpp"
-#include "core/logging.hpp"
-#include "core/validate.hpp"
-#include "core/vm.hpp"
 #include "backend/qemu/jail.hpp"
 #include "env/catalog.hpp"
-#include "workspace/workspace_manager.hpp"
 #include "pyro/client.hpp"
 #include "pyro/error.hpp"
+#include "runtime/accelerator.hpp"
+#include "runtime/home.hpp"
+#include "runtime/validate.hpp"
+#include "runtime/vm.hpp"
+#include "util/logging.hpp"
+#include "workspace/workspace_manager.hpp"
 
 namespace pyro::detail {
 

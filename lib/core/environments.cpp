@@ -13,13 +13,13 @@
 #include <nlohmann/json.hpp>
 
 #include "core/client_impl.hpp"
-#include "core/snapshot_templates.hpp"
 #include "env/ext4_image.hpp"
-#include "env/guest_tools.hpp"
 #include "env/image_import.hpp"
 #include "env/script_runner.hpp"
+#include "runtime/snapshot_templates.hpp"
 #include "util/disk_usage.hpp"
 #include "util/file_lock.hpp"
+#include "util/guest_tools.hpp"
 #include "util/private_dir.hpp"
 #include "util/sha256.hpp"
 

@@ -14,17 +14,16 @@
 #include <utility>
 #include <vector>
 
-#include <boost/process.hpp>
 #include <fmt/format.h>
 
 #include "pyro/error.hpp"
+#include "util/child_process.hpp"
 #include "util/find_executable.hpp"
 
 namespace pyro::detail {
 namespace {
 
 namespace fs = std::filesystem;
-namespace bp = boost::process;
 
 constexpr uint64_t kMiB = 1ull << 20;
 constexpr uint64_t kMinImageBytes = 64 * kMiB;
@@ -182,7 +181,8 @@ void make_ext4_filesystem(const std::string& content_dir, const std::string& ima
   std::error_code ec;
   fs::remove(image, ec);  // a fresh file: mke2fs never asks about an old filesystem
 
-  std::vector<std::string> args = {"-q", "-t", "ext4", "-d", root_dir, "-L", label, "-E", "root_owner=0:0"};
+  std::vector<std::string> args = {find_mke2fs(), "-q", "-t", "ext4", "-d", root_dir,
+                                   "-L", label, "-E", "root_owner=0:0"};
   if (inodes > size / 16384) {
     args.push_back("-N");
     args.push_back(std::to_string(inodes));
@@ -190,29 +190,22 @@ void make_ext4_filesystem(const std::string& content_dir, const std::string& ima
   args.push_back(image_path);
   args.push_back(fmt::format("{}k", size / 1024));
 
-  const std::string mke2fs = find_mke2fs();
-  std::string errors;
-  int exit_code = -1;
+  ToolResult result;
   try {
-    bp::ipstream err;
-    bp::child child(bp::exe = mke2fs, bp::args = args, bp::std_in < bp::null, bp::std_out > bp::null,
-                    bp::std_err > err);
-    std::string line;
-    while (std::getline(err, line)) {
-      if (errors.size() < 4096) errors += (errors.empty() ? "" : "; ") + line;
-    }
-    child.wait();
-    exit_code = child.exit_code();
-  } catch (const bp::process_error& e) {
-    throw Error(ErrorCode::kUnavailable, fmt::format("{}: run `{}`: {}", what, mke2fs, e.what()));
-  }
-  if (exit_code != 0) {
+    result = run_tool({.argv = args});
+  } catch (const Error& e) {
     fs::remove(image, ec);
-    const bool full = errors.find("No space left") != std::string::npos ||
-                      errors.find("Disk quota exceeded") != std::string::npos;
+    throw Error(e.code(), fmt::format("{}: {}", what, e.what()));
+  } catch (...) {
+    fs::remove(image, ec);  // no half-written image on any path
+    throw;
+  }
+  if (!result.ok()) {
+    fs::remove(image, ec);
+    const bool full = result.stderr_tail.find("No space left") != std::string::npos ||
+                      result.stderr_tail.find("Disk quota exceeded") != std::string::npos;
     throw Error(full ? ErrorCode::kResourceExhausted : ErrorCode::kInternal,
-                fmt::format("{}: mke2fs exited with status {}: {}", what, exit_code,
-                            errors.empty() ? "no message" : errors));
+                fmt::format("{}: {}", what, result.failure("mke2fs")));
   }
 }
 

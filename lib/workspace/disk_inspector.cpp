@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
-#include "core/home.hpp"
-#include "core/logging.hpp"
-#include "core/vm.hpp"
 #include "pyro/error.hpp"
+#include "runtime/home.hpp"
+#include "runtime/vm.hpp"
+#include "util/logging.hpp"
 #include "workspace/workspace_vm.hpp"
 
 namespace pyro::detail {

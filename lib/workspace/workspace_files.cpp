@@ -13,9 +13,9 @@
 
 #include <fmt/format.h>
 
-#include "core/logging.hpp"
 #include "pyro/error.hpp"
 #include "util/file_lock.hpp"
+#include "util/logging.hpp"
 #include "util/sha256.hpp"
 #include "util/temp_dir.hpp"
 #include "workspace/agent_files.hpp"

@@ -11,13 +11,13 @@
 
 #include <fmt/format.h>
 
-#include "core/agent_exec.hpp"
-#include "core/home.hpp"
-#include "core/logging.hpp"
-#include "core/validate.hpp"
 #include "env/ext4_image.hpp"
 #include "pyro/error.hpp"
+#include "runtime/agent_exec.hpp"
+#include "runtime/home.hpp"
+#include "runtime/validate.hpp"
 #include "util/disk_usage.hpp"
+#include "util/logging.hpp"
 #include "util/sparse_copy.hpp"
 #include "workspace/agent_files.hpp"
 #include "workspace/disk_inspector.hpp"

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "backend/backend.hpp"
+#include "pyro/error.hpp"
 #include "pyro/types.hpp"
 #include "pyro/workspace.hpp"
 #include "workspace/redaction.hpp"
@@ -96,6 +97,21 @@ class WorkspaceManager {
   /// services that ended for good.
   void attach_ports(Session& session, std::vector<ServiceInfo>& services);
   void remove_forwards(Session& session, const std::vector<PublishedPort>& ports) noexcept;
+
+  // start_service's steps (workspace_services.cpp); ServiceStart carries what they share.
+  struct ServiceStart;
+  /// Forwards of an earlier, ended service of that name go; kAlreadyExists while it runs.
+  void retire_earlier_service(Session& session, ServiceStart& start);
+  /// Adds the forwards (start.added grows with each) and records them in run/ports.json.
+  void add_service_forwards(Session& session, ServiceStart& start);
+  /// Takes away the forwards this start added. `holding_first_lock`: still in the session
+  /// that added them, so they are ours even when not yet recorded; later, only when the
+  /// table still lists them (else stop_service or a newer start took them over).
+  void drop_service_forwards(Session& session, const ServiceStart& start, bool holding_first_lock) noexcept;
+  /// `e` with the service's last log lines appended (why it never became ready).
+  Error with_service_log_tail(Session& session, const ServiceStart& start, const Error& e);
+  /// Polls, a short session per look, until the agent decides on readiness.
+  ServiceInfo await_service_ready(ServiceStart& start);
 
   WorkspaceContext ctx_;
   WorkspaceStore store_;

@@ -7,9 +7,10 @@
 
 #include <fmt/format.h>
 
-#include "core/logging.hpp"
-#include "core/validate.hpp"
 #include "pyro/error.hpp"
+#include "runtime/validate.hpp"
+#include "util/logging.hpp"
+#include "util/scope_exit.hpp"
 #include "workspace/guest_reply.hpp"
 #include "workspace/port_forwards.hpp"
 #include "workspace/process_io.hpp"
@@ -207,159 +208,205 @@ void WorkspaceManager::attach_ports(Session& session, std::vector<ServiceInfo>& 
 
 // ---- Services -----------------------------------------------------------------------
 
-ServiceInfo WorkspaceManager::start_service(const std::string& workspace, const std::string& name,
-                                            const std::string& command, const ServiceOptions& options) {
-  validate_service_name(name);
-  validate_command(command);
-  validate_service_options(options);
-  const auto readiness_timeout = options.readiness.type.empty() ? std::chrono::milliseconds(0)
-                                                                : ms_of(options.readiness.timeout_seconds);
-  std::string id, what, run, started_at;  // started_at and pid tell whether it is still our service
-  int64_t pid = 0;
+// What start_service's steps share.
+struct WorkspaceManager::ServiceStart {
+  const std::string& name;
+  const std::string& command;
+  const ServiceOptions& options;
+  std::chrono::milliseconds readiness_timeout{0};
+  std::string id, what, run;
   Redactor redactor;
-  std::vector<PublishedPort> added;
+  std::vector<PublishedPort> added;  // forwards this start added (in QEMU, then in run/ports.json)
+  std::string started_at;            // started_at and pid tell whether the service is still ours
+  int64_t pid = 0;
 
-  // The last log lines of the service, appended to why it never became ready.
-  auto with_log_tail = [&](Session& session, const Error& e) {
-    std::string message = e.what();
-    try {
-      const nlohmann::json params = {{"name", name}, {"tail_lines", kFailureLogLines}, {"max_bytes", 16384}};
-      nlohmann::json logs = session.agent().call("service_logs", params, deadline_after(std::chrono::seconds(10)));
-      // Cut at both ends: redacted as an excerpt, so no piece of a secret shows.
-      const OutputChunk tail = chunk_from_read(logs, -1, Redactor(), read_bound(params));
-      const std::string text = redactor.redact_excerpt(tail.output);
-      message += text.empty() ? "; the service wrote no output" : fmt::format("; its last log lines:\n{}", text);
-    } catch (const Error&) {
-    }
-    return Error(e.code(), message);
-  };
-  // The forwards added for this service, unless someone (stop_service, a later start
-  // of that name) already took them away: then they may be another service's now.
-  auto drop_own_forwards = [&](Session& session) noexcept {
-    if (added.empty()) return;
-    try {
-      PortTable table = load_port_table(run);
-      auto it = table.find(name);
-      if (it == table.end() || it->second.ports.size() != added.size() ||
-          !std::equal(added.begin(), added.end(), it->second.ports.begin(),
-                      [](const PublishedPort& a, const PublishedPort& b) { return a.host_port == b.host_port; })) {
-        return;
-      }
-      remove_forwards(session, added);
-      table.erase(it);
-      save_port_table(run, table);
-    } catch (const std::exception& e) {
-      log(LogLevel::kWarn, "workspace `{}`: forget the forwards of service `{}`: {}", session.id(), name, e.what());
-    }
-  };
-  auto running = [&](const nlohmann::json& status) {
+  ServiceInfo running(const nlohmann::json& status) const {
     ServiceInfo info = service_from_json(status);
     info.published_ports = added;
     return info;
-  };
+  }
   // Why a service that ended while starting never became ready.
-  auto failure_of = [&](const nlohmann::json& status) {
+  Error failure_of(const nlohmann::json& status) const {
     return service_failure(status, fmt::format("service_start `{}`: it is {} and was never ready", name,
                                                status.at("state").get<std::string>()));
-  };
+  }
+};
+
+namespace {
+
+void validate_service_start(const std::string& name, const std::string& command, const ServiceOptions& options) {
+  validate_service_name(name);
+  validate_command(command);
+  validate_service_options(options);
+}
+
+void require_published_ports_policy(const WorkspaceRecord& record, const ServiceOptions& options) {
+  if (options.published_ports.empty() ||
+      record.network_policy == network_policy_name(NetworkPolicy::kEgressPublishedPorts)) {
+    return;
+  }
+  throw Error(ErrorCode::kFailedPrecondition,
+              fmt::format("published ports need the network policy `egress+published-ports`, and this "
+                          "workspace's is `{}` (create the workspace with network_policy "
+                          "egress+published-ports)",
+                          record.network_policy));
+}
+
+bool same_host_ports(const std::vector<PublishedPort>& a, const std::vector<PublishedPort>& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](const auto& x, const auto& y) {
+           return x.host_port == y.host_port;
+         });
+}
+
+nlohmann::json service_start_params(const std::string& name, const std::string& command,
+                                    const std::map<std::string, std::string>& env, const ServiceOptions& options) {
+  nlohmann::json params = {{"name", name},
+                           {"command", command},
+                           {"env", env},
+                           {"readiness", readiness_json(options.readiness)},
+                           {"restart", options.restart},
+                           {"max_restarts", options.max_restarts},
+                           {"wait", false}};
+  if (!options.cwd.empty()) params["cwd"] = options.cwd;
+  if (params["env"].is_null()) params["env"] = nlohmann::json::object();
+  return params;
+}
+
+}  // namespace
+
+Error WorkspaceManager::with_service_log_tail(Session& session, const ServiceStart& start, const Error& e) {
+  std::string message = e.what();
+  try {
+    const nlohmann::json params = {{"name", start.name}, {"tail_lines", kFailureLogLines}, {"max_bytes", 16384}};
+    nlohmann::json logs = session.agent().call("service_logs", params, deadline_after(std::chrono::seconds(10)));
+    // Cut at both ends: redacted as an excerpt, so no piece of a secret shows.
+    const OutputChunk tail = chunk_from_read(logs, -1, Redactor(), read_bound(params));
+    const std::string text = start.redactor.redact_excerpt(tail.output);
+    message += text.empty() ? "; the service wrote no output" : fmt::format("; its last log lines:\n{}", text);
+  } catch (const Error&) {
+  } catch (const nlohmann::json::exception&) {
+  }
+  return Error(e.code(), message);
+}
+
+void WorkspaceManager::drop_service_forwards(Session& session, const ServiceStart& start,
+                                             bool holding_first_lock) noexcept {
+  if (start.added.empty()) return;
+  PortTable table;
+  bool recorded = false;
+  try {
+    table = load_port_table(start.run);
+    auto it = table.find(start.name);
+    recorded = it != table.end() && same_host_ports(it->second.ports, start.added);
+  } catch (const std::exception& e) {
+    log(LogLevel::kWarn, "workspace `{}`: read the forwards of service `{}`: {}", start.id, start.name, e.what());
+  }
+  if (!recorded && !holding_first_lock) return;
+  remove_forwards(session, start.added);
+  if (!recorded) return;
+  try {
+    table.erase(start.name);
+    save_port_table(start.run, table);
+  } catch (const std::exception& e) {
+    log(LogLevel::kWarn, "workspace `{}`: forget the forwards of service `{}`: {}", start.id, start.name, e.what());
+  }
+}
+
+void WorkspaceManager::retire_earlier_service(Session& session, ServiceStart& start) {
+  PortTable table = load_port_table(start.run);
+  auto old = table.find(start.name);
+  if (old == table.end()) return;
+  ServiceInfo status = service_from_json(
+      session.agent().call("service_status", {{"name", start.name}}, deadline_after(kCallTimeout)));
+  if (!ended(status.state)) {
+    throw Error(ErrorCode::kAlreadyExists, fmt::format("a service named `{}` is {}", start.name, status.state));
+  }
+  remove_forwards(session, old->second.ports);
+  table.erase(old);
+  save_port_table(start.run, table);
+}
+
+void WorkspaceManager::add_service_forwards(Session& session, ServiceStart& start) {
+  for (uint32_t guest_port : start.options.published_ports) {
+    for (int attempt = 1;; ++attempt) {
+      const uint32_t host_port = pick_free_loopback_port();
+      try {
+        session.vm().add_port_forward(host_port, guest_port);
+        start.added.push_back({guest_port, host_port, "127.0.0.1"});
+        break;
+      } catch (const Error& e) {
+        // Someone took the port between our probe and QEMU's bind: pick another.
+        if (e.code() != ErrorCode::kAlreadyExists || attempt == kForwardAttempts) throw;
+      }
+    }
+  }
+  if (start.added.empty()) return;
+  PortTable table = load_port_table(start.run);
+  table[start.name] = ServicePorts{start.added, start.options.restart, start.options.max_restarts};
+  save_port_table(start.run, table);
+}
+
+ServiceInfo WorkspaceManager::start_service(const std::string& workspace, const std::string& name,
+                                            const std::string& command, const ServiceOptions& options) {
+  validate_service_start(name, command, options);
+  ServiceStart start{.name = name, .command = command, .options = options};
+  if (!options.readiness.type.empty()) start.readiness_timeout = ms_of(options.readiness.timeout_seconds);
 
   // 1. Forwards and the spawn, under the workspace's lock; the agent checks readiness
   // in the background (`wait: false`) so that the lock can go.
   {
     Session session(ctx_, store_, workspace);
-    id = session.id();
-    redactor = redactor_of(session.record());
-    what = fmt::format("start service `{}` in workspace `{}`", name, id);
-    run = store_.run_dir(id);
+    start.id = session.id();
+    start.redactor = redactor_of(session.record());
+    start.what = fmt::format("start service `{}` in workspace `{}`", name, start.id);
+    start.run = store_.run_dir(start.id);
+    // Every way out of this block but a started service takes the added forwards away.
+    ScopeExit undo([&]() noexcept { drop_service_forwards(session, start, /*holding_first_lock=*/true); });
     bool asked_agent = false;
     try {
-      if (!options.published_ports.empty() &&
-          session.record().network_policy != network_policy_name(NetworkPolicy::kEgressPublishedPorts)) {
-        throw Error(ErrorCode::kFailedPrecondition,
-                    fmt::format("published ports need the network policy `egress+published-ports`, and this "
-                                "workspace's is `{}` (create the workspace with network_policy "
-                                "egress+published-ports)",
-                                session.record().network_policy));
-      }
+      require_published_ports_policy(session.record(), options);
       const auto env = process_env(session.record(), options.env, options.secret_env);
-      AgentConnection& agent = session.agent();
-
-      // Forwards of an earlier service of that name go (unless it still runs: the agent refuses that).
-      PortTable table = load_port_table(run);
-      if (auto old = table.find(name); old != table.end()) {
-        ServiceInfo status =
-            service_from_json(agent.call("service_status", {{"name", name}}, deadline_after(kCallTimeout)));
-        if (!ended(status.state)) {
-          throw Error(ErrorCode::kAlreadyExists, fmt::format("a service named `{}` is {}", name, status.state));
-        }
-        remove_forwards(session, old->second.ports);
-        table.erase(old);
-        save_port_table(run, table);
-      }
-      for (uint32_t guest_port : options.published_ports) {
-        for (int attempt = 1;; ++attempt) {
-          const uint32_t host_port = pick_free_loopback_port();
-          try {
-            session.vm().add_port_forward(host_port, guest_port);
-            added.push_back({guest_port, host_port, "127.0.0.1"});
-            break;
-          } catch (const Error& e) {
-            // Someone took the port between our probe and QEMU's bind: pick another.
-            if (e.code() != ErrorCode::kAlreadyExists || attempt == kForwardAttempts) throw;
-          }
-        }
-      }
-      if (!added.empty()) {
-        table[name] = ServicePorts{added, options.restart, options.max_restarts};
-        save_port_table(run, table);
-      }
-
-      nlohmann::json params = {{"name", name},
-                               {"command", command},
-                               {"env", env},
-                               {"readiness", readiness_json(options.readiness)},
-                               {"restart", options.restart},
-                               {"max_restarts", options.max_restarts},
-                               {"wait", false}};
-      if (!options.cwd.empty()) params["cwd"] = options.cwd;
-      if (params["env"].is_null()) params["env"] = nlohmann::json::object();
+      retire_earlier_service(session, start);
+      add_service_forwards(session, start);
       asked_agent = true;
       // The deadline still allows for an agent that ignores `wait` and answers once ready.
-      nlohmann::json reply = agent.call("service_start", params, deadline_after(readiness_timeout + kCallTimeout));
+      nlohmann::json reply = session.agent().call("service_start", service_start_params(name, command, env, options),
+                                                  deadline_after(start.readiness_timeout + kCallTimeout));
       const std::string state = reply.at("state").get<std::string>();
-      if (state == "running") return running(reply);
-      if (state != "starting") throw failure_of(reply);
-      started_at = reply.value("started_at", "");
-      pid = reply.value("pid", int64_t{0});
+      if (state == "running") {
+        ServiceInfo info = start.running(reply);
+        undo.release();
+        return info;
+      }
+      if (state != "starting") throw start.failure_of(reply);
+      start.started_at = reply.value("started_at", "");
+      start.pid = reply.value("pid", int64_t{0});
+      undo.release();  // from here on, await_service_ready owns the forwards
     } catch (const Error& e) {
-      Error error = e;
-      if (asked_agent && (e.code() == ErrorCode::kDeadlineExceeded || e.code() == ErrorCode::kFailedPrecondition)) {
-        // What the service said is usually why it never became ready.
-        error = with_log_tail(session, e);
-      }
-      if (!added.empty()) {
-        remove_forwards(session, added);
-        try {
-          PortTable table = load_port_table(run);
-          table.erase(name);
-          save_port_table(run, table);
-        } catch (const Error&) {
-        }
-      }
-      throw redacted(session.fail(error, what), redactor);
+      // What the service said is usually why it never became ready.
+      const bool explain = asked_agent && (e.code() == ErrorCode::kDeadlineExceeded ||
+                                           e.code() == ErrorCode::kFailedPrecondition);
+      throw redacted(session.fail(explain ? with_service_log_tail(session, start, e) : e, start.what),
+                     start.redactor);
     } catch (const nlohmann::json::exception& e) {
-      throw Error(ErrorCode::kAgentProtocol, fmt::format("{}: malformed reply: {}", what, e.what()));
+      throw Error(ErrorCode::kAgentProtocol, fmt::format("{}: malformed reply: {}", start.what, e.what()));
     }
   }
+  return await_service_ready(start);
+}
 
-  // 2. Until the agent decides: a short session per look, so that other operations on
-  // the workspace (exec, this service's logs, stop) go on meanwhile.
-  const auto give_up = Clock::now() + readiness_timeout + kCallTimeout;
+// 2. Until the agent decides: a short session per look, so that other operations on
+// the workspace (exec, this service's logs, stop) go on meanwhile.
+ServiceInfo WorkspaceManager::await_service_ready(ServiceStart& start) {
+  const auto give_up = Clock::now() + start.readiness_timeout + kCallTimeout;
+  const std::string& name = start.name;
   auto pause = kFirstReadinessPoll;
   for (;;) {
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 3 / 2, kMaxReadinessPoll);
-    Session session(ctx_, store_, id);
+    Session session(ctx_, store_, start.id);
+    // Every way out of this look but a running service takes the added forwards away.
+    ScopeExit undo([&]() noexcept { drop_service_forwards(session, start, /*holding_first_lock=*/false); });
     try {
       nlohmann::json status;
       try {
@@ -372,34 +419,38 @@ ServiceInfo WorkspaceManager::start_service(const std::string& workspace, const 
       const std::string state = status.at("state").get<std::string>();
       // A restart (after it was ready) also moves started_at, but counts in restarts;
       // while starting, the pid never changes.
-      if ((status.value("started_at", "") != started_at && status.value("restarts", 0u) == 0) ||
-          (state == "starting" && status.value("pid", int64_t{0}) != pid)) {
+      if ((status.value("started_at", "") != start.started_at && status.value("restarts", 0u) == 0) ||
+          (state == "starting" && status.value("pid", int64_t{0}) != start.pid)) {
         throw Error(ErrorCode::kFailedPrecondition,
                     "another service of that name replaced it while its readiness was checked");
       }
-      if (state == "running") return running(status);
-      if (state != "starting") throw with_log_tail(session, failure_of(status));
-      if (Clock::now() < give_up) continue;
+      if (state == "running") {
+        ServiceInfo info = start.running(status);
+        undo.release();
+        return info;
+      }
+      if (state != "starting") throw with_service_log_tail(session, start, start.failure_of(status));
+      if (Clock::now() < give_up) {
+        undo.release();  // still starting: the next look owns the forwards
+        continue;
+      }
       try {
         session.agent().call("service_stop", {{"name", name}, {"grace_ms", 2000}},
                              deadline_after(std::chrono::seconds(2) + kCallTimeout));
       } catch (const Error& e) {
-        log(LogLevel::kWarn, "workspace `{}`: stop service `{}` whose readiness was never decided: {}", id, name,
-            e.what());
+        log(LogLevel::kWarn, "workspace `{}`: stop service `{}` whose readiness was never decided: {}", start.id,
+            name, e.what());
       }
-      throw with_log_tail(
-          session, Error(ErrorCode::kDeadlineExceeded,
-                         fmt::format("the agent did not decide within {} s whether the service is ready, so it "
-                                     "was stopped",
-                                     std::chrono::duration_cast<std::chrono::seconds>(readiness_timeout +
-                                                                                      kCallTimeout)
-                                         .count())));
+      throw with_service_log_tail(
+          session, start,
+          Error(ErrorCode::kDeadlineExceeded,
+                fmt::format("the agent did not decide within {} s whether the service is ready, so it was stopped",
+                            std::chrono::duration_cast<std::chrono::seconds>(start.readiness_timeout + kCallTimeout)
+                                .count())));
     } catch (const Error& e) {
-      drop_own_forwards(session);
-      throw redacted(session.fail(e, what), redactor);
+      throw redacted(session.fail(e, start.what), start.redactor);
     } catch (const nlohmann::json::exception& e) {
-      drop_own_forwards(session);
-      throw Error(ErrorCode::kAgentProtocol, fmt::format("{}: malformed service status: {}", what, e.what()));
+      throw Error(ErrorCode::kAgentProtocol, fmt::format("{}: malformed service status: {}", start.what, e.what()));
     }
   }
 }

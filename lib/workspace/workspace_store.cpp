@@ -13,8 +13,8 @@
 
 #include <fmt/format.h>
 
-#include "core/home.hpp"
 #include "pyro/error.hpp"
+#include "runtime/home.hpp"
 #include "util/private_dir.hpp"
 #include "util/unique_fd.hpp"
 

@@ -10,13 +10,13 @@
 #include <fmt/format.h>
 
 #include "backend/qemu/console_keeper.hpp"
-#include "core/home.hpp"
-#include "core/logging.hpp"
-#include "core/snapshot_templates.hpp"
-#include "core/vm.hpp"
 #include "pyro/error.hpp"
+#include "runtime/home.hpp"
+#include "runtime/snapshot_templates.hpp"
+#include "runtime/vm.hpp"
 #include "util/daemon_process.hpp"
 #include "util/file_tail.hpp"
+#include "util/logging.hpp"
 #include "util/unix_socket.hpp"
 #include "workspace/agent_files.hpp"
 #include "workspace/redaction.hpp"

@@ -10,7 +10,7 @@
 
 #include "agent/agent_connection.hpp"
 #include "backend/backend.hpp"
-#include "core/snapshot_templates.hpp"
+#include "runtime/snapshot_templates.hpp"
 #include "workspace/workspace_manager.hpp"
 #include "workspace/workspace_store.hpp"
 

@@ -9,7 +9,8 @@
 //   pyro-hostile-guest steal CANARY REPORT
 //       Freezes PID 1 (PTRACE_SEIZE + PTRACE_INTERRUPT of every thread), takes its
 //       port fd with pidfd_getfd, and serves the scripted forged replies below to
-//       every host connection (CANARY: the host directory the forgeries aim at).
+//       every host connection (CANARY: the host directory the forgeries aim at),
+//       service_start included.
 //       Writes why to REPORT when the steal fails.
 #include <dirent.h>
 #include <fcntl.h>
@@ -151,6 +152,9 @@ bool answer(int fd, uint32_t stream, const std::string& method, const json& para
     return send(fd, proto::make_response(stream, {{"size", 10}, {"bytes", 200u << 20}, {"eof", true}}));
   }
   if (method == "sync") return send(fd, proto::make_response(stream, json::object()));
+  // A service start answered with the wrong shape (a number for `state`), after the
+  // host has added the service's published ports: the host must take them away.
+  if (method == "service_start") return send(fd, proto::make_response(stream, {{"state", 42}, {"pid", "forged"}}));
   return send(fd, proto::make_error_response(stream, "unimplemented", "forged agent"));
 }
 

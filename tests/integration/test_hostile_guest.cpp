@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -53,6 +55,37 @@ bool vmm_alive(const std::string& workspace_id) {
   return false;
 }
 
+// The TCP listeners on 127.0.0.1 held by the processes whose command line names
+// `workspace_id` (its VMM): the workspace's published ports (slirp hostfwd sockets).
+size_t vmm_loopback_listeners(const std::string& workspace_id) {
+  std::set<std::string> inodes;
+  std::set<fs::path> tcp_tables;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    if (slurp(e.path() / "cmdline").find(workspace_id) == std::string::npos) continue;
+    std::error_code fd_ec;
+    for (const auto& fd : fs::directory_iterator(e.path() / "fd", fd_ec)) {
+      std::error_code link_ec;
+      const std::string target = fs::read_symlink(fd.path(), link_ec).string();
+      if (target.rfind("socket:[", 0) == 0) inodes.insert(target.substr(8, target.size() - 9));
+    }
+    tcp_tables.insert(e.path() / "net" / "tcp");  // the VMM's network namespace, whichever it is
+  }
+  std::set<std::string> listening;
+  for (const auto& table : tcp_tables) {
+    std::istringstream in(slurp(table));
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+      fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode;
+      if (state == "0A" && local.rfind("0100007F:", 0) == 0 && inodes.count(inode) != 0) listening.insert(inode);
+    }
+  }
+  return listening.size();
+}
+
 pyro::WorkspaceOptions seeded(const fs::path& seed) {
   pyro::WorkspaceOptions options;
   options.seed_path = seed.string();
@@ -77,6 +110,33 @@ void seed_with_attacker(const fs::path& seed) {
 void start_attacker(const std::string& ws, const std::string& args) {
   auto r = client().exec_workspace(ws, "setsid /workspace/attacker " + args + " </dev/null >/dev/null 2>&1 &");
   REQUIRE(r.exit_code == 0);
+}
+
+// Until the attacker answers in the agent's place (the real agent runs the
+// command, which does not exist: exit 127).
+void wait_until_stolen(const std::string& ws) {
+  // Until the attacker answers in the agent's place (the real agent runs the
+  // command, which does not exist: exit 127).
+  const bool taken = pyro::test::poll_until(
+      [&] {
+        pyro::ExecResult r;
+        try {
+          r = client().exec_workspace(ws, "hostile-status", exec_options(2, 1u << 20));
+        } catch (const pyro::Error& e) {
+          MESSAGE("while the attacker takes over: " << e.what());
+        }
+        return r.stdout_data == "stolen\n";
+      },
+      std::chrono::seconds(240), std::chrono::milliseconds(500));
+  if (!taken) {
+    std::string why;
+    try {
+      why = client().read_workspace_file(ws, "steal.txt").content;
+    } catch (const pyro::Error& e) {
+      why = e.what();
+    }
+    FAIL("the attacker never took the channel: " << why);
+  }
 }
 
 }  // namespace
@@ -141,28 +201,7 @@ TEST_CASE("hostile guest: an attacker that took the agent's channel by force can
   WorkspaceGuard guard{ws.workspace_id};
   start_attacker(ws.workspace_id, "steal " + canary.string() + " /workspace/steal.txt");
 
-  // Until the attacker answers in the agent's place (the real agent runs the
-  // command, which does not exist: exit 127).
-  const bool taken = pyro::test::poll_until(
-      [&] {
-        pyro::ExecResult r;
-        try {
-          r = client().exec_workspace(ws.workspace_id, "hostile-status", exec_options(2, 1u << 20));
-        } catch (const pyro::Error& e) {
-          MESSAGE("while the attacker takes over: " << e.what());
-        }
-        return r.stdout_data == "stolen\n";
-      },
-      std::chrono::seconds(240), std::chrono::milliseconds(500));
-  if (!taken) {
-    std::string why;
-    try {
-      why = client().read_workspace_file(ws.workspace_id, "steal.txt").content;
-    } catch (const pyro::Error& e) {
-      why = e.what();
-    }
-    FAIL("the attacker never took the channel: " << why);
-  }
+  wait_until_stolen(ws.workspace_id);
 
   auto nothing_written = [&](const std::string& scenario) {
     CAPTURE(scenario);
@@ -220,6 +259,39 @@ TEST_CASE("hostile guest: an attacker that took the agent's channel by force can
   for (const auto& info : client().list_workspaces()) CHECK(info.workspace_id != ws.workspace_id);
   CHECK_FALSE(vmm_alive(ws.workspace_id));
   CHECK(snapshot(canary) == canary_before);
+}
+
+TEST_CASE("hostile guest: a service_start reply of the wrong shape leaves no published port behind") {
+  TempDir seed;
+  TempDir canary;
+  seed_with_attacker(seed.path);
+  pyro::WorkspaceOptions options = seeded(seed.path);
+  options.network_policy = pyro::NetworkPolicy::kEgressPublishedPorts;
+  options.disk_mib = 64;
+  auto ws = client().create_workspace("busybox", options);
+  WorkspaceGuard guard{ws.workspace_id};
+
+  // The count sees a published port: one while a real service holds it, none after.
+  auto web = client().start_service(ws.workspace_id, "web", "sleep 600", {.published_ports = {8080}});
+  REQUIRE(web.published_ports.size() == 1);
+  CHECK(vmm_loopback_listeners(ws.workspace_id) == 1);
+  client().stop_service(ws.workspace_id, "web");
+  CHECK(vmm_loopback_listeners(ws.workspace_id) == 0);
+
+  start_attacker(ws.workspace_id, "steal " + canary.path.string() + " /workspace/steal.txt");
+  wait_until_stolen(ws.workspace_id);
+
+  // The host adds both forwards, then the forged reply says `"state": 42`.
+  pyro::ErrorCode code = pyro::ErrorCode::kOk;
+  try {
+    client().start_service(ws.workspace_id, "forged", "sleep 600", {.published_ports = {8080, 8081}});
+  } catch (const pyro::Error& e) {
+    code = e.code();
+    MESSAGE("forged service_start: " << std::string(e.what()));
+  }
+  CHECK(code == pyro::ErrorCode::kAgentProtocol);
+  CHECK(vmm_loopback_listeners(ws.workspace_id) == 0);
+  CHECK(vmm_alive(ws.workspace_id));
 }
 
 #endif  // PYRO_HOSTILE_GUEST_BINARY

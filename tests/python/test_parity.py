@@ -17,7 +17,7 @@ OPERATIONS = json.loads((REPO / "spec" / "operations.json").read_text())["operat
 CODES = json.loads((REPO / "spec" / "error_codes.json").read_text())["codes"]
 OP_IDS = [op["name"] for op in OPERATIONS]
 
-# Builtins that some exception classes also inherit (conventions §16).
+# Builtins that some exception classes also inherit (docs/contributing.md, "Conventions").
 BUILTIN_BASES = {
     "invalid_argument": ValueError,
     "not_found": LookupError,

@@ -10,8 +10,10 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "../wait_until.hpp"
 #include "pyro/error.hpp"
@@ -122,6 +124,80 @@ TEST_CASE("a missing executable is unavailable") {
     CHECK(e.code() == ErrorCode::kUnavailable);
   }
   CHECK_THROWS_AS(ChildProcess::spawn({}), Error);
+}
+
+// ---- run_tool: the one way to run a host tool to completion ----------------------
+
+TEST_CASE("run_tool: exit status, stderr lines and a bounded tail") {
+  std::vector<std::string> lines;
+  ToolResult r = run_tool({.argv = {"/bin/sh", "-c", "echo one >&2; echo out; printf 'two\\nthree' >&2; exit 3"},
+                           .on_stderr_line = [&](std::string_view l) { lines.emplace_back(l); }});
+  CHECK_FALSE(r.ok());
+  CHECK_FALSE(r.timed_out);
+  REQUIRE(r.exit_code.has_value());
+  CHECK(*r.exit_code == 3);
+  CHECK(r.exit_description == "exited with status 3");
+  CHECK(r.stderr_tail == "one\ntwo\nthree");  // stdout is not captured
+  CHECK(lines == std::vector<std::string>{"one", "two", "three"});
+  CHECK(r.failure("sh") == "`sh` exited with status 3: one; two; three");
+
+  ToolResult big = run_tool({.argv = {"/bin/sh", "-c", "i=0; while [ $i -lt 2000 ]; do echo line-$i >&2; i=$((i+1)); done"},
+                             .stderr_tail_bytes = 20});
+  CHECK(big.ok());
+  CHECK(big.stderr_tail.size() == 20);
+  CHECK(big.stderr_tail.substr(big.stderr_tail.size() - 10) == "line-1999\n");
+}
+
+TEST_CASE("run_tool: environment on top of ours, and a working directory") {
+  ::setenv("PYRO_TEST_INHERITED", "kept", 1);
+  ToolResult r = run_tool({.argv = {"/bin/sh", "-c", "echo \"$PYRO_TEST_SET $PYRO_TEST_INHERITED $(pwd)\" >&2"},
+                           .env = {"PYRO_TEST_SET=given"},
+                           .cwd = "/proc"});
+  ::unsetenv("PYRO_TEST_INHERITED");
+  CHECK(r.ok());
+  CHECK(r.stderr_tail == "given kept /proc\n");
+  CHECK_THROWS_AS(run_tool({.argv = {"/bin/true"}, .env = {"NOVALUE"}}), Error);
+  try {
+    run_tool({.argv = {"/bin/true"}, .cwd = "/nonexistent/dir"});
+    FAIL("run_tool should throw");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::kUnavailable);
+    CHECK(std::string(e.what()).find("`/nonexistent/dir`") != std::string::npos);
+  }
+}
+
+TEST_CASE("run_tool: the deadline kills the tool") {
+  ToolResult r = run_tool({.argv = {"/bin/sh", "-c", "echo waiting >&2; exec sleep 60"},
+                           .deadline = deadline_after(300ms)});
+  CHECK(r.timed_out);
+  CHECK_FALSE(r.ok());
+  CHECK_FALSE(r.exit_code.has_value());
+  CHECK(r.exit_description == "killed by signal 9");
+  CHECK(r.failure("sh") == "`sh` did not finish in time: waiting");
+}
+
+TEST_CASE("run_tool: a throwing line handler kills the tool and passes the exception on") {
+  pid_t pid = 0;
+  CHECK_THROWS_AS(run_tool({.argv = {"/bin/sh", "-c", "echo $$ >&2; exec sleep 60"},
+                            .on_stderr_line =
+                                [&](std::string_view l) {
+                                  pid = static_cast<pid_t>(std::stoi(std::string(l)));
+                                  throw std::runtime_error("handler gave up");
+                                }}),
+                  std::runtime_error);
+  REQUIRE(pid > 0);
+  CHECK(::kill(pid, 0) != 0);  // killed and reaped, not left running
+}
+
+TEST_CASE("run_tool: a background child holding stderr does not outlive the tool") {
+  // The tool exits at once; its group (the sleep that still holds stderr) is killed
+  // then, so the run ends without waiting for the deadline.
+  ToolResult r = run_tool({.argv = {"/bin/sh", "-c", "sleep 60 & echo started >&2"},
+                           .deadline = deadline_after(60s)});
+  CHECK_FALSE(r.timed_out);
+  CHECK(r.ok());
+  CHECK(r.stderr_tail == "started\n");
+  CHECK_THROWS_AS(run_tool({.argv = {"/nonexistent/tool"}}), Error);
 }
 
 }  // namespace pyro::detail

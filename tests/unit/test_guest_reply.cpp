@@ -8,14 +8,14 @@
 #include <mutex>
 #include <vector>
 
-#include "core/agent_exec.hpp"
+#include "fake_agent.hpp"
 #include "protocol/base64.hpp"
+#include "runtime/agent_exec.hpp"
+#include "test_support.hpp"
 #include "workspace/agent_files.hpp"
 #include "workspace/export_writer.hpp"
 #include "workspace/guest_reply.hpp"
 #include "workspace/process_io.hpp"
-#include "fake_agent.hpp"
-#include "test_support.hpp"
 
 namespace pyro::detail {
 namespace {

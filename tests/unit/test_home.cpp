@@ -1,11 +1,11 @@
-// The pyro home's directories are private (lib/core/home.cpp): homes made 0755 by
+// The pyro home's directories are private (lib/runtime/home.cpp): homes made 0755 by
 // older versions are fixed when a client opens them.
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 
-#include "core/home.hpp"
+#include "runtime/home.hpp"
 #include "test_support.hpp"
 
 namespace pyro::detail {

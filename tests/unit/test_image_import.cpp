@@ -573,6 +573,18 @@ TEST_CASE("ext4 image of a small tree keeps owners and modes") {
     CHECK_THROWS_AS(make_ext4_image(root.string(), (tmp / "bad.ext4").string(), 0, {}), Error);
     CHECK_FALSE(fs::exists(tmp / "bad.ext4"));
   }
+  SUBCASE("mke2fs failing leaves no image, and the error carries its stderr") {
+    const fs::path bad = tmp / "bad.ext4";
+    try {
+      make_ext4_filesystem((tmp / "missing").string(), bad.string(), 64ull << 20, "x", 0);
+      FAIL("make_ext4_filesystem should throw");
+    } catch (const Error& e) {
+      const std::string message = e.what();
+      CHECK(message.rfind("make ext4 image `" + bad.string() + "`: `mke2fs` exited with status ", 0) == 0);
+      CHECK(message.find("populating file system") != std::string::npos);  // mke2fs's own words
+    }
+    CHECK_FALSE(fs::exists(bad));
+  }
 }
 
 }  // namespace pyro::detail

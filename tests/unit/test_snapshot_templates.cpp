@@ -9,8 +9,8 @@
 #include <thread>
 
 #include "../wait_until.hpp"
-#include "core/snapshot_templates.hpp"
 #include "pyro/error.hpp"
+#include "runtime/snapshot_templates.hpp"
 #include "test_support.hpp"
 
 namespace pyro::detail {

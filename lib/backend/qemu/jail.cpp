@@ -11,10 +11,10 @@
 #include <fmt/format.h>
 
 #include "backend/qemu/console_keeper.hpp"
-#include "env/guest_tools.hpp"
 #include "pyro/error.hpp"
 #include "util/child_process.hpp"
 #include "util/find_executable.hpp"
+#include "util/guest_tools.hpp"
 
 namespace pyro::detail {
 namespace {

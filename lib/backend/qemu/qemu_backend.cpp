@@ -15,12 +15,12 @@
 #include "backend/qemu/console_keeper.hpp"
 #include "backend/qemu/qemu_args.hpp"
 #include "backend/qemu/qemu_machine.hpp"
-#include "core/logging.hpp"
 #include "pyro/error.hpp"
 #include "util/child_process.hpp"
 #include "util/daemon_process.hpp"
 #include "util/file_tail.hpp"
 #include "util/find_executable.hpp"
+#include "util/logging.hpp"
 
 namespace pyro::detail {
 namespace {

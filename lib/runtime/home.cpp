@@ -1,4 +1,4 @@
-#include "core/home.hpp"
+#include "runtime/home.hpp"
 
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -15,8 +15,8 @@
 
 #include <fmt/format.h>
 
-#include "core/logging.hpp"
 #include "pyro/error.hpp"
+#include "util/logging.hpp"
 #include "util/private_dir.hpp"
 
 namespace pyro::detail {

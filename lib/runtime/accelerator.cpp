@@ -1,9 +1,9 @@
-#include "core/accelerator.hpp"
+#include "runtime/accelerator.hpp"
 
 #include <fmt/format.h>
 
-#include "core/logging.hpp"
 #include "pyro/error.hpp"
+#include "util/logging.hpp"
 
 namespace pyro::detail {
 

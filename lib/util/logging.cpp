@@ -1,6 +1,6 @@
 // The process-wide log handler. Silent until set_log_handler is called; a
 // throwing handler must not break the library, so its exceptions are swallowed.
-#include "core/logging.hpp"
+#include "util/logging.hpp"
 
 #include <atomic>
 #include <memory>

@@ -1,4 +1,4 @@
-#include "env/guest_tools.hpp"
+#include "util/guest_tools.hpp"
 
 #include <dlfcn.h>
 

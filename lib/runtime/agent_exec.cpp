@@ -1,4 +1,4 @@
-#include "core/agent_exec.hpp"
+#include "runtime/agent_exec.hpp"
 
 #include <algorithm>
 

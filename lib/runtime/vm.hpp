@@ -14,8 +14,8 @@
 
 #include "agent/agent_connection.hpp"
 #include "backend/backend.hpp"
-#include "core/snapshot_templates.hpp"
 #include "pyro/types.hpp"
+#include "runtime/snapshot_templates.hpp"
 
 namespace pyro::detail {
 

@@ -1,4 +1,4 @@
-#include "core/snapshot_templates.hpp"
+#include "runtime/snapshot_templates.hpp"
 
 #include <sys/random.h>
 #include <unistd.h>
@@ -13,11 +13,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "core/home.hpp"
-#include "core/logging.hpp"
-#include "pyro/error.hpp"
-#include "util/file_lock.hpp"
 #include "protocol/base64.hpp"
+#include "pyro/error.hpp"
+#include "runtime/home.hpp"
+#include "util/file_lock.hpp"
+#include "util/logging.hpp"
 #include "util/sha256.hpp"
 
 namespace pyro::detail {

@@ -1,15 +1,15 @@
-#include "core/vm.hpp"
+#include "runtime/vm.hpp"
 
 #include <algorithm>
 #include <thread>
 
 #include <fmt/format.h>
 
-#include "core/agent_exec.hpp"
-#include "core/home.hpp"
-#include "core/logging.hpp"
-#include "core/snapshot_templates.hpp"
 #include "pyro/error.hpp"
+#include "runtime/agent_exec.hpp"
+#include "runtime/home.hpp"
+#include "runtime/snapshot_templates.hpp"
+#include "util/logging.hpp"
 
 namespace pyro::detail {
 namespace {

@@ -1,4 +1,4 @@
-#include "core/validate.hpp"
+#include "runtime/validate.hpp"
 
 #include <cmath>
 
