@@ -207,7 +207,12 @@ TEST_CASE("qemu's sandbox option, and no -daemonize when the jailer daemonizes")
   CHECK(has_pair(args, "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"));
   CHECK(!has(args, "-daemonize"));
   CHECK(!has(args, "-pidfile"));
+  // Without the jailer QEMU forks itself to daemonize, after its filter is on:
+  // spawn and elevateprivileges stay allowed there, or every detached VMM dies at start.
   host.qemu_daemonizes = true;
+  auto self_daemonizing = build_qemu_args(spec, host);
+  CHECK(has(self_daemonizing, "-daemonize"));
+  CHECK(has_pair(self_daemonizing, "-sandbox", "on,obsolete=deny,resourcecontrol=deny"));
   host.sandbox = false;
   auto plain = build_qemu_args(spec, host);
   CHECK(has(plain, "-daemonize"));

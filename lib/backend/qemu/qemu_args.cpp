@@ -170,7 +170,7 @@ std::vector<std::string> build_qemu_args(const MachineSpec& spec, const QemuHost
          "-machine", "memory-backend=mem"});
   }
   if (spec.incoming) add({"-incoming", "defer"});
-  if (host.sandbox) add({"-sandbox", kSandboxOption});
+  if (host.sandbox) add({"-sandbox", host.qemu_daemonizes ? kSandboxOptionDaemonizing : kSandboxOption});
   return args;
 }
 

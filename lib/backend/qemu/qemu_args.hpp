@@ -28,6 +28,11 @@ struct QemuHostInfo {
 /// The `-sandbox` value: every seccomp group QEMU offers, denied.
 inline constexpr const char* kSandboxOption =
     "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny";
+/// The same for a QEMU that daemonizes itself (no jailer found): its `-daemonize`
+/// fork and setsid come after the filter is installed, so `spawn=deny` kills it
+/// (SIGSYS) and `elevateprivileges=deny` makes it fail.
+inline constexpr const char* kSandboxOptionDaemonizing =
+    "on,obsolete=deny,resourcecontrol=deny";
 
 /// Guest kernel tick rate (Debian kernels: CONFIG_HZ=250); lpj = tsc_khz * 1000 / HZ.
 inline constexpr uint64_t kGuestKernelHz = 250;
