@@ -1,9 +1,10 @@
-# Type stubs of pyro._core. Kept in step with python/src/bind_*.cpp and
-# spec/operations.json by tests/python/test_parity.py.
+# Type stubs of pyro._core, hand-written for readable types. tests/python/test_stubs.py
+# checks them against the compiled module (names, members, signatures) and
+# tests/python/test_parity.py against spec/operations.json.
 import enum
 import os
 from types import TracebackType
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Type, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Type, Union
 
 __version__: str
 
@@ -40,6 +41,10 @@ def set_log_handler(
     level: Union[LogLevel, str, int],
     handler: Optional[Callable[[LogLevel, str], object]],
 ) -> None: ...
+
+def operation_table() -> Dict[str, Any]: ...
+def result_schemas() -> Dict[str, Any]: ...
+def tool_definitions(profile: str) -> List[Dict[str, Any]]: ...
 
 class ExecResult:
     @property
@@ -595,6 +600,7 @@ class Pyro:
     def resize_shell(self, workspace: str, shell_id: str, cols: int, rows: int) -> ShellInfo: ...
     def signal_shell(self, workspace: str, shell_id: str, *, signal: str = "INT") -> ShellInfo: ...
     def close_shell(self, workspace: str, shell_id: str) -> None: ...
+    def call(self, operation: str, arguments: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]: ...
     @property
     def home(self) -> str: ...
     @property

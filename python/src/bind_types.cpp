@@ -1,11 +1,12 @@
 // bind_types.cpp — result values as read-only Python classes with __repr__ and
-// to_dict(). Output streams are exposed twice: `stdout` as text (UTF-8, invalid
+// to_dict() (the core's JSON form, json_dict.hpp). Output streams are exposed twice: `stdout` as text (UTF-8, invalid
 // bytes replaced) and `stdout_bytes` as the exact bytes.
 #include <string>
 
 #include <pybind11/stl.h>
 
 #include "bind.hpp"
+#include "json_dict.hpp"
 #include "result_text.hpp"
 #include "pyro/types.hpp"
 
@@ -14,80 +15,12 @@ namespace py = pybind11;
 namespace pyro::python {
 namespace {
 
-py::dict exec_result_dict(const ExecResult& r) {
-  py::dict d;
-  d["exit_code"] = r.exit_code;
-  d["signal"] = r.signal;
-  d["timed_out"] = r.timed_out;
-  d["stdout"] = text(r.stdout_data);
-  d["stderr"] = text(r.stderr_data);
-  d["stdout_truncated"] = r.stdout_truncated;
-  d["stderr_truncated"] = r.stderr_truncated;
-  d["duration_ms"] = r.duration_ms;
-  d["vm_id"] = r.vm_id;
-  return d;
-}
-
-py::dict vm_info_dict(const VmInfo& v) {
-  py::dict d;
-  d["vm_id"] = v.vm_id;
-  d["environment"] = v.environment;
-  d["state"] = vm_state_name(v.state);
-  d["vcpu_count"] = v.vcpu_count;
-  d["mem_mib"] = v.mem_mib;
-  d["network"] = v.network;
-  d["accelerator"] = v.accelerator;
-  d["pid"] = v.pid;
-  d["created_at"] = v.created_at;
-  d["boot_ms"] = v.boot_ms;
-  return d;
-}
-
-py::dict environment_dict(const EnvironmentInfo& e) {
-  py::dict d;
-  d["name"] = e.name;
-  d["description"] = e.description;
-  d["installed"] = e.installed;
-  d["path"] = e.path;
-  d["kernel_version"] = e.kernel_version;
-  d["agent_version"] = e.agent_version;
-  d["sha256"] = e.sha256;
-  d["source"] = e.source;
-  d["version"] = e.version;
-  d["packages"] = py::cast(e.packages);
-  d["size_bytes"] = e.size_bytes;
-  d["built_at"] = e.built_at;
-  d["has_rootfs"] = e.has_rootfs;
-  d["snapshot_ready"] = e.snapshot_ready;
-  return d;
-}
-
-py::dict prune_dict(const PruneResult& r) {
-  py::dict d;
-  d["removed"] = py::cast(r.removed);
-  d["bytes_freed"] = r.bytes_freed;
-  return d;
-}
-
+// DoctorCheck has no JSON form of its own in the core: it is an element of
+// DoctorReport's "checks", so its dict is taken from there.
 py::dict check_dict(const DoctorCheck& c) {
-  py::dict d;
-  d["name"] = c.name;
-  d["ok"] = c.ok;
-  d["detail"] = c.detail;
-  return d;
-}
-
-py::dict report_dict(const DoctorReport& r) {
-  py::dict d;
-  d["ok"] = r.ok;
-  d["accelerator"] = r.accelerator;
-  d["accelerator_reason"] = r.accelerator_reason;
-  d["qemu_version"] = r.qemu_version;
-  d["home"] = r.home;
-  py::list checks;
-  for (const auto& c : r.checks) checks.append(check_dict(c));
-  d["checks"] = checks;
-  return d;
+  DoctorReport report;
+  report.checks.push_back(c);
+  return json_dict(report)["checks"].cast<py::list>()[0].cast<py::dict>();
 }
 
 }  // namespace
@@ -111,8 +44,8 @@ void register_types(py::module_& m) {
       .def_readonly("stderr_truncated", &ExecResult::stderr_truncated)
       .def_readonly("duration_ms", &ExecResult::duration_ms, "command wall time measured in the guest")
       .def_readonly("vm_id", &ExecResult::vm_id)
-      .def("to_dict", &exec_result_dict, "A JSON-ready dict; stdout/stderr as text.")
-      .def("__repr__", [](const ExecResult& r) { return repr_of("ExecResult", exec_result_dict(r)); });
+      .def("to_dict", &json_dict<ExecResult>, "A JSON-ready dict; stdout/stderr as text.")
+      .def("__repr__", [](const ExecResult& r) { return repr_of("ExecResult", json_dict(r)); });
 
   py::class_<VmInfo>(m, "VmInfo", "A snapshot of one VM's description and state.")
       .def_readonly("vm_id", &VmInfo::vm_id)
@@ -126,8 +59,8 @@ void register_types(py::module_& m) {
       .def_readonly("pid", &VmInfo::pid, "VMM process id while running, else 0")
       .def_readonly("created_at", &VmInfo::created_at, "RFC 3339, UTC")
       .def_readonly("boot_ms", &VmInfo::boot_ms, "VMM start to agent hello, once started")
-      .def("to_dict", &vm_info_dict)
-      .def("__repr__", [](const VmInfo& v) { return repr_of("VmInfo", vm_info_dict(v)); });
+      .def("to_dict", &json_dict<VmInfo>)
+      .def("__repr__", [](const VmInfo& v) { return repr_of("VmInfo", json_dict(v)); });
 
   py::class_<EnvironmentInfo>(m, "EnvironmentInfo", "One environment: from the catalog or imported.")
       .def_readonly("name", &EnvironmentInfo::name)
@@ -150,9 +83,9 @@ void register_types(py::module_& m) {
                     "boots into an ext4 root filesystem (False: initramfs only)")
       .def_readonly("snapshot_ready", &EnvironmentInfo::snapshot_ready,
                     "a snapshot template exists for the default VM shape")
-      .def("to_dict", &environment_dict)
+      .def("to_dict", &json_dict<EnvironmentInfo>)
       .def("__repr__", [](const EnvironmentInfo& e) {
-        py::dict d = environment_dict(e);
+        py::dict d = json_dict(e);
         d["packages"] = py::len(d["packages"]);  // keep the repr one short line
         return repr_of("EnvironmentInfo", d);
       });
@@ -162,8 +95,8 @@ void register_types(py::module_& m) {
           "removed", [](const PruneResult& r) { return py::cast(r.removed); },
           "paths removed, or that would be on a dry run")
       .def_readonly("bytes_freed", &PruneResult::bytes_freed)
-      .def("to_dict", &prune_dict)
-      .def("__repr__", [](const PruneResult& r) { return repr_of("PruneResult", prune_dict(r)); });
+      .def("to_dict", &json_dict<PruneResult>)
+      .def("__repr__", [](const PruneResult& r) { return repr_of("PruneResult", json_dict(r)); });
 
   py::class_<DoctorCheck>(m, "DoctorCheck", "One named host check, whether it passed, and why.")
       .def_readonly("name", &DoctorCheck::name)
@@ -179,9 +112,9 @@ void register_types(py::module_& m) {
       .def_readonly("qemu_version", &DoctorReport::qemu_version)
       .def_readonly("home", &DoctorReport::home)
       .def_readonly("checks", &DoctorReport::checks)
-      .def("to_dict", &report_dict)
+      .def("to_dict", &json_dict<DoctorReport>)
       .def("__repr__", [](const DoctorReport& r) {
-        py::dict d = report_dict(r);
+        py::dict d = json_dict(r);
         d["checks"] = py::len(d["checks"]);  // keep the repr one short line
         return repr_of("DoctorReport", d);
       });

@@ -9,6 +9,7 @@
 #include <pybind11/stl.h>
 
 #include "bind.hpp"
+#include "json_dict.hpp"
 #include "pyro/workspace.hpp"
 #include "result_text.hpp"
 
@@ -16,71 +17,6 @@ namespace py = pybind11;
 
 namespace pyro::python {
 namespace {
-
-py::dict published_port_dict(const PublishedPort& p) {
-  py::dict d;
-  d["guest_port"] = p.guest_port;
-  d["host_port"] = p.host_port;
-  d["host"] = p.host;
-  return d;
-}
-
-py::dict service_info_dict(const ServiceInfo& s) {
-  py::dict d;
-  d["name"] = s.name;
-  d["command"] = s.command;
-  d["cwd"] = s.cwd;
-  d["state"] = s.state;
-  d["pid"] = s.pid;
-  d["exit_code"] = s.exit_code;
-  d["signal"] = s.signal;
-  d["restarts"] = s.restarts;
-  d["started_at"] = s.started_at;
-  d["ended_at"] = s.ended_at;
-  d["readiness"] = s.readiness;
-  d["ready"] = s.ready;
-  py::list ports;
-  for (const auto& p : s.published_ports) ports.append(published_port_dict(p));
-  d["published_ports"] = ports;
-  return d;
-}
-
-py::dict shell_info_dict(const ShellInfo& s) {
-  py::dict d;
-  d["shell_id"] = s.shell_id;
-  d["state"] = s.state;
-  d["pid"] = s.pid;
-  d["exit_code"] = s.exit_code;
-  d["cols"] = s.cols;
-  d["rows"] = s.rows;
-  d["cwd"] = s.cwd;
-  d["created_at"] = s.created_at;
-  return d;
-}
-
-void add_chunk(py::dict& d, const OutputChunk& c) {
-  d["output"] = text(c.output);
-  d["cursor"] = c.cursor;
-  d["next_cursor"] = c.next_cursor;
-  d["missed_bytes"] = c.missed_bytes;
-  d["more"] = c.more;
-}
-
-py::dict service_logs_dict(const ServiceLogs& l) {
-  py::dict d;
-  d["name"] = l.name;
-  add_chunk(d, l.chunk);
-  d["service"] = service_info_dict(l.service);
-  return d;
-}
-
-py::dict shell_output_dict(const ShellOutput& o) {
-  py::dict d;
-  d["shell_id"] = o.shell_id;
-  add_chunk(d, o.chunk);
-  d["shell"] = shell_info_dict(o.shell);
-  return d;
-}
 
 // The repr of an output result: the output's length instead of the text, and
 // the nested state as its state string, to keep it one short line.
@@ -114,8 +50,8 @@ void register_workspace_services_types(py::module_& m) {
       .def_readonly("guest_port", &PublishedPort::guest_port)
       .def_readonly("host_port", &PublishedPort::host_port)
       .def_readonly("host", &PublishedPort::host, "always \"127.0.0.1\"")
-      .def("to_dict", &published_port_dict)
-      .def("__repr__", [](const PublishedPort& p) { return repr_of("PublishedPort", published_port_dict(p)); });
+      .def("to_dict", &json_dict<PublishedPort>)
+      .def("__repr__", [](const PublishedPort& p) { return repr_of("PublishedPort", json_dict(p)); });
 
   py::class_<ServiceInfo>(m, "ServiceInfo", "A snapshot of one service's state.")
       .def_readonly("name", &ServiceInfo::name)
@@ -133,17 +69,17 @@ void register_workspace_services_types(py::module_& m) {
       .def_readonly("readiness", &ServiceInfo::readiness, "\"\" or the readiness type")
       .def_readonly("ready", &ServiceInfo::ready)
       .def_readonly("published_ports", &ServiceInfo::published_ports)
-      .def("to_dict", &service_info_dict)
-      .def("__repr__", [](const ServiceInfo& s) { return repr_of("ServiceInfo", service_info_dict(s)); });
+      .def("to_dict", &json_dict<ServiceInfo>)
+      .def("__repr__", [](const ServiceInfo& s) { return repr_of("ServiceInfo", json_dict(s)); });
 
   py::class_<ServiceLogs> logs(m, "ServiceLogs",
                                "A piece of a service's output; pass next_cursor to the next read.");
   logs.def_readonly("name", &ServiceLogs::name)
       .def_readonly("service", &ServiceLogs::service, "the service's state at the time of the read");
   def_chunk(logs);
-  logs.def("to_dict", &service_logs_dict)
+  logs.def("to_dict", &json_dict<ServiceLogs>)
       .def("__repr__", [](const ServiceLogs& l) {
-        return repr_of("ServiceLogs", short_output_dict(service_logs_dict(l), "service", l.service.state));
+        return repr_of("ServiceLogs", short_output_dict(json_dict(l), "service", l.service.state));
       });
 
   py::class_<ShellInfo>(m, "ShellInfo", "A snapshot of one shell's state.")
@@ -155,17 +91,17 @@ void register_workspace_services_types(py::module_& m) {
       .def_readonly("rows", &ShellInfo::rows)
       .def_readonly("cwd", &ShellInfo::cwd, "where it started")
       .def_readonly("created_at", &ShellInfo::created_at, "RFC 3339, UTC")
-      .def("to_dict", &shell_info_dict)
-      .def("__repr__", [](const ShellInfo& s) { return repr_of("ShellInfo", shell_info_dict(s)); });
+      .def("to_dict", &json_dict<ShellInfo>)
+      .def("__repr__", [](const ShellInfo& s) { return repr_of("ShellInfo", json_dict(s)); });
 
   py::class_<ShellOutput> out(m, "ShellOutput",
                               "A piece of a shell's output; pass next_cursor to the next read.");
   out.def_readonly("shell_id", &ShellOutput::shell_id)
       .def_readonly("shell", &ShellOutput::shell, "the shell's state at the time of the read");
   def_chunk(out);
-  out.def("to_dict", &shell_output_dict)
+  out.def("to_dict", &json_dict<ShellOutput>)
       .def("__repr__", [](const ShellOutput& o) {
-        return repr_of("ShellOutput", short_output_dict(shell_output_dict(o), "shell", o.shell.state));
+        return repr_of("ShellOutput", short_output_dict(json_dict(o), "shell", o.shell.state));
       });
 }
 

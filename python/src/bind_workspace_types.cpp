@@ -1,157 +1,18 @@
 // bind_workspace_types.cpp — the results of the workspace operations as read-only
-// Python classes with the C++ member names, __repr__ and to_dict() (JSON-ready,
-// for tool integrations). States are their wire strings, as for VmInfo.
+// Python classes with the C++ member names, __repr__ and to_dict() (the core's JSON
+// form, json_dict.hpp). States are their wire strings, as for VmInfo.
 #include <string>
-#include <vector>
 
 #include <pybind11/stl.h>
 
 #include "bind.hpp"
+#include "json_dict.hpp"
 #include "pyro/workspace.hpp"
 #include "result_text.hpp"
 
 namespace py = pybind11;
 
 namespace pyro::python {
-namespace {
-
-py::dict labels_dict(const std::map<std::string, std::string>& labels) {
-  py::dict d;
-  for (const auto& [k, v] : labels) d[py::str(k)] = py::str(v);
-  return d;
-}
-
-template <class T, class F>
-py::list list_of(const std::vector<T>& items, F to_dict) {
-  py::list out;
-  for (const auto& item : items) out.append(to_dict(item));
-  return out;
-}
-
-py::dict workspace_info_dict(const WorkspaceInfo& w) {
-  py::dict d;
-  d["workspace_id"] = w.workspace_id;
-  d["name"] = w.name;
-  d["environment"] = w.environment;
-  d["state"] = workspace_state_name(w.state);
-  d["vcpu_count"] = w.vcpu_count;
-  d["mem_mib"] = w.mem_mib;
-  d["disk_mib"] = w.disk_mib;
-  d["network"] = w.network;
-  d["network_policy"] = network_policy_name(w.network_policy);
-  d["secret_names"] = w.secret_names;
-  d["labels"] = labels_dict(w.labels);
-  d["created_at"] = w.created_at;
-  d["updated_at"] = w.updated_at;
-  d["accelerator"] = w.accelerator;
-  d["pid"] = w.pid;
-  d["boot_ms"] = w.boot_ms;
-  d["start_mode"] = w.start_mode;
-  d["crash_reason"] = w.crash_reason;
-  d["disk_bytes"] = w.disk_bytes;
-  d["path"] = w.path;
-  return d;
-}
-
-py::dict file_entry_dict(const WorkspaceFileEntry& e) {
-  py::dict d;
-  d["path"] = e.path;
-  d["type"] = e.type;
-  d["size"] = e.size;
-  d["mode"] = e.mode;
-  d["mtime"] = e.mtime;
-  d["target"] = e.target;
-  return d;
-}
-
-py::dict file_content_dict(const WorkspaceFileContent& c) {
-  py::dict d;
-  d["path"] = c.path;
-  d["content"] = text(c.content);
-  d["size"] = c.size;
-  d["truncated"] = c.truncated;
-  return d;
-}
-
-py::dict push_dict(const PushResult& r) {
-  py::dict d;
-  d["files"] = r.files;
-  d["directories"] = r.directories;
-  d["symlinks"] = r.symlinks;
-  d["bytes"] = r.bytes;
-  return d;
-}
-
-py::dict hunk_dict(const PatchHunkReport& h) {
-  py::dict d;
-  d["index"] = h.index;
-  d["old_start"] = h.old_start;
-  d["applied"] = h.applied;
-  d["offset"] = h.offset;
-  d["message"] = h.message;
-  return d;
-}
-
-py::dict patch_file_dict(const PatchFileReport& f) {
-  py::dict d;
-  d["path"] = f.path;
-  d["old_path"] = f.old_path;
-  d["action"] = f.action;
-  d["ok"] = f.ok;
-  d["message"] = f.message;
-  d["hunks"] = list_of(f.hunks, hunk_dict);
-  return d;
-}
-
-py::dict patch_result_dict(const PatchResult& r) {
-  py::dict d;
-  d["applied"] = r.applied;
-  d["dry_run"] = r.dry_run;
-  d["files"] = list_of(r.files, patch_file_dict);
-  d["summary"] = r.summary;
-  return d;
-}
-
-py::dict diff_entry_dict(const WorkspaceDiffEntry& e) {
-  py::dict d;
-  d["path"] = e.path;
-  d["status"] = e.status;
-  d["type"] = e.type;
-  d["old_size"] = e.old_size;
-  d["new_size"] = e.new_size;
-  d["binary"] = e.binary;
-  return d;
-}
-
-py::dict diff_dict(const WorkspaceDiff& w) {
-  py::dict d;
-  d["changed"] = w.changed();
-  d["added"] = w.added;
-  d["modified"] = w.modified;
-  d["deleted"] = w.deleted;
-  d["entries"] = list_of(w.entries, diff_entry_dict);
-  d["unified"] = text(w.unified);
-  return d;
-}
-
-py::dict export_dict(const ExportResult& r) {
-  py::dict d;
-  d["output_path"] = r.output_path;
-  d["files"] = r.files;
-  d["directories"] = r.directories;
-  d["bytes"] = r.bytes;
-  return d;
-}
-
-py::dict snapshot_dict(const WorkspaceSnapshotInfo& s) {
-  py::dict d;
-  d["name"] = s.name;
-  d["created_at"] = s.created_at;
-  d["disk_bytes"] = s.disk_bytes;
-  return d;
-}
-
-}  // namespace
 
 void register_workspace_types(py::module_& m) {
   py::class_<WorkspaceInfo>(m, "WorkspaceInfo", "A snapshot of one workspace's description and state.")
@@ -167,7 +28,7 @@ void register_workspace_types(py::module_& m) {
       .def_property_readonly("network_policy", [](const WorkspaceInfo& w) { return network_policy_name(w.network_policy); },
                              "\"off\", \"egress\" or \"egress+published-ports\"")
       .def_readonly("secret_names", &WorkspaceInfo::secret_names, "names of the workspace's secrets (never values)")
-      .def_property_readonly("labels", [](const WorkspaceInfo& w) { return labels_dict(w.labels); },
+      .def_property_readonly("labels", [](const WorkspaceInfo& w) { return py::dict(py::cast(w.labels)); },
                              "a new dict on each access")
       .def_readonly("created_at", &WorkspaceInfo::created_at, "RFC 3339, UTC")
       .def_readonly("updated_at", &WorkspaceInfo::updated_at, "RFC 3339, UTC")
@@ -178,8 +39,8 @@ void register_workspace_types(py::module_& m) {
       .def_readonly("crash_reason", &WorkspaceInfo::crash_reason, "when crashed: what is known")
       .def_readonly("disk_bytes", &WorkspaceInfo::disk_bytes, "host bytes the sparse disk occupies")
       .def_readonly("path", &WorkspaceInfo::path, "the workspace's state directory on the host")
-      .def("to_dict", &workspace_info_dict)
-      .def("__repr__", [](const WorkspaceInfo& w) { return repr_of("WorkspaceInfo", workspace_info_dict(w)); });
+      .def("to_dict", &json_dict<WorkspaceInfo>)
+      .def("__repr__", [](const WorkspaceInfo& w) { return repr_of("WorkspaceInfo", json_dict(w)); });
 
   py::class_<WorkspaceFileEntry>(m, "WorkspaceFileEntry",
                                  "One file, directory or symlink under /workspace (not followed).")
@@ -189,8 +50,8 @@ void register_workspace_types(py::module_& m) {
       .def_readonly("mode", &WorkspaceFileEntry::mode, "permission bits")
       .def_readonly("mtime", &WorkspaceFileEntry::mtime, "unix seconds")
       .def_readonly("target", &WorkspaceFileEntry::target, "symlinks only")
-      .def("to_dict", &file_entry_dict)
-      .def("__repr__", [](const WorkspaceFileEntry& e) { return repr_of("WorkspaceFileEntry", file_entry_dict(e)); });
+      .def("to_dict", &json_dict<WorkspaceFileEntry>)
+      .def("__repr__", [](const WorkspaceFileEntry& e) { return repr_of("WorkspaceFileEntry", json_dict(e)); });
 
   py::class_<WorkspaceFileContent>(m, "WorkspaceFileContent", "Text read from a workspace file.")
       .def_readonly("path", &WorkspaceFileContent::path)
@@ -198,9 +59,9 @@ void register_workspace_types(py::module_& m) {
                              "the text (UTF-8, invalid bytes replaced)")
       .def_readonly("size", &WorkspaceFileContent::size, "the whole file's size in bytes")
       .def_readonly("truncated", &WorkspaceFileContent::truncated, "content stops at max_bytes")
-      .def("to_dict", &file_content_dict)
+      .def("to_dict", &json_dict<WorkspaceFileContent>)
       .def("__repr__", [](const WorkspaceFileContent& c) {
-        py::dict d = file_content_dict(c);
+        py::dict d = json_dict(c);
         d["content"] = py::len(d["content"]);  // keep the repr one short line
         return repr_of("WorkspaceFileContent", d);
       });
@@ -210,8 +71,8 @@ void register_workspace_types(py::module_& m) {
       .def_readonly("directories", &PushResult::directories)
       .def_readonly("symlinks", &PushResult::symlinks)
       .def_readonly("bytes", &PushResult::bytes)
-      .def("to_dict", &push_dict)
-      .def("__repr__", [](const PushResult& r) { return repr_of("PushResult", push_dict(r)); });
+      .def("to_dict", &json_dict<PushResult>)
+      .def("__repr__", [](const PushResult& r) { return repr_of("PushResult", json_dict(r)); });
 
   py::class_<PatchHunkReport>(m, "PatchHunkReport", "How one hunk of a patch matched.")
       .def_readonly("index", &PatchHunkReport::index, "1-based, in patch order")
@@ -219,8 +80,8 @@ void register_workspace_types(py::module_& m) {
       .def_readonly("applied", &PatchHunkReport::applied)
       .def_readonly("offset", &PatchHunkReport::offset, "lines away from old_start where it matched")
       .def_readonly("message", &PatchHunkReport::message, "why it did not match")
-      .def("to_dict", &hunk_dict)
-      .def("__repr__", [](const PatchHunkReport& h) { return repr_of("PatchHunkReport", hunk_dict(h)); });
+      .def("to_dict", &json_dict<PatchHunkReport>)
+      .def("__repr__", [](const PatchHunkReport& h) { return repr_of("PatchHunkReport", json_dict(h)); });
 
   py::class_<PatchFileReport>(m, "PatchFileReport", "The outcome of a patch for one file.")
       .def_readonly("path", &PatchFileReport::path)
@@ -229,9 +90,9 @@ void register_workspace_types(py::module_& m) {
       .def_readonly("ok", &PatchFileReport::ok)
       .def_readonly("message", &PatchFileReport::message)
       .def_readonly("hunks", &PatchFileReport::hunks)
-      .def("to_dict", &patch_file_dict)
+      .def("to_dict", &json_dict<PatchFileReport>)
       .def("__repr__", [](const PatchFileReport& f) {
-        py::dict d = patch_file_dict(f);
+        py::dict d = json_dict(f);
         d["hunks"] = py::len(d["hunks"]);
         return repr_of("PatchFileReport", d);
       });
@@ -242,9 +103,9 @@ void register_workspace_types(py::module_& m) {
       .def_readonly("dry_run", &PatchResult::dry_run)
       .def_readonly("files", &PatchResult::files)
       .def_readonly("summary", &PatchResult::summary, "one line for humans and models")
-      .def("to_dict", &patch_result_dict)
+      .def("to_dict", &json_dict<PatchResult>)
       .def("__repr__", [](const PatchResult& r) {
-        py::dict d = patch_result_dict(r);
+        py::dict d = json_dict(r);
         d["files"] = py::len(d["files"]);
         return repr_of("PatchResult", d);
       });
@@ -257,8 +118,8 @@ void register_workspace_types(py::module_& m) {
       .def_readonly("old_size", &WorkspaceDiffEntry::old_size)
       .def_readonly("new_size", &WorkspaceDiffEntry::new_size)
       .def_readonly("binary", &WorkspaceDiffEntry::binary, "no text diff for this entry")
-      .def("to_dict", &diff_entry_dict)
-      .def("__repr__", [](const WorkspaceDiffEntry& e) { return repr_of("WorkspaceDiffEntry", diff_entry_dict(e)); });
+      .def("to_dict", &json_dict<WorkspaceDiffEntry>)
+      .def("__repr__", [](const WorkspaceDiffEntry& e) { return repr_of("WorkspaceDiffEntry", json_dict(e)); });
 
   py::class_<WorkspaceDiff>(m, "WorkspaceDiff", "Changes under /workspace since the baseline.")
       .def_readonly("entries", &WorkspaceDiff::entries)
@@ -268,9 +129,9 @@ void register_workspace_types(py::module_& m) {
       .def_readonly("modified", &WorkspaceDiff::modified)
       .def_readonly("deleted", &WorkspaceDiff::deleted)
       .def_property_readonly("changed", &WorkspaceDiff::changed, "anything changed")
-      .def("to_dict", &diff_dict)
+      .def("to_dict", &json_dict<WorkspaceDiff>)
       .def("__repr__", [](const WorkspaceDiff& w) {
-        py::dict d = diff_dict(w);
+        py::dict d = json_dict(w);
         d["entries"] = py::len(d["entries"]);
         d["unified"] = py::len(d["unified"]);
         return repr_of("WorkspaceDiff", d);
@@ -281,15 +142,15 @@ void register_workspace_types(py::module_& m) {
       .def_readonly("files", &ExportResult::files)
       .def_readonly("directories", &ExportResult::directories)
       .def_readonly("bytes", &ExportResult::bytes)
-      .def("to_dict", &export_dict)
-      .def("__repr__", [](const ExportResult& r) { return repr_of("ExportResult", export_dict(r)); });
+      .def("to_dict", &json_dict<ExportResult>)
+      .def("__repr__", [](const ExportResult& r) { return repr_of("ExportResult", json_dict(r)); });
 
   py::class_<WorkspaceSnapshotInfo>(m, "WorkspaceSnapshotInfo", "One saved copy of a /workspace disk.")
       .def_readonly("name", &WorkspaceSnapshotInfo::name)
       .def_readonly("created_at", &WorkspaceSnapshotInfo::created_at, "RFC 3339, UTC")
       .def_readonly("disk_bytes", &WorkspaceSnapshotInfo::disk_bytes)
-      .def("to_dict", &snapshot_dict)
-      .def("__repr__", [](const WorkspaceSnapshotInfo& s) { return repr_of("WorkspaceSnapshotInfo", snapshot_dict(s)); });
+      .def("to_dict", &json_dict<WorkspaceSnapshotInfo>)
+      .def("__repr__", [](const WorkspaceSnapshotInfo& s) { return repr_of("WorkspaceSnapshotInfo", json_dict(s)); });
 }
 
 }  // namespace pyro::python

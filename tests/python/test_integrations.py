@@ -1,5 +1,6 @@
-"""pyro.tools and the framework adapters: the table-derived tool definitions, the
-dispatcher's argument checks and error results, and real tool loops driven by
+"""pyro.tools and the framework adapters: the core's tool definitions, dispatch as a
+transport over pyro.Pyro.call (the core's argument checks as error results), and real
+tool loops driven by
 scripted stand-ins for the model (an in-test Responses-API server on 127.0.0.1,
 LangChain's fake chat models, PydanticAI's FunctionModel/TestModel) over real VMs.
 """
@@ -145,7 +146,7 @@ def test_profiles_follow_the_table():
     for profile in PROFILES:
         assert [t["name"] for t in openai_tools(profile)] == [
             tool_of[op.name] for op in tools_for_profile(profile)]
-    with pytest.raises(ValueError, match="unknown tool profile"):
+    with pytest.raises(ValueError, match="select profile `everything`"):
         tools_for_profile("everything")
 
 
@@ -158,7 +159,8 @@ def test_openai_tools_are_valid_function_tools():
         schema = tool["parameters"]
         jsonschema.Draft202012Validator.check_schema(schema)
         params = by_tool[tool["name"]]["params"]
-        assert list(schema["properties"]) == [p["name"] for p in params]
+        # The core's nlohmann::json objects keep their keys sorted, not in table order.
+        assert set(schema["properties"]) == {p["name"] for p in params}
         assert schema.get("required", []) == [p["name"] for p in params if not p.get("optional")]
         assert schema["additionalProperties"] is False
     vm_run = openai_tools()[0]["parameters"]
@@ -180,32 +182,30 @@ def test_tools_match_the_mcp_server(cli, profile):
 
 
 class RecordingClient:
-    """Stands in for pyro.Pyro where only the argument mapping is under test."""
+    """Stands in for pyro.Pyro where only what reaches Pyro.call is under test."""
 
     def __init__(self) -> None:
         self.calls: List[Any] = []
 
-    def __getattr__(self, name: str):
-        def method(*args: Any, **kwargs: Any) -> Any:
-            self.calls.append((name, args, kwargs))
-            return None
-        return method
+    def call(self, operation: str, arguments: Any = None) -> Dict[str, Any]:
+        self.calls.append((operation, arguments))
+        return {}
 
 
-def test_dispatch_maps_arguments_onto_the_python_api():
+def test_dispatch_hands_decoded_arguments_to_call():
     client = RecordingClient()
     args = {"workspace": "ws-1", "path": "a.txt", "max_bytes": 10.0}
     assert dispatch(client, "workspace_file_read", json.dumps(args)) == {}
-    assert client.calls[-1] == ("read_workspace_file", ("ws-1", "a.txt"), {"max_bytes": 10})
-    dispatch(client, "vm_run", {"environment": "e", "command": "c", "env": {"A": "1"},
-                                "cwd": None})
-    assert client.calls[-1] == ("run_in_vm", ("e", "c"), {"env": {"A": "1"}})
-    dispatch(client, "workspace_list", "")
-    assert client.calls[-1] == ("list_workspaces", (), {})
+    assert client.calls[-1] == ("workspace_file_read", args)
+    dispatch(client, "vm_run", {"environment": "e", "command": "c", "cwd": None})
+    assert client.calls[-1] == ("vm_run", {"environment": "e", "command": "c", "cwd": None})
+    dispatch(client, "workspace_list", b" ")
+    assert client.calls[-1] == ("workspace_list", None)
 
 
+# The core checks the arguments before anything runs: no VM is needed to see them refused.
 @pytest.mark.parametrize("arguments, fragment", [
-    ("{not json", "not valid JSON"),
+    ("{not json", "the arguments are not JSON"),
     ("[1]", "expected an object"),
     ({"command": "true"}, "missing required argument `environment`"),
     ({"environment": "busybox", "command": "true", "bogus": 1}, "unknown argument `bogus`"),
@@ -215,37 +215,23 @@ def test_dispatch_maps_arguments_onto_the_python_api():
     ({"environment": "busybox", "command": "x", "mem_mib": 1}, "below the minimum 64"),
     ({"environment": "busybox", "command": "x", "env": {"A": 1}}, "an object of strings"),
 ])
-def test_dispatch_reports_bad_arguments_as_results(arguments, fragment):
-    client = RecordingClient()
+def test_dispatch_reports_bad_arguments_as_results(client, arguments, fragment):
     result = dispatch(client, "vm_run", arguments)
     assert result["error"]["code"] == "invalid_argument"
     assert fragment in result["error"]["message"]
-    assert client.calls == []
 
 
-def test_dispatch_passes_json_params_and_checks_enums():
-    client = RecordingClient()
-    readiness = {"type": "http", "url": "http://127.0.0.1:8080/", "timeout_seconds": 5}
-    dispatch(client, "service_start", {"workspace": "w", "name": "web", "command": "httpd",
-                                       "readiness": readiness, "published_ports": (8080,),
-                                       "restart": "on-failure"})
-    assert client.calls[-1] == ("start_service", ("w", "web", "httpd"), {
-        "readiness": readiness, "published_ports": [8080], "restart": "on-failure"})
-    secrets = [{"name": "TOKEN", "file_path": "/tmp/t"}]
-    dispatch(client, "workspace_create", {"environment": "e", "secrets": secrets,
-                                          "network_policy": "egress"})
-    assert client.calls[-1] == ("create_workspace", ("e",), {"secrets": secrets, "network_policy": "egress"})
-    calls = len(client.calls)
-    for name, args, fragment in [
-        ("service_start", {"readiness": [1]}, "expected an object, got array"),
-        ("service_start", {"published_ports": 8080}, "expected an array, got integer"),
-        ("service_start", {"restart": "sometimes"}, "is not one of"),
-    ]:
-        result = dispatch(client, name, {"workspace": "w", "name": "n", "command": "c", **args})
-        assert result["error"]["code"] == "invalid_argument" and fragment in result["error"]["message"]
-    result = dispatch(client, "workspace_create", {"environment": "e", "network_policy": "wide"})
-    assert "is not one of" in result["error"]["message"]
-    assert len(client.calls) == calls
+@pytest.mark.parametrize("name, arguments, fragment", [
+    ("service_start", {"readiness": [1]}, "expected an object, got array"),
+    ("service_start", {"published_ports": 8080}, "expected an array, got integer"),
+    ("service_start", {"restart": "sometimes"}, "is not one of"),
+    ("workspace_create", {"network_policy": "wide"}, "is not one of"),
+])
+def test_dispatch_reports_bad_json_and_enum_params(client, name, arguments, fragment):
+    required = {"service_start": {"workspace": "w", "name": "n", "command": "c"},
+                "workspace_create": {"environment": "e"}}[name]
+    result = dispatch(client, name, {**required, **arguments})
+    assert result["error"]["code"] == "invalid_argument" and fragment in result["error"]["message"]
 
 
 def test_langchain_schema_of_json_and_enum_params():
@@ -260,12 +246,16 @@ def test_langchain_schema_of_json_and_enum_params():
     assert "object" in json.dumps(props["readiness"]) and "array" in json.dumps(props["published_ports"])
 
 
-def test_dispatch_unknown_tools_and_profiles():
-    client = RecordingClient()
-    assert dispatch(client, "rm_rf", {})["error"]["code"] == "invalid_argument"
-    outside = dispatch(client, "workspace_create", {"environment": "busybox"}, profile="vm-run")
+def test_dispatch_unknown_tools_and_profiles(client):
+    assert "no such operation" in dispatch(client, "rm_rf", {})["error"]["message"]
+    recording = RecordingClient()
+    outside = dispatch(recording, "workspace_create", {"environment": "busybox"}, profile="vm-run")
     assert "no such tool in profile `vm-run`" in outside["error"]["message"]
-    assert client.calls == []
+    assert recording.calls == []
+    dispatch(recording, "vm_run", {"environment": "e", "command": "c"}, profile="vm-run")
+    assert recording.calls == [("vm_run", {"environment": "e", "command": "c"})]
+    with pytest.raises(ValueError, match="select profile `everything`"):
+        dispatch(recording, "vm_run", {}, profile="everything")
 
 
 def test_dispatch_returns_pyro_errors(client):
@@ -359,6 +349,9 @@ def test_langchain_tool_returns_pyro_errors(client):
 
     result = vm_run_tool(client).invoke({"environment": "no-such-env", "command": "true"})
     assert result["error"]["code"] == "not_found"
+    # The schema is the core's; the core, not LangChain, refuses a bad argument.
+    result = vm_run_tool(client).invoke({"environment": "busybox", "command": "true", "vcpu_count": 0})
+    assert result["error"]["code"] == "invalid_argument" and "vcpu_count" in result["error"]["message"]
 
 
 @pytest.mark.vm

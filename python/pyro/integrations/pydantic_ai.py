@@ -5,8 +5,8 @@
 
     agent = Agent("openai:gpt-4.1", tools=[vm_run_tool()])
 
-Each tool carries the operation table's JSON Schema (the MCP server's inputSchema)
-and calls `pyro.tools.dispatch`, so pyro failures reach the model as
+Each tool carries the core's JSON Schema of the tool (the MCP server's inputSchema)
+and calls `pyro.tools.dispatch`, so bad arguments and pyro failures reach the model as
 {"error": {"code", "message"}} results instead of ending the run.
 """
 
