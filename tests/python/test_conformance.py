@@ -26,7 +26,7 @@ import subprocess
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import pytest
 
@@ -113,10 +113,12 @@ class SurfaceError(Exception):
 class McpServer:
     """`pyro mcp serve` spoken to with raw JSON-RPC lines."""
 
-    def __init__(self, cli: str) -> None:
-        self.proc = subprocess.Popen([cli, "mcp", "serve", "--profile", MCP_PROFILE],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, env={**os.environ, "PYRO_HOME": str(pyro_home())})
+    def __init__(self, cli: str, stderr: Path) -> None:
+        self.stderr = stderr
+        with stderr.open("wb") as log:  # a file, so that a chatty server never blocks on a pipe
+            self.proc = subprocess.Popen([cli, "mcp", "serve", "--profile", MCP_PROFILE],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+                                         env={**os.environ, "PYRO_HOME": str(pyro_home())})
         self.next_id = 1
         reply = self.request("initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
                                             "clientInfo": {"name": "conformance", "version": "0"}})
@@ -135,7 +137,7 @@ class McpServer:
         self.send({"jsonrpc": "2.0", "id": id_, "method": method, "params": params})
         while True:
             line = self.proc.stdout.readline()
-            assert line, "`pyro mcp serve` closed stdout"
+            assert line, f"`pyro mcp serve` closed stdout; stderr: {self.stderr.read_text(errors='replace')}"
             message = json.loads(line)
             if message.get("id") == id_:
                 return message  # notifications (progress, logs) are skipped
@@ -225,6 +227,12 @@ def typed_call(client: Any, op: Dict[str, Any], args: Dict[str, Any]) -> Dict[st
     return result.to_dict()
 
 
+def exit_code_of(line: str) -> Optional[int]:
+    with contextlib.suppress(ValueError, AttributeError):
+        return json.loads(line).get("exit_code")
+    return None
+
+
 def cli_json(cli: str, argv: List[str], op: Dict[str, Any]) -> Dict[str, Any]:
     has_json = op["name"] not in CLI_WITHOUT_JSON
     words = list(argv)
@@ -234,7 +242,7 @@ def cli_json(cli: str, argv: List[str], op: Dict[str, Any]) -> Dict[str, Any]:
                        env={**os.environ, "PYRO_HOME": str(pyro_home())})
     lines = r.stdout.decode().splitlines()
     # `run` and `workspace exec` exit with the command's status (docs/cli.md).
-    relayed = op["result"] == "ExecResult" and len(lines) == 1 and json.loads(lines[0]).get("exit_code") == r.returncode
+    relayed = op["result"] == "ExecResult" and len(lines) == 1 and exit_code_of(lines[0]) == r.returncode
     if r.returncode != 0 and not relayed:
         raise SurfaceError(f"exit {r.returncode}: {r.stderr.decode(errors='replace').strip()}")
     if not has_json:  # verbs of `none` results print nothing to parse
@@ -320,7 +328,8 @@ def plan() -> List[Step]:
              cli=lambda c, s, a: ["env", "pull", a["name"]]),
         Step("prune_environments", lambda c, s: {"dry_run": True},
              cli=lambda c, s, a: ["env", "prune", "--dry-run"]),
-        Step("import_environment", lambda c, s: {"name": f"conformance-{s}", "source": str(c.tmp / "image.tar"),
+        # one name for all surfaces (force replaces it): a single imported environment stays in the home
+        Step("import_environment", lambda c, s: {"name": "conformance-import", "source": str(c.tmp / "image.tar"),
                                                  "force": True}, same=False,
              cli=lambda c, s, a: ["env", "import", a["name"], a["source"], "--force"]),
         Step("doctor", lambda c, s: {}, same=False, cli=lambda c, s, a: ["doctor"]),
@@ -532,7 +541,7 @@ def test_every_operation_on_every_surface(client, busybox, vm_cli, c_surface, tm
     for s in SURFACES:
         (seed / f"patch-{s}.txt").write_text("old\n")
 
-    mcp = McpServer(vm_cli)
+    mcp = McpServer(vm_cli, tmp_path / "mcp.stderr")
     runner = Runner(client, vm_cli, mcp, c_surface)
     main_schema = result_schema("WorkspaceInfo")
     try:
