@@ -37,8 +37,6 @@ from test_import import write_docker_save
 
 jsonschema = pytest.importorskip("jsonschema")
 
-pytestmark = pytest.mark.vm
-
 REPO = Path(__file__).resolve().parents[2]
 OPERATIONS = {op["name"]: op for op in pyro._core.operation_table()["operations"]}
 SCHEMAS = pyro._core.result_schemas()
@@ -509,6 +507,7 @@ class Runner:
 
 
 def test_every_operation_has_a_plan() -> None:
+    """No VM needed: runs wherever the module is collected."""
     planned = {step.op for step in plan()}
     missing = [name for name in OPERATIONS if name not in planned]
     assert not missing, "\n".join(f"no conformance plan for `{name}`" for name in missing)
@@ -528,6 +527,8 @@ def c_surface(cli: str) -> Iterator[CSurface]:
         surface.close()
 
 
+@pytest.mark.vm
+@pytest.mark.slow
 def test_every_operation_on_every_surface(client, busybox, vm_cli, c_surface, tmp_path) -> None:
     test_every_operation_has_a_plan()
     tag = f"conf-{uuid.uuid4().hex[:8]}"
