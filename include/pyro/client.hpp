@@ -256,7 +256,8 @@ class PYRO_API Pyro {
   ShellInfo resize_shell(const std::string& workspace, const std::string& shell_id, uint32_t cols, uint32_t rows);
   /// Sends `signal` ("INT", "TERM", "HUP", "QUIT", "KILL", "TSTP", "CONT", "USR1",
   /// "USR2", with or without "SIG") to the shell's foreground process group.
-  ShellInfo signal_shell(const std::string& workspace, const std::string& shell_id, const std::string& signal);
+  ShellInfo signal_shell(const std::string& workspace, const std::string& shell_id,
+                        const std::string& signal = "INT");
   /// Ends the shell (SIGHUP, then SIGKILL) and forgets its output. Errors: kNotFound.
   void close_shell(const std::string& workspace, const std::string& shell_id);
 

@@ -145,18 +145,301 @@ def test_stub_matches_table(op, pyi_pyro):
     check_against_table(op, stub_params(pyi_pyro, op["name"]), f"_core.pyi Pyro.{op['name']}")
 
 
-@pytest.mark.parametrize("op", OPERATIONS, ids=OP_IDS)
-def test_c_declaration_exists(op):
-    headers = "\n".join(p.read_text() for p in sorted((REPO / "include" / "pyro" / "c").glob("*.h")))
-    pattern = rf"PYRO_EXTERN\(\s*pyro_status\s*\)\s*pyro_{op['name']}\s*\("
-    assert re.search(pattern, headers), f"no `pyro_{op['name']}` declaration in include/pyro/c/*.h"
+# ---- C and C++ signatures (headers parsed with regexes, no compiler) ----------
+
+SCHEMAS = json.loads((REPO / "spec" / "result_schemas.json").read_text())
+
+
+def strip_comments(text: str) -> str:
+    return re.sub(r"//[^\n]*", "", re.sub(r"/\*.*?\*/", "", text, flags=re.S))
+
+
+def split_params(text: str) -> List[str]:
+    """Splits a parameter list on commas outside <>, () and {}."""
+    parts, depth, current = [], 0, ""
+    for ch in text:
+        depth += ch in "<({"
+        depth -= ch in ">)}"
+        if ch == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += ch
+    return parts + [current.strip()] if current.strip() else parts
+
+
+def norm_type(text: str) -> str:
+    """`const std::map<std::string, std::string> &` -> `std::map<std::string,std::string>`;
+    C pointers keep their stars: `const char * const *` -> `const char*const*`."""
+    text = re.sub(r"\s*([<>,*&])\s*", r"\1", " ".join(text.split()))
+    return text
+
+
+class Decl:
+    """One parameter or struct field: type, name, default (text or None)."""
+
+    def __init__(self, text: str) -> None:
+        text, _, default = text.partition("=")
+        m = re.match(r"^(.*?)\s*\b(\w+)\s*$", text.strip(), re.S)
+        assert m, f"cannot parse declaration `{text}`"
+        self.type, self.name = norm_type(m.group(1)), m.group(2)
+        self.default = default.strip() or None
+
+    def __repr__(self) -> str:
+        return f"{self.type} {self.name}" + (f" = {self.default}" if self.default else "")
+
+
+def cpp_value(text: str) -> object:
+    """A C++ default initializer as a Python value (`1ull << 20`, `"TERM"`, `false`, `{}`)."""
+    text = text.strip()
+    if text == "{}":
+        return None
+    if text in ("true", "false"):
+        return text == "true"
+    if text.startswith('"'):
+        return ast.literal_eval(text)
+    return eval(re.sub(r"(?<=\d)(ull|ul|u|ll|l|f)\b", "", text, flags=re.I), {"__builtins__": {}})
+
+
+def zero_of(table_type: str) -> object:
+    return {"string": "", "integer": 0, "number": 0, "boolean": False}.get(table_type)
+
+
+def snake(type_name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type_name).lower()
+
+
+# The callback parameters of CALLBACK_PARAMS, in structs.
+CALLBACK_FIELDS = {"progress", "progress_payload"}
+# Table types on the C++ side; `json` parameters by name.
+CPP_TYPES = {
+    "string": {"std::string", "std::optional<std::string>"},
+    "integer": {"uint32_t", "uint64_t", "int64_t", "int32_t", "int"},
+    "number": {"double"},
+    "boolean": {"bool"},
+    "object": {"std::map<std::string,std::string>", "std::optional<std::map<std::string,std::string>>"},
+}
+CPP_JSON_TYPES = {
+    "secrets": "std::vector<WorkspaceSecret>",
+    "readiness": "ServiceReadiness",
+    "published_ports": "std::vector<uint32_t>",
+}
+# Options structs shared by operations whose table parameters differ: the field that
+# one of them does not take, with the reason (C++ and C alike).
+SHARED_STRUCT_FIELDS = {
+    ("run_in_vm", "secret_env"): "ExecOptions is shared with exec_workspace; secrets exist only in workspaces "
+                                 "(a non-empty secret_env is invalid_argument for a VM)",
+    ("exec_vm", "secret_env"): "the same ExecOptions as run_in_vm",
+    ("read_shell", "tail_lines"): "OutputReadOptions is shared with logs_service; tail_lines applies to services only",
+}
+# The C++ mapping's exceptions, each with its reason.
+CPP_EXCEPTIONS = {
+    ("create_workspace", "network_policy"):
+        "the enum pyro::NetworkPolicy (kOff, kEgress, kEgressPublishedPorts) spells the table's string values",
+}
+
+
+def cpp_structs() -> Dict[str, List[Decl]]:
+    text = "\n".join(strip_comments((REPO / "include" / "pyro" / f).read_text())
+                     for f in ("types.hpp", "workspace.hpp", "operations.hpp"))
+    text = re.sub(r"\)[^;{}()]*\{[^{}]*\}", ");", text)  # inline member function bodies
+    structs = {}
+    for m in re.finditer(r"\bstruct\s+(\w+)\s*\{(.*?)\n\};", text, re.S):
+        fields = [f.strip() for f in m.group(2).split(";")]
+        structs[m.group(1)] = [Decl(f) for f in fields if f and "(" not in f and not f.startswith(("static", "friend", "using"))]
+    return structs
+
+
+def bare(cpp_type: str) -> str:
+    """`const std::string&` -> `std::string`."""
+    return re.sub(r"^const\s*", "", cpp_type).rstrip("&")
+
+
+def cpp_result_type(result: str) -> str:
+    if result == "none":
+        return "void"
+    if result.startswith("list["):
+        return f"std::vector<{result[5:-1]}>"
+    return result
+
+
+def cpp_type_ok(op: Dict, t: Dict, decl: Decl) -> bool:
+    if (op["name"], t["name"]) in CPP_EXCEPTIONS:
+        return True
+    if t["type"] == "json":
+        return decl.type in (CPP_JSON_TYPES[t["name"]], f"std::optional<{CPP_JSON_TYPES[t['name']]}>")
+    return bare(decl.type) in CPP_TYPES[t["type"]]
+
+
+@pytest.fixture(scope="module")
+def cpp_header() -> str:
+    return strip_comments((REPO / "include" / "pyro" / "client.hpp").read_text())
 
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=OP_IDS)
-def test_cpp_method_exists(op):
-    header = (REPO / "include" / "pyro" / "client.hpp").read_text()
-    assert re.search(rf"\b{op['name']}\s*\(", header), f"no `Pyro::{op['name']}` in client.hpp"
+def test_cpp_signature_matches_table(op, cpp_header):
+    """Required parameters positional in table order; optional ones as trailing
+    parameters with the table's default or as fields of an options struct; the
+    result type of the table."""
+    name = op["name"]
+    m = re.search(rf"\n\s*([\w:<>, ]+?)\s+{name}\s*\(([^;]*?)\)\s*;", cpp_header)
+    assert m, f"no `Pyro::{name}` in client.hpp"
+    where = f"client.hpp Pyro::{name}"
+    assert norm_type(m.group(1)) == cpp_result_type(op["result"]), f"{where}: returns `{m.group(1)}`, table `{op['result']}`"
+    params = [Decl(p) for p in split_params(m.group(2))]
+    structs = cpp_structs()
+    table = op["params"]
+    required = [t for t in table if not t.get("optional")]
+    optional = {t["name"]: t for t in table if t.get("optional")}
+    assert len(params) >= len(required), f"{where}: {params}"
+    for decl, t in zip(params, required):
+        assert decl.name == t["name"], f"{where}: parameter `{decl.name}` where the table has `{t['name']}`"
+        assert decl.default is None, f"{where}: required `{decl.name}` has a default"
+        assert cpp_type_ok(op, t, decl), f"{where}: `{decl.name}` is `{decl.type}`, table `{t['type']}`"
+    seen = set()
+    for decl in params[len(required):]:
+        struct = structs.get(bare(decl.type))
+        if struct is None:  # a trailing plain parameter
+            t = optional.get(decl.name)
+            assert t is not None, f"{where}: `{decl.name}` is not an optional parameter of the table"
+            assert decl.name not in seen, f"{where}: `{decl.name}` twice"
+            seen.add(decl.name)
+            assert cpp_type_ok(op, t, decl), f"{where}: `{decl.name}` is `{decl.type}`, table `{t['type']}`"
+            assert decl.default is not None, f"{where}: optional `{decl.name}` has no default"
+            want = t.get("default", zero_of(t["type"]))
+            assert cpp_value(decl.default) == want, (
+                f"{where}: `{decl.name}` defaults to {decl.default}, table {want!r}")
+            continue
+        for field in struct:
+            if field.name in CALLBACK_FIELDS or (name, field.name) in SHARED_STRUCT_FIELDS:
+                continue
+            t = optional.get(field.name)
+            assert t is not None, f"{where}: `{bare(decl.type)}.{field.name}` is no optional parameter of the table"
+            assert field.name not in seen, f"{where}: `{field.name}` twice"
+            seen.add(field.name)
+            assert cpp_type_ok(op, t, field), f"{where}: `{bare(decl.type)}.{field.name}` is `{field.type}`, table `{t['type']}`"
+            if field.default is not None and "default" in t and (op["name"], t["name"]) not in CPP_EXCEPTIONS:
+                assert cpp_value(field.default) == t["default"], (
+                    f"{where}: `{bare(decl.type)}.{field.name}` defaults to {field.default}, table {t['default']!r}")
+    missing = set(optional) - seen - CALLBACK_PARAMS
+    assert not missing, f"{where}: optional table parameters without a C++ parameter or options field: {sorted(missing)}"
 
+
+def test_cpp_json_structs_match_their_schemas():
+    """The structs behind `json` parameters have the fields of the table's schema."""
+    structs = cpp_structs()
+    by_name = {p["name"]: p for op in OPERATIONS for p in op["params"] if p["type"] == "json"}
+    assert set(by_name) == set(CPP_JSON_TYPES), "a new `json` parameter needs its C++ type in CPP_JSON_TYPES"
+    for name, struct in (("secrets", "WorkspaceSecret"), ("readiness", "ServiceReadiness")):
+        schema = by_name[name]["schema"]
+        properties = (schema.get("items") or schema)["properties"]
+        assert [f.name for f in structs[struct]] == list(properties), f"{struct} vs the `{name}` schema"
+
+
+# C: `pyro_status pyro_<op>([T **out,] pyro_client *client, <required>, [<optional>], [opts...], pyro_error **err)`.
+C_TYPES = {
+    "string": {"const char*"},
+    "integer": {"uint32_t", "uint64_t", "int64_t", "int32_t", "int"},
+    "number": {"double"},
+    "boolean": {"int"},
+    "object": {"const char*const*"},  # NULL-terminated "KEY=VALUE" strings, like envp
+}
+# Fields that carry no table parameter, with the reason.
+C_EXTRA_FIELDS = {
+    "version": "every options struct is versioned (append-only ABI)",
+    "progress_payload": "the callback's user data",
+    "replace_labels": "pyro_workspace_update: C cannot tell an absent label list from an empty one",
+}
+
+
+def c_result_type(result: str) -> str:
+    if result.startswith("list["):
+        return "pyro_" + re.sub(r"_(info|entry)$", "", snake(result[5:-1])) + "_list"
+    return "pyro_" + snake(result)
+
+
+def c_param_fields(t: Dict) -> Dict[str, set]:
+    """The options-struct fields that carry table parameter `t`, with their allowed types."""
+    name = t["name"]
+    if t["type"] == "object" and name == "labels":  # parallel arrays, sorted by the library
+        return {"label_count": {"size_t"}, "label_keys": {"const char*const*"}, "label_values": {"const char*const*"}}
+    if t["type"] != "json":
+        return {name: C_TYPES[t["type"]]}
+    schema = t["schema"]
+    if schema["type"] == "array" and schema["items"]["type"] == "object":  # secrets: parallel arrays
+        singular = name[:-1]
+        fields = {f"{singular}_count": {"size_t"}}
+        for prop in schema["items"]["properties"]:
+            fields[f"{singular}_{prop.split('_')[0]}s"] = {"const char*const*"}
+        return fields
+    if schema["type"] == "array":  # published_ports: count + array
+        return {f"{name[:-1]}_count": {"size_t"}, name: {"const uint32_t*"}}
+    fields = {}  # an object: one field per property, prefixed
+    for prop, sub in schema["properties"].items():
+        fields[f"{name}_{prop}"] = C_TYPES[sub["type"]]
+    return fields
+
+
+@pytest.fixture(scope="module")
+def c_headers() -> str:
+    return strip_comments("\n".join(p.read_text() for p in sorted((REPO / "include" / "pyro" / "c").glob("*.h"))))
+
+
+def c_structs(headers: str) -> Dict[str, List[Decl]]:
+    structs = {}
+    for m in re.finditer(r"typedef struct (pyro_\w+)\s*\{(.*?)\}\s*\1;", headers, re.S):
+        structs[m.group(1)] = [Decl(f) for f in m.group(2).split(";") if f.strip()]
+    return structs
+
+
+@pytest.mark.parametrize("op", OPERATIONS, ids=OP_IDS)
+def test_c_signature_matches_table(op, c_headers):
+    """The out parameter of the result type, the client, the required parameters by
+    name and C type, optional ones as trailing parameters or options-struct fields, err."""
+    name = op["name"]
+    m = re.search(rf"PYRO_EXTERN\(\s*pyro_status\s*\)\s*pyro_{name}\s*\((.*?)\);", c_headers, re.S)
+    assert m, f"no `pyro_{name}` declaration in include/pyro/c/*.h"
+    where = f"pyro_{name}"
+    params = [Decl(p) for p in split_params(m.group(1))]
+    if op["result"] != "none":
+        out = params.pop(0)
+        assert (out.type, out.name) == (c_result_type(op["result"]) + "**", "out"), (
+            f"{where}: first parameter `{out}`, want `{c_result_type(op['result'])} **out`")
+    client = params.pop(0)
+    assert (client.type, client.name) == ("pyro_client*", "client"), f"{where}: `{client}` where the client goes"
+    err = params.pop()
+    assert (err.type, err.name) == ("pyro_error**", "err"), f"{where}: last parameter `{err}`"
+    table = op["params"]
+    required = [t for t in table if not t.get("optional")]
+    optional = [t for t in table if t.get("optional")]
+    for decl, t in zip(params, required):
+        assert decl.name == t["name"], f"{where}: parameter `{decl.name}` where the table has `{t['name']}`"
+        assert decl.type in C_TYPES[t["type"]], f"{where}: `{decl.name}` is `{decl.type}`, table `{t['type']}`"
+    params = params[len(required):]
+    structs = c_structs(c_headers)
+    seen = set()
+    # C has no default arguments: leading optional parameters may be positional
+    # (NULL or the documented value meaning the default), in table order.
+    while params and not params[0].type.startswith("const pyro_"):
+        decl, t = params.pop(0), optional[len(seen)] if len(seen) < len(optional) else None
+        assert t is not None and decl.name == t["name"], f"{where}: `{decl.name}` out of the table's order"
+        assert decl.type in C_TYPES[t["type"]], f"{where}: `{decl.name}` is `{decl.type}`, table `{t['type']}`"
+        seen.add(decl.name)
+    wanted = {t["name"]: c_param_fields(t) for t in optional if t["name"] not in seen}
+    field_owner = {f: (p, types) for p, fields in wanted.items() for f, types in fields.items()}
+    found = set()
+    for decl in params:
+        struct = structs.get(decl.type[len("const "):].rstrip("*"))
+        assert struct is not None and decl.type.endswith("*"), f"{where}: `{decl}` is no options struct"
+        for field in struct:
+            if field.name in C_EXTRA_FIELDS or field.name in CALLBACK_PARAMS or (name, field.name) in SHARED_STRUCT_FIELDS:
+                continue
+            owner = field_owner.get(field.name)
+            assert owner is not None, f"{where}: `{decl.type}` field `{field.name}` carries no optional table parameter"
+            assert field.type in owner[1], f"{where}: field `{field.name}` is `{field.type}`, want one of {owner[1]}"
+            found.add(field.name)
+    missing = sorted(f for f in field_owner if f not in found)
+    assert not missing, f"{where}: optional table parameters without a C parameter or options field: {missing}"
 
 @pytest.mark.parametrize("code", CODES, ids=[c["name"] for c in CODES])
 def test_exception_class(code):
