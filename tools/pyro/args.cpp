@@ -191,7 +191,7 @@ int64_t parse_integer(const CommandSpec& spec, std::string_view flag, const std:
     fail(spec, fmt::format("parse `--{}`: `{}` is not an integer", flag, value));
   }
   if (ec != std::errc() || static_cast<double>(out) < min || static_cast<double>(out) > max) {
-    fail(spec, fmt::format("parse `--{}`: `{}` is out of range {}..{}", flag, value, min, max));
+    fail(spec, fmt::format("parse `--{}`: `{}` is out of range {}-{}", flag, value, min, max));
   }
   return out;
 }
@@ -205,7 +205,7 @@ double parse_number(const CommandSpec& spec, std::string_view flag, const std::s
     fail(spec, fmt::format("parse `--{}`: `{}` is not a number", flag, value));
   }
   if (out < min || out > max) {
-    fail(spec, fmt::format("parse `--{}`: `{}` is out of range {}..{}", flag, value, min, max));
+    fail(spec, fmt::format("parse `--{}`: `{}` is out of range {}-{}", flag, value, min, max));
   }
   return out;
 }

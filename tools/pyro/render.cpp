@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "output.hpp"
 
@@ -34,11 +35,12 @@ std::string cell(const json& v, std::string_view format = "") {
   if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
   if (v.is_string()) return v.get_ref<const std::string&>().empty() ? "-" : v.get<std::string>();
   if (v.is_null() || (v.is_structured() && v.empty())) return "-";
+  if (!v.is_structured()) return v.dump();
   std::string out;
   for (const auto& [k, item] : v.items()) {
     out += fmt::format("{}{}{}{}", out.empty() ? "" : " ", v.is_object() ? k : "", v.is_object() ? "=" : "", cell(item));
   }
-  return v.is_structured() ? out : v.dump();
+  return out;
 }
 
 // `key: value` lines, aligned.
@@ -170,6 +172,20 @@ std::string service_summary(const json& s) {
   return out;
 }
 
+// Services with the derived cells of their table: "exit 3" / "signal 15", "8080->40123,...".
+json service_rows(json items) {
+  for (auto& s : items) {
+    s["exit"] = live(s) ? "-" : num(s, "signal") != 0 ? fmt::format("signal {}", num(s, "signal"))
+                                                      : fmt::format("exit {}", s.value("exit_code", 0));
+    std::vector<std::string> ports;
+    for (const auto& p : s.value("published_ports", json::array())) {
+      ports.push_back(fmt::format("{}->{}", num(p, "guest_port"), num(p, "host_port")));
+    }
+    s["ports"] = fmt::format("{}", fmt::join(ports, ","));
+  }
+  return items;
+}
+
 // The one-line form of a result type, or the generic `key: value` lines.
 std::string one_line(const Command& cmd, const ParsedArgs& parsed, const json& args, const json& r) {
   const std::string& type = cmd.result;
@@ -218,6 +234,8 @@ void render(const Command& cmd, const ParsedArgs& parsed, const json& args, cons
     write_bytes(stdout, cell(r.value(cmd.show.substr(6), json())) + "\n");
   } else if (cmd.show == "details") {
     write_bytes(stdout, details(r));
+  } else if (type == "list[ServiceInfo]") {
+    write_bytes(stdout, table(cmd.columns, service_rows(r["items"])));
   } else if (type.starts_with("list[")) {
     write_bytes(stdout, table(cmd.columns, r["items"]));
   } else if (type == "ExecResult") {
