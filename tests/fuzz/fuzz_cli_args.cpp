@@ -1,10 +1,11 @@
-// Fuzz target: the CLI argument parser (tools/pyro/args, global_options). The input
-// is an argv list as NUL-separated words (without the program name). The global
-// flags are parsed as `pyro` does; the words after the verb are parsed against a
-// flag table using every feature (value, boolean, repeatable and short flags, `--`
-// with command words), and flag values through the strict number parsers.
-// Properties checked beyond "no crash": failures are UsageError only, and the
-// parse accounts for every word.
+// Fuzz target: the CLI argument parser (tools/pyro/args, global_options) and the
+// conversion of a verb's words into the table's JSON arguments (command_table).
+// The input is an argv list as NUL-separated words (without the program name).
+// The global flags are parsed as `pyro` does; the words after the verb are parsed
+// against a command generated from the operation table (picked by the first
+// byte), then converted to its arguments. Properties checked beyond "no crash":
+// failures are UsageError only, the parse accounts for every word, and every
+// argument produced is a param of the operation with each required word present.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -14,28 +15,12 @@
 
 #include "args.hpp"
 #include "cli.hpp"
+#include "command_table.hpp"
 #include "global_options.hpp"
 
 namespace {
 
 using namespace pyro_cli;
-
-constexpr FlagSpec kFlags[] = {
-    {"mem-mib", 0, "N", "memory"},
-    {"timeout", 't', "SECONDS", "deadline"},
-    {"env", 'e', "KEY=VALUE", "environment", true},
-    {"json", 0, "", "json output"},
-    {"verbose", 'v', "", "more", true},
-    {"force", 'f', "", "force"},
-};
-
-constexpr CommandSpec kVerbSpec = {
-    .path = "workspace exec",
-    .usage = "pyro workspace exec ID [flags] -- COMMAND...",
-    .summary = "fuzzing spec",
-    .flags = kFlags,
-    .takes_rest = true,
-};
 
 std::vector<std::string> split_words(std::string_view input) {
   std::vector<std::string> words;
@@ -50,47 +35,55 @@ std::vector<std::string> split_words(std::string_view input) {
   return words;
 }
 
-void parse_verb(Args args) {
+// A command that reads no host file or stdin while its arguments are converted.
+const Command& pick_command(uint8_t selector) {
+  std::vector<const Command*> usable;
+  for (const auto& c : commands()) {
+    if (c.file_of.empty()) usable.push_back(&c);
+  }
+  return *usable[selector % usable.size()];
+}
+
+void parse_verb(const Command& cmd, Args args) {
   ParsedArgs parsed;
+  nlohmann::json arguments;
   try {
-    parsed = parse_args(kVerbSpec, args);
+    parsed = parse_args(cmd.spec, args);
+    if (parsed.help) return;
+    arguments = arguments_from(cmd, parsed);
   } catch (const UsageError&) {
     return;
   }
-  if (parsed.help) return;
   if (parsed.positionals.size() + parsed.rest.size() > args.size()) std::abort();
-  for (const auto& [name, values] : parsed.flags) {
-    for (const std::string& value : values) {
-      try {
-        (void)parse_u32(kVerbSpec, name, value);
-      } catch (const UsageError&) {
-      }
-      try {
-        (void)parse_u64(kVerbSpec, name, value);
-      } catch (const UsageError&) {
-      }
-      try {
-        (void)parse_number(kVerbSpec, name, value);
-      } catch (const UsageError&) {
-      }
-    }
+  if (!arguments.is_object()) std::abort();
+  for (const auto& [name, value] : arguments.items()) {
+    bool known = false;
+    for (const auto& p : cmd.params) known = known || p["name"] == name;
+    if (!known) std::abort();
   }
+  for (const auto& w : cmd.words) {
+    if (!w.optional && !arguments.contains(w.param)) std::abort();
+  }
+  (void)arguments.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::vector<std::string> words = split_words(std::string_view(reinterpret_cast<const char*>(data), size));
+  if (size == 0) return 0;
+  const Command& cmd = pick_command(data[0]);
+  const std::vector<std::string> words =
+      split_words(std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1));
   const Args args(words);
   CommandLine line;
   try {
     line = parse_command_line(args);
   } catch (const UsageError&) {
-    parse_verb(args);  // the same words as a verb's arguments
+    parse_verb(cmd, args);  // the same words as a verb's arguments
     return 0;
   }
   if (line.verb > args.size()) std::abort();
   if (line.help || line.verb == args.size()) return 0;
-  parse_verb(args.subspan(line.verb + 1));
+  parse_verb(cmd, args.subspan(line.verb + 1));
   return 0;
 }

@@ -167,7 +167,7 @@ def vm_cli(cli: str) -> str:
     r = subprocess.run([cli, "env", "list", "--json"], capture_output=True, text=True,
                        timeout=60, check=False)
     assert r.returncode == 0, r.stderr
-    envs = {e["name"]: e for e in json.loads(r.stdout)}
+    envs = {e["name"]: e for e in json.loads(r.stdout)["items"]}
     if not envs.get(ENVIRONMENT, {}).get("installed"):
         skip_without_vms(f"environment `{ENVIRONMENT}` is not installed under $PYRO_HOME")
     return cli

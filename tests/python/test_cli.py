@@ -113,7 +113,7 @@ def test_doctor_human(cli):
 def test_env_list_json_has_busybox(cli):
     r = pyro(cli, "env", "list", "--json")
     assert r.returncode == 0, r.stderr
-    envs = json.loads(r.stdout)
+    envs = json.loads(r.stdout)["items"]  # a list result is {"items": [...]}, as from Pyro::call
     assert isinstance(envs, list)
     busybox = next(e for e in envs if e["name"] == "busybox")
     assert isinstance(busybox["installed"], bool)

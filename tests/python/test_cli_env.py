@@ -36,7 +36,7 @@ def json_line(r: subprocess.CompletedProcess):
 
 
 def test_env_list_json_has_the_catalog(cli):
-    envs = {e["name"]: e for e in json_line(pyro(cli, "env", "list", "--json"))}
+    envs = {e["name"]: e for e in json_line(pyro(cli, "env", "list", "--json"))["items"]}
     for name in CATALOG:
         assert name in envs
         assert envs[name]["description"]
@@ -69,7 +69,7 @@ def test_env_inspect_human(vm_cli):
         fields[key] = value.strip()
     assert fields["name"] == "busybox"
     assert fields["installed"] == "yes"
-    assert fields["rootfs"] == "no"
+    assert fields["has_rootfs"] == "no"
     assert fields["packages"] == "-"
     assert len(fields["sha256"]) == 64
 
@@ -190,7 +190,7 @@ def test_usage_errors_exit_64(cli, args):
 def test_global_flags_are_accepted(cli, tmp_path):
     r = pyro(cli, "--home", str(tmp_path), "--guest-dir", str(tmp_path), "--no-snapshots",
              "--auto-pull", "env", "list", "--json")
-    envs = json_line(r)
+    envs = json_line(r)["items"]
     assert {e["name"] for e in envs} >= set(CATALOG)
     assert not any(e["installed"] for e in envs)  # a fresh home
 

@@ -158,7 +158,7 @@ def test_unknown_workspace_exits_125_not_found(cli, tmp_path):
 def test_list_with_no_workspaces(cli, tmp_path):
     r = pyro(cli, "--home", str(tmp_path), "workspace", "list", "--json")
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout) == []
+    assert json.loads(r.stdout) == {"items": []}
     assert pyro(cli, "--home", str(tmp_path), "workspace", "list").stdout.startswith(b"ID ")
 
 
@@ -218,7 +218,7 @@ def test_full_session(vm_cli, workspace, tmp_path):
     status = ok_json(cli, "workspace", "status", name)
     assert status["workspace_id"] == ws and status["state"] == "running"
     assert ws.encode() in ok(cli, "workspace", "list").stdout
-    assert any(w["workspace_id"] == ws for w in ok_json(cli, "workspace", "list"))
+    assert any(w["workspace_id"] == ws for w in ok_json(cli, "workspace", "list")["items"])
 
     # exec: output byte-exact, the guest's exit status, /workspace as cwd, state kept.
     assert ok(cli, "workspace", "exec", name, "--", "cat hello.txt; pwd").stdout == b"hello\n/workspace\n"
@@ -245,9 +245,9 @@ def test_full_session(vm_cli, workspace, tmp_path):
     assert r.stdout == b"one\n" and b"truncated" in r.stderr
     content = ok_json(cli, "workspace", "file", "read", name, "src/a.txt", "--max-bytes", "4")
     assert content["truncated"] is True and content["size"] == len(SEED_A)
-    top = {e["path"] for e in ok_json(cli, "workspace", "file", "list", name)}
+    top = {e["path"] for e in ok_json(cli, "workspace", "file", "list", name)["items"]}
     assert {"hello.txt", "src", "notes"} <= top and "src/a.txt" not in top
-    deep = {e["path"]: e for e in ok_json(cli, "workspace", "file", "list", name, "--recursive")}
+    deep = {e["path"]: e for e in ok_json(cli, "workspace", "file", "list", name, "--recursive")["items"]}
     assert deep["src/a.txt"]["type"] == "file" and deep["src"]["type"] == "directory"
     assert b"hello.txt" in ok(cli, "workspace", "file", "list", name).stdout
 
@@ -299,7 +299,7 @@ def test_full_session(vm_cli, workspace, tmp_path):
     # snapshot, change, reset --snapshot: the change is gone, the snapshot's state is back.
     snap = ok_json(cli, "workspace", "snapshot", "create", name, "s1")
     assert snap["name"] == "s1"
-    assert [s["name"] for s in ok_json(cli, "workspace", "snapshot", "list", name)] == ["s1"]
+    assert [s["name"] for s in ok_json(cli, "workspace", "snapshot", "list", name)["items"]] == ["s1"]
     assert b"s1" in ok(cli, "workspace", "snapshot", "list", name).stdout
     ok(cli, "workspace", "file", "write", name, "hello.txt", "--text", "changed after s1\n")
     ok(cli, "workspace", "file", "write", name, "late.txt", "--text", "late\n")
@@ -315,7 +315,7 @@ def test_full_session(vm_cli, workspace, tmp_path):
     assert ok_json(cli, "workspace", "status", name)["state"] == "stopped"
     r = pyro(cli, "workspace", "exec", name, "--", "true")
     assert r.returncode == EXIT_PYRO_ERROR and b"[failed_precondition]" in r.stderr
-    disk = {e["path"] for e in ok_json(cli, "workspace", "disk", "list", name, "--recursive")}
+    disk = {e["path"] for e in ok_json(cli, "workspace", "disk", "list", name, "--recursive")["items"]}
     assert {"hello.txt", "src/a.txt", "made.txt"} <= disk
     assert b"hello.txt" in ok(cli, "workspace", "disk", "list", name).stdout
     assert ok(cli, "workspace", "disk", "read", name, "src/a.txt").stdout == patched.encode()
@@ -340,7 +340,7 @@ def test_full_session(vm_cli, workspace, tmp_path):
     assert ok(cli, "workspace", "diff", name).stdout == b""
 
     ok(cli, "workspace", "snapshot", "delete", name, "s1")
-    assert ok_json(cli, "workspace", "snapshot", "list", name) == []
+    assert ok_json(cli, "workspace", "snapshot", "list", name)["items"] == []
 
     # delete: gone for every later process.
     ok(cli, "workspace", "delete", name)

@@ -152,7 +152,7 @@ def test_http_service_through_published_port(vm_cli, names, client):
     assert r.stdout.startswith(b"web2 running")
     assert b"-> guest 8081" in r.stdout and b"127.0.0.1:" in r.stdout
 
-    listed = {s["name"]: s for s in ok_json(cli, "workspace", "service", "list", name)}
+    listed = {s["name"]: s for s in ok_json(cli, "workspace", "service", "list", name)["items"]}
     assert set(listed) == {"web", "web2"}
     assert listed["web"]["published_ports"] == web["published_ports"]
     table = ok(cli, "workspace", "service", "list", name).stdout

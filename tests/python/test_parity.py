@@ -476,13 +476,20 @@ def test_stub_exports_every_public_name():
 
 # ---- the CLI (source-level, like the header checks above) ----------
 
-CLI_SOURCES = "\n".join(p.read_text() for p in sorted((REPO / "tools" / "pyro").glob("*.cpp")))
 CLI_OPS = [op for op in OPERATIONS if op.get("cli")]
+CLI_SOURCES = "\n".join(p.read_text() for p in sorted((REPO / "tools" / "pyro").glob("*.cpp")))
 
 
 @pytest.mark.parametrize("op", CLI_OPS, ids=[op["name"] for op in CLI_OPS])
 def test_cli_verb_exists(op):
-    assert f'.path = "{op["cli"]}"' in CLI_SOURCES, f"no CommandSpec for `pyro {op['cli']}` in tools/pyro/"
+    """The CLI generates its verbs from the table: what `cli_args` names must be params of the op."""
+    params = {p["name"] for p in op["params"]}
+    shape = op.get("cli_args", {})
+    words = [w.split("=")[0].rstrip("?") for w in shape.get("words", [])]
+    named = words + ([shape["rest"]] if "rest" in shape else []) + list(shape.get("flags", {})) + list(shape.get("files", {}))
+    assert set(named) <= params, f"`cli_args` of {op['name']} names unknown params {set(named) - params}"
+    assert len(set(named)) == len(named), f"`cli_args` of {op['name']} names a param twice"
+    assert f'.path = "{op["cli"]}"' not in CLI_SOURCES, f"`pyro {op['cli']}` is written by hand in tools/pyro/"
 
 # The MCP server, `pyro.tools` and Pyro::call share the core's dispatcher: that every
 # table operation has a handler is checked on the compiled code (tests/unit/test_operations.cpp).

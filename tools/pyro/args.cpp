@@ -1,8 +1,8 @@
 #include "args.hpp"
 
 #include <charconv>
+#include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include <fmt/format.h>
 
@@ -43,16 +43,20 @@ void record(const CommandSpec& spec, ParsedArgs& out, const FlagSpec& flag, std:
   values.push_back(std::move(value));
 }
 
-template <typename T>
-T parse_unsigned(const CommandSpec& spec, std::string_view flag, const std::string& value) {
-  T out{};
-  const char* end = value.data() + value.size();
-  auto [ptr, ec] = std::from_chars(value.data(), end, out);
-  if (ec == std::errc::result_out_of_range) {
-    fail(spec, fmt::format("parse `--{}`: `{}` is out of range", flag, value));
-  }
-  if (value.empty() || ec != std::errc() || ptr != end) {
-    fail(spec, fmt::format("parse `--{}`: `{}` is not a non-negative integer", flag, value));
+// Word-wraps the lines of `text` longer than `width`; shorter lines stay as written.
+std::string wrap(std::string_view text, size_t width) {
+  std::string out;
+  for (size_t start = 0; start < text.size();) {
+    size_t eol = std::min(text.find('\n', start), text.size());
+    std::string_view line = text.substr(start, eol - start);
+    start = eol + 1;
+    while (line.size() > width) {
+      size_t cut = line.rfind(' ', width);
+      if (cut == std::string_view::npos || cut == 0) cut = std::min(line.find(' '), line.size());
+      out += std::string(line.substr(0, cut)) + "\n";
+      line = line.substr(std::min(cut + 1, line.size()));
+    }
+    out += std::string(line) + "\n";
   }
   return out;
 }
@@ -172,24 +176,36 @@ std::string format_help(const CommandSpec& spec) {
     line(std::move(left), f.help);
   }
   line("-h, --help", "show this help and exit");
-  if (!spec.details.empty()) out += fmt::format("\n{}", spec.details);
+  if (!spec.details.empty()) {
+    out += "\n" + wrap(spec.details, 80);
+  }
   return out;
 }
 
-uint32_t parse_u32(const CommandSpec& spec, std::string_view flag, const std::string& value) {
-  return parse_unsigned<uint32_t>(spec, flag, value);
+int64_t parse_integer(const CommandSpec& spec, std::string_view flag, const std::string& value,
+                      double min, double max) {
+  int64_t out = 0;
+  const char* end = value.data() + value.size();
+  auto [ptr, ec] = std::from_chars(value.data(), end, out);
+  if (value.empty() || ec == std::errc::invalid_argument || ptr != end) {
+    fail(spec, fmt::format("parse `--{}`: `{}` is not an integer", flag, value));
+  }
+  if (ec != std::errc() || static_cast<double>(out) < min || static_cast<double>(out) > max) {
+    fail(spec, fmt::format("parse `--{}`: `{}` is out of range {}-{}", flag, value, min, max));
+  }
+  return out;
 }
 
-uint64_t parse_u64(const CommandSpec& spec, std::string_view flag, const std::string& value) {
-  return parse_unsigned<uint64_t>(spec, flag, value);
-}
-
-double parse_number(const CommandSpec& spec, std::string_view flag, const std::string& value) {
+double parse_number(const CommandSpec& spec, std::string_view flag, const std::string& value,
+                    double min, double max) {
   double out = 0;
   const char* end = value.data() + value.size();
   auto [ptr, ec] = std::from_chars(value.data(), end, out);
   if (value.empty() || ec != std::errc() || ptr != end || !std::isfinite(out)) {
     fail(spec, fmt::format("parse `--{}`: `{}` is not a number", flag, value));
+  }
+  if (out < min || out > max) {
+    fail(spec, fmt::format("parse `--{}`: `{}` is out of range {}-{}", flag, value, min, max));
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // A small, strict command-line parser: long flags (`--name value`,
 // `--name=value`), boolean short flags (`-v`, `-vv`), `--` ending the options,
 // and help text generated from the same flag table so the two never drift.
+// The verbs' tables are generated from the operation table (command_table.hpp).
 #pragma once
 
 #include <cstdint>
@@ -15,19 +16,19 @@
 namespace pyro_cli {
 
 struct FlagSpec {
-  std::string_view name;        ///< long name without dashes, e.g. "mem-mib"
-  char short_name = 0;          ///< e.g. 'v'; 0 for none
-  std::string_view value_name;  ///< e.g. "N"; empty for a boolean flag
-  std::string_view help;
+  std::string name;        ///< long name without dashes, e.g. "mem-mib"
+  char short_name = 0;     ///< e.g. 'v'; 0 for none
+  std::string value_name;  ///< e.g. "N"; empty for a boolean flag
+  std::string help;
   bool repeatable = false;
 };
 
 struct CommandSpec {
-  std::string_view path = {};     ///< "run", "env list"; empty for the top level
-  std::string_view usage = {};    ///< synopsis after "usage: "
-  std::string_view summary = {};  ///< one line
-  std::span<const FlagSpec> flags = {};
-  std::string_view details = {};  ///< extra help text, printed after the flags
+  std::string path = {};     ///< "run", "env list"; empty for the top level
+  std::string usage = {};    ///< synopsis after "usage: "
+  std::string summary = {};  ///< one line
+  std::vector<FlagSpec> flags = {};
+  std::string details = {};  ///< extra help text (paragraphs), wrapped and printed after the flags
   bool takes_rest = false;   ///< accepts words after `--`
   /// Top level only: the first positional (the verb) ends parsing.
   bool stop_at_positional = false;
@@ -55,10 +56,12 @@ ParsedArgs parse_args(const CommandSpec& spec, Args args);
 /// The full help text of a command, ending in a newline.
 std::string format_help(const CommandSpec& spec);
 
-/// Strict value parsers for flag values; they throw UsageError naming the flag.
-uint32_t parse_u32(const CommandSpec& spec, std::string_view flag, const std::string& value);
-uint64_t parse_u64(const CommandSpec& spec, std::string_view flag, const std::string& value);
-double parse_number(const CommandSpec& spec, std::string_view flag, const std::string& value);
+/// Strict value parsers for flag values, with an inclusive range; they throw
+/// UsageError naming the flag.
+int64_t parse_integer(const CommandSpec& spec, std::string_view flag, const std::string& value,
+                      double min = -9.2e18, double max = 9.2e18);
+double parse_number(const CommandSpec& spec, std::string_view flag, const std::string& value,
+                    double min = -1e300, double max = 1e300);
 
 /// True when `flag` ("--home", "-v") belongs before the verb; used to say so
 /// when one is given after it. Defined in main.cpp.

@@ -1,13 +1,13 @@
 #include "global_options.hpp"
 
-#include <array>
+#include <vector>
 
 #include <fmt/format.h>
 
 namespace pyro_cli {
 namespace {
 
-constexpr std::array<FlagSpec, 8> kGlobalFlags = {{
+const std::vector<FlagSpec> kGlobalFlags = {
     {"home", 0, "DIR", "cache and state directory (default: $PYRO_HOME, else ~/.cache/pyro)"},
     {"accelerator", 0, "auto|kvm|tcg", "how to run guests (default: $PYRO_ACCEL, else auto)"},
     {"guest-dir", 0, "DIR", "guest agent and build scripts (default: $PYRO_GUEST_DIR, else installed)"},
@@ -16,40 +16,25 @@ constexpr std::array<FlagSpec, 8> kGlobalFlags = {{
     {"jail", 0, "strict|best-effort|off", "how each VMM is confined (default: $PYRO_JAIL, else best-effort)"},
     {"verbose", 'v', "", "log more on stderr: -v info, -vv debug, -vvv trace", true},
     {"version", 0, "", "print the library version and exit"},
-}};
+};
 
 constexpr std::string_view kGlobalDetails =
-    "verbs:\n"
-    "  run ENV -- COMMAND...   boot a fresh VM, run one shell command in it, delete the VM\n"
-    "  env list                list the environments and whether each is installed\n"
-    "  env pull NAME           build a catalog environment into the cache\n"
-    "  env inspect NAME        describe one environment\n"
-    "  env prune               remove stale cache entries (--all: every environment)\n"
-    "  env import NAME SOURCE  import an OCI layout or docker save tarball\n"
-    "  mcp serve [--profile P] serve pyro's tools over MCP on stdin/stdout\n"
-    "  workspace SUB-VERB ...  persistent workspaces: create, exec, file, patch, diff,\n"
-    "                          snapshot, reset, stop, start, disk, service, shell...\n"
-    "                          (`pyro workspace --help`)\n"
-    "  doctor                  check the host and say why anything is unusable\n"
-    "  version                 print the library version\n"
-    "  help [VERB]             show help for pyro or for one verb\n"
-    "\n"
     "Results go to stdout; logs, notes and errors go to stderr.\n"
     "\n"
     "exit status:\n"
-    "  N     `pyro run`: the guest command's exit code (128+signal when killed)\n"
+    "  N     `run`, `workspace exec`: the command's exit code (128+N if killed by N)\n"
     "  0     success\n"
     "  1     `pyro doctor`: a check failed; `pyro workspace patch apply`: not applied\n"
     "  64    usage error (bad flag, missing argument)\n"
     "  125   pyro itself failed (VM did not boot, environment not found, ...)\n"
     "  128+N interrupted by signal N (the VM is deleted first)\n";
 
-constexpr CommandSpec kGlobalSpec = {
+const CommandSpec kGlobalSpec = {
     .path = "",
     .usage = "pyro [GLOBAL OPTIONS] VERB [ARGS...]",
     .summary = "Run shell commands in throwaway QEMU microVMs and persistent workspaces.",
     .flags = kGlobalFlags,
-    .details = kGlobalDetails,
+    .details = std::string(kGlobalDetails),
     .stop_at_positional = true,
 };
 

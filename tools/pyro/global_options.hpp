@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 #include "args.hpp"
 #include "cli.hpp"
@@ -18,6 +19,9 @@ struct CommandLine {
   bool version = false;  ///< --version
   size_t verb = 0;       ///< index of the verb in the arguments (== size: none)
 };
+
+/// The list of verbs that follows the global help (generated from the table; verbs.cpp).
+std::string verbs_help();
 
 /// Parses the global flags and finds the verb. Throws UsageError.
 CommandLine parse_command_line(Args args);

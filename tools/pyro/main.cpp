@@ -15,7 +15,6 @@
 #include "interrupt.hpp"
 #include "cli.hpp"
 #include "output.hpp"
-#include "mcp/cmd_mcp.hpp"
 #include "pyro/error.hpp"
 #include "pyro/log.hpp"
 #include "pyro/version.hpp"
@@ -40,56 +39,10 @@ void install_log_handler(int verbosity) {
   });
 }
 
-constexpr std::string_view kEnvHelp =
-    "usage: pyro env SUB-VERB [ARGS...]\n"
-    "\n"
-    "Environments: the boot sets (kernel, rootfs, agent) VMs are made from.\n"
-    "\n"
-    "sub-verbs:\n"
-    "  list [--json]                           list the catalog and imported environments\n"
-    "  pull NAME [--force] [--json]            build a catalog environment into the cache\n"
-    "  inspect NAME [--json]                   describe one environment\n"
-    "  prune [--all] [--dry-run] [--json]      remove stale cache entries\n"
-    "  import NAME SOURCE [--force] [--json]   import an OCI layout or docker save tarball\n"
-    "\n"
-    "`pyro env SUB-VERB --help` describes one.\n";
-
-// Runs `verb` with `args` (the words after it).
-int dispatch(const GlobalOptions& global, const std::string& verb, Args args) {
-  if (verb == "run") return cmd_run_in_vm(global, args);
-  if (verb == "doctor") return cmd_doctor(global, args);
-  if (verb == "version") return cmd_version(global, args);
-  if (verb == "mcp") return cmd_mcp(global, args);
-  if (verb == "workspace") return dispatch_workspace(global, args);
-  if (verb == "env") {
-    if (args.empty()) throw UsageError("env", "missing sub-verb after `env`: try `pyro env list`");
-    if (args[0] == "list") return cmd_list_environments(global, args.subspan(1));
-    if (args[0] == "pull") return cmd_pull_environment(global, args.subspan(1));
-    if (args[0] == "inspect") return cmd_inspect_environment(global, args.subspan(1));
-    if (args[0] == "prune") return cmd_prune_environments(global, args.subspan(1));
-    if (args[0] == "import") return cmd_import_environment(global, args.subspan(1));
-    if (args[0] == "--help" || args[0] == "-h") {
-      write_bytes(stdout, kEnvHelp);
-      return kExitOk;
-    }
-    throw UsageError("env", fmt::format("unknown verb `env {}`: try `pyro env --help`", args[0]));
-  }
-  if (verb == "help") {
-    if (args.empty()) {
-      write_bytes(stdout, format_help(global_spec()));
-      return kExitOk;
-    }
-    std::vector<std::string> with_help(args.begin() + 1, args.end());
-    with_help.push_back("--help");
-    return dispatch(global, args[0], with_help);
-  }
-  throw UsageError("", fmt::format("unknown verb `{}`", verb));
-}
-
 int run(Args args) {
   CommandLine line = parse_command_line(args);
   if (line.help) {
-    write_bytes(stdout, format_help(global_spec()));
+    write_bytes(stdout, format_help(global_spec()) + "\n" + verbs_help());
     return kExitOk;
   }
   if (line.version) {
@@ -98,7 +51,7 @@ int run(Args args) {
   }
   if (line.verb >= args.size()) throw UsageError("", "missing verb");
   install_log_handler(line.global.verbosity);
-  return dispatch(line.global, args[line.verb], args.subspan(line.verb + 1));
+  return dispatch(line.global, args.subspan(line.verb));
 }
 
 void print_usage_error(const UsageError& e) {

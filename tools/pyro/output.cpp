@@ -1,10 +1,17 @@
 #include "output.hpp"
 
 #include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <system_error>
 
 #include <fmt/format.h>
+
+#include "pyro/error.hpp"
 
 namespace pyro_cli {
 
@@ -19,10 +26,23 @@ void write_bytes(std::FILE* stream, std::string_view bytes) {
   }
 }
 
-void print_json_line(const nlohmann::json& doc) {
-  std::string line = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  line += '\n';
-  write_bytes(stdout, line);
+std::string read_host_input(const std::string& path, std::string_view what) {
+  if (path == "-") {
+    std::ostringstream buf;
+    buf << std::cin.rdbuf();
+    return buf.str();
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    int err = errno;
+    throw pyro::Error(err == ENOENT ? pyro::ErrorCode::kNotFound : pyro::ErrorCode::kInvalidArgument,
+                      fmt::format("read {} `{}`: {}", what, path, std::strerror(err)));
+  }
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) {
+    throw pyro::Error(pyro::ErrorCode::kInvalidArgument, fmt::format("read {} `{}`: read failed", what, path));
+  }
+  return data;
 }
 
 std::string format_size(uint64_t bytes) {
@@ -32,11 +52,6 @@ std::string format_size(uint64_t bytes) {
     return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1ull << 20));
   }
   return fmt::format("{:.1f} GiB", static_cast<double>(bytes) / (1ull << 30));
-}
-
-std::string format_installed_line(const pyro::EnvironmentInfo& e) {
-  return fmt::format("{}: installed at {} (sha256 {}, {})\n", e.name, e.path,
-                     e.sha256.substr(0, 12), format_size(e.size_bytes));
 }
 
 pyro::ProgressHandler stderr_progress() {

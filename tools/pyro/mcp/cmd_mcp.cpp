@@ -1,20 +1,16 @@
 #include "mcp/cmd_mcp.hpp"
 
-#include <array>
 
 #include <fmt/format.h>
 
 #include "args.hpp"
 #include "mcp/server.hpp"
+#include "pyro/error.hpp"
 #include "pyro/operations.hpp"
 #include "output.hpp"
 
 namespace pyro_cli {
 namespace {
-
-constexpr std::array<FlagSpec, 1> kServeFlags = {{
-    {"profile", 0, "NAME", "vm-run (default), workspace-core or workspace-full"},
-}};
 
 constexpr std::string_view kServeDetails =
     "profiles:\n"
@@ -26,12 +22,12 @@ constexpr std::string_view kServeDetails =
     "Global flags (--home, --accelerator, ...) configure the server's client.\n"
     "See docs/mcp.md for client configuration.\n";
 
-constexpr CommandSpec kServeSpec = {
+const CommandSpec kServeSpec = {
     .path = "mcp serve",
     .usage = "pyro [GLOBAL OPTIONS] mcp serve [--profile NAME]",
     .summary = "Serve pyro's operations as MCP tools on stdin/stdout.",
-    .flags = kServeFlags,
-    .details = kServeDetails,
+    .flags = {{"profile", 0, "NAME", "vm-run (default), workspace-core or workspace-full"}},
+    .details = std::string(kServeDetails),
 };
 
 constexpr std::string_view kMcpHelp =
