@@ -232,10 +232,8 @@ def exit_code_of(line: str) -> Optional[int]:
 
 
 def cli_json(cli: str, argv: List[str], op: Dict[str, Any]) -> Dict[str, Any]:
-    has_json = op["name"] not in CLI_WITHOUT_JSON
     words = list(argv)
-    if has_json:
-        words.insert(words.index("--") if "--" in words else len(words), "--json")
+    words.insert(words.index("--") if "--" in words else len(words), "--json")
     r = subprocess.run([cli, *words], capture_output=True, timeout=300, check=False,
                        env={**os.environ, "PYRO_HOME": str(pyro_home())})
     lines = r.stdout.decode().splitlines()
@@ -243,23 +241,9 @@ def cli_json(cli: str, argv: List[str], op: Dict[str, Any]) -> Dict[str, Any]:
     relayed = op["result"] == "ExecResult" and len(lines) == 1 and exit_code_of(lines[0]) == r.returncode
     if r.returncode != 0 and not relayed:
         raise SurfaceError(f"exit {r.returncode}: {r.stderr.decode(errors='replace').strip()}")
-    if not has_json:  # verbs of `none` results print nothing to parse
-        return {}
     if len(lines) != 1:
         raise SurfaceError(f"expected one JSON line, got {r.stdout!r}")
-    value = json.loads(lines[0])
-    if isinstance(value, list) and op["result"].startswith("list[") and CLI_LISTS_AS_ARRAYS:
-        return {"items": value}
-    return value
-
-
-# Known differences of today's CLI from the table's JSON (reported; the CLI's --json is
-# being moved onto Pyro::call, after which both can go):
-# - verbs whose result is `none` take no --json: they are checked by exit status only;
-CLI_WITHOUT_JSON = {"delete_workspace", "delete_snapshot", "close_shell"}
-# - `list[T]` results print a bare JSON array instead of {"items": [...]}: accepted and
-#   wrapped, the items still validated against T.
-CLI_LISTS_AS_ARRAYS = True
+    return json.loads(lines[0])
 
 
 # ---- the plan --------------------------------------------------------------------------

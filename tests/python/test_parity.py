@@ -189,9 +189,18 @@ class Decl:
         return f"{self.type} {self.name}" + (f" = {self.default}" if self.default else "")
 
 
+def _workspace_limits() -> Dict[str, str]:
+    header = (REPO / "include" / "pyro" / "workspace.hpp").read_text()
+    return dict(re.findall(r"static constexpr \w+ (k\w+) = ([^;]+);", header))
+
+
 def cpp_value(text: str) -> object:
-    """A C++ default initializer as a Python value (`1ull << 20`, `"TERM"`, `false`, `{}`)."""
+    """A C++ default initializer as a Python value (`1ull << 20`, `"TERM"`, `false`, `{}`,
+    `WorkspaceLimits::kDefaultReadBytes`)."""
     text = text.strip()
+    named = re.fullmatch(r"(?:WorkspaceLimits::)(k\w+)", text)
+    if named:
+        return cpp_value(_workspace_limits()[named.group(1)])
     if text == "{}":
         return None
     if text in ("true", "false"):
