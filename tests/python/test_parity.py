@@ -11,6 +11,7 @@ from typing import Dict, List, Optional, Tuple
 import pytest
 
 import pyro
+from pybind_signature import signature_params
 
 REPO = Path(__file__).resolve().parents[2]
 OPERATIONS = json.loads((REPO / "spec" / "operations.json").read_text())["operations"]
@@ -35,41 +36,10 @@ class Param:
         return f"Param({self.name!r}, kw={self.keyword_only}, default={self.default!r})"
 
 
-def split_top_level(text: str) -> List[str]:
-    """Splits "a: Dict[str, str] = None, b: int" on commas outside brackets."""
-    parts, depth, current = [], 0, ""
-    for ch in text:
-        if ch in "[(":
-            depth += 1
-        elif ch in "])":
-            depth -= 1
-        if ch == "," and depth == 0:
-            parts.append(current.strip())
-            current = ""
-        else:
-            current += ch
-    if current.strip():
-        parts.append(current.strip())
-    return parts
-
-
 def pybind_params(method) -> List[Param]:
     """Parameters from the pybind11 signature line, e.g.
     "run_in_vm(self: pyro._core.Pyro, environment: str, *, vcpu_count: int = 1) -> ..."."""
-    first = method.__doc__.splitlines()[0]
-    m = re.match(r"^\w+\((.*)\)\s*->", first)
-    assert m, f"unexpected pybind11 signature: {first}"
-    params, keyword_only = [], False
-    for part in split_top_level(m.group(1)):
-        if part == "*":
-            keyword_only = True
-            continue
-        name = part.split(":", 1)[0].strip()
-        if name == "self":
-            continue
-        default = part.split(" = ", 1)[1].strip() if " = " in part else None
-        params.append(Param(name, keyword_only, default))
-    return params
+    return [Param(*p) for p in signature_params(method)]
 
 
 def stub_params(stub: ast.ClassDef, name: str) -> List[Param]:

@@ -6,12 +6,12 @@ types; this check makes any drift a failure. No VM needed."""
 
 import ast
 import json
-import re
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 import pytest
 
+from pybind_signature import signature_params
 from pyro import _core
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,31 +46,7 @@ FUNCTIONS = [(None, n) for n, node in STUB_NAMES.items() if isinstance(node, ast
     if isinstance(node, ast.FunctionDef) and not node.decorator_list]
 
 
-def split_top_level(text: str) -> List[str]:
-    parts, depth, current = [], 0, ""
-    for ch in text:
-        depth += (ch in "[(") - (ch in "])")
-        if ch == "," and depth == 0:
-            parts.append(current)
-            current = ""
-        else:
-            current += ch
-    return [p.strip() for p in parts + [current] if p.strip()]
-
-
-def runtime_params(function) -> List[Param]:
-    """From pybind11's signature line: "name(self: X, a: str, *, b: int = 1) -> R"."""
-    first = function.__doc__.splitlines()[0]
-    m = re.match(r"^\w+\((.*)\)\s*->", first)
-    assert m, f"not a single pybind11 signature: {first}"
-    params, keyword_only = [], False
-    for part in split_top_level(m.group(1)):
-        if part == "*":
-            keyword_only = True
-        elif part.split(":", 1)[0] != "self":
-            default = part.split(" = ", 1)[1] if " = " in part else None
-            params.append((part.split(":", 1)[0].strip(), keyword_only, default))
-    return params
+runtime_params = signature_params
 
 
 def stub_params(node: ast.FunctionDef) -> List[Param]:
