@@ -47,9 +47,9 @@ json parse_arguments(std::string_view operation, std::string_view text) {
 std::string Pyro::call(std::string_view operation, std::string_view arguments_json,
                        const CallOptions& options) {
   json arguments = parse_arguments(operation, arguments_json);
-  json result = ops::dispatch(*this, operation, arguments, options);
+  ops::ResultJson result = ops::dispatch(*this, operation, arguments, options);
   // Guest output may hold invalid UTF-8: replaced, never a failed call.
-  return result.dump(-1, ' ', false, json::error_handler_t::replace);
+  return result.dump(-1, ' ', false, ops::ResultJson::error_handler_t::replace);
 }
 
 std::string operation_table_json() { return ops::operations_json(); }

@@ -25,7 +25,7 @@ Handler find_handler(std::string_view operation) {
   return nullptr;
 }
 
-nlohmann::json dispatch(Pyro& client, std::string_view operation, const nlohmann::json& arguments,
+ResultJson dispatch(Pyro& client, std::string_view operation, const nlohmann::json& arguments,
                         const CallOptions& options) {
   const OperationSpec* op = find_operation(operation);
   if (op == nullptr) {

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ops/result_json.hpp"
 #include "pyro/client.hpp"
 
 namespace pyro::ops {
@@ -15,7 +16,7 @@ namespace pyro::ops {
 /// Runs `operation` (its table name or MCP tool name) with `arguments` (an object,
 /// or null for none). Throws Error: kInvalidArgument for an unknown operation or a
 /// bad argument, else whatever the operation throws.
-nlohmann::json dispatch(Pyro& client, std::string_view operation, const nlohmann::json& arguments,
+ResultJson dispatch(Pyro& client, std::string_view operation, const nlohmann::json& arguments,
                         const CallOptions& options);
 
 }  // namespace pyro::ops

@@ -15,7 +15,7 @@
 
 namespace pyro::ops {
 
-using Handler = nlohmann::json (*)(Pyro& client, const Arguments& args, const CallOptions& options);
+using Handler = ResultJson (*)(Pyro& client, const Arguments& args, const CallOptions& options);
 
 struct HandlerEntry {
   std::string_view operation;  ///< table name, e.g. "run_in_vm"
@@ -35,7 +35,7 @@ ExecOptions exec_options(const Arguments& args);
 
 /// {"items": [json_of(item)...]}: the JSON form of a list result.
 template <typename T>
-nlohmann::json items_of(const std::vector<T>& list) {
+ResultJson items_of(const std::vector<T>& list) {
   return {{"items", json_array_of(list)}};
 }
 

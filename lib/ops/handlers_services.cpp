@@ -8,7 +8,7 @@
 namespace pyro::ops {
 namespace {
 
-using nlohmann::json;
+using json = ResultJson;
 
 OutputReadOptions read_options(const Arguments& args) {
   OutputReadOptions options;

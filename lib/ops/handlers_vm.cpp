@@ -7,7 +7,7 @@
 namespace pyro::ops {
 namespace {
 
-using nlohmann::json;
+using json = ResultJson;
 
 json run_in_vm(Pyro& client, const Arguments& args, const CallOptions&) {
   VmOptions vm;

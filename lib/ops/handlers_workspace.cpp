@@ -9,7 +9,7 @@
 namespace pyro::ops {
 namespace {
 
-using nlohmann::json;
+using json = ResultJson;
 
 json create_workspace(Pyro& client, const Arguments& args, const CallOptions&) {
   WorkspaceOptions options;

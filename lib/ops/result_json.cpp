@@ -4,7 +4,7 @@
 
 namespace pyro::ops {
 
-nlohmann::json json_of(const pyro::ExecResult& r) {
+ResultJson json_of(const pyro::ExecResult& r) {
   return {
       {"exit_code", r.exit_code},
       {"signal", r.signal},
@@ -18,7 +18,7 @@ nlohmann::json json_of(const pyro::ExecResult& r) {
   };
 }
 
-nlohmann::json json_of(const pyro::VmInfo& v) {
+ResultJson json_of(const pyro::VmInfo& v) {
   return {
       {"vm_id", v.vm_id},
       {"environment", v.environment},
@@ -33,7 +33,7 @@ nlohmann::json json_of(const pyro::VmInfo& v) {
   };
 }
 
-nlohmann::json json_of(const pyro::EnvironmentInfo& e) {
+ResultJson json_of(const pyro::EnvironmentInfo& e) {
   return {
       {"name", e.name},
       {"description", e.description},
@@ -52,8 +52,8 @@ nlohmann::json json_of(const pyro::EnvironmentInfo& e) {
   };
 }
 
-nlohmann::json json_of(const pyro::DoctorReport& r) {
-  nlohmann::json checks = nlohmann::json::array();
+ResultJson json_of(const pyro::DoctorReport& r) {
+  ResultJson checks = ResultJson::array();
   for (const auto& c : r.checks) {
     checks.push_back({{"name", c.name}, {"ok", c.ok}, {"detail", c.detail}});
   }
@@ -67,11 +67,11 @@ nlohmann::json json_of(const pyro::DoctorReport& r) {
   };
 }
 
-nlohmann::json json_of(const pyro::PruneResult& r) {
+ResultJson json_of(const pyro::PruneResult& r) {
   return {{"removed", r.removed}, {"bytes_freed", r.bytes_freed}};
 }
 
-nlohmann::json json_of(const pyro::WorkspaceInfo& w) {
+ResultJson json_of(const pyro::WorkspaceInfo& w) {
   return {
       {"workspace_id", w.workspace_id},
       {"name", w.name},
@@ -96,14 +96,14 @@ nlohmann::json json_of(const pyro::WorkspaceInfo& w) {
   };
 }
 
-nlohmann::json json_of(const pyro::WorkspaceFileEntry& f) {
+ResultJson json_of(const pyro::WorkspaceFileEntry& f) {
   return {
       {"path", f.path},   {"type", f.type},   {"size", f.size},
       {"mode", f.mode},   {"mtime", f.mtime}, {"target", f.target},
   };
 }
 
-nlohmann::json json_of(const pyro::WorkspaceFileContent& c) {
+ResultJson json_of(const pyro::WorkspaceFileContent& c) {
   return {
       {"path", c.path},
       {"content", c.content},
@@ -112,7 +112,7 @@ nlohmann::json json_of(const pyro::WorkspaceFileContent& c) {
   };
 }
 
-nlohmann::json json_of(const pyro::PushResult& r) {
+ResultJson json_of(const pyro::PushResult& r) {
   return {
       {"files", r.files},
       {"directories", r.directories},
@@ -121,14 +121,14 @@ nlohmann::json json_of(const pyro::PushResult& r) {
   };
 }
 
-nlohmann::json json_of(const pyro::PatchHunkReport& h) {
+ResultJson json_of(const pyro::PatchHunkReport& h) {
   return {
       {"index", h.index},     {"old_start", h.old_start}, {"applied", h.applied},
       {"offset", h.offset},   {"message", h.message},
   };
 }
 
-nlohmann::json json_of(const pyro::PatchFileReport& f) {
+ResultJson json_of(const pyro::PatchFileReport& f) {
   return {
       {"path", f.path},
       {"old_path", f.old_path},
@@ -139,7 +139,7 @@ nlohmann::json json_of(const pyro::PatchFileReport& f) {
   };
 }
 
-nlohmann::json json_of(const pyro::PatchResult& r) {
+ResultJson json_of(const pyro::PatchResult& r) {
   return {
       {"applied", r.applied},
       {"dry_run", r.dry_run},
@@ -148,14 +148,14 @@ nlohmann::json json_of(const pyro::PatchResult& r) {
   };
 }
 
-nlohmann::json json_of(const pyro::WorkspaceDiffEntry& e) {
+ResultJson json_of(const pyro::WorkspaceDiffEntry& e) {
   return {
       {"path", e.path},         {"status", e.status},     {"type", e.type},
       {"old_size", e.old_size}, {"new_size", e.new_size}, {"binary", e.binary},
   };
 }
 
-nlohmann::json json_of(const pyro::WorkspaceDiff& d) {
+ResultJson json_of(const pyro::WorkspaceDiff& d) {
   return {
       {"entries", json_array_of(d.entries)},
       {"unified", d.unified},
@@ -166,7 +166,7 @@ nlohmann::json json_of(const pyro::WorkspaceDiff& d) {
   };
 }
 
-nlohmann::json json_of(const pyro::ExportResult& r) {
+ResultJson json_of(const pyro::ExportResult& r) {
   return {
       {"output_path", r.output_path},
       {"files", r.files},
@@ -175,15 +175,15 @@ nlohmann::json json_of(const pyro::ExportResult& r) {
   };
 }
 
-nlohmann::json json_of(const pyro::WorkspaceSnapshotInfo& s) {
+ResultJson json_of(const pyro::WorkspaceSnapshotInfo& s) {
   return {{"name", s.name}, {"created_at", s.created_at}, {"disk_bytes", s.disk_bytes}};
 }
 
-nlohmann::json json_of(const pyro::PublishedPort& p) {
+ResultJson json_of(const pyro::PublishedPort& p) {
   return {{"guest_port", p.guest_port}, {"host_port", p.host_port}, {"host", p.host}};
 }
 
-nlohmann::json json_of(const pyro::ServiceInfo& s) {
+ResultJson json_of(const pyro::ServiceInfo& s) {
   return {
       {"name", s.name},
       {"command", s.command},
@@ -201,7 +201,7 @@ nlohmann::json json_of(const pyro::ServiceInfo& s) {
   };
 }
 
-nlohmann::json json_of(const pyro::ShellInfo& s) {
+ResultJson json_of(const pyro::ShellInfo& s) {
   return {
       {"shell_id", s.shell_id}, {"state", s.state},       {"pid", s.pid},
       {"exit_code", s.exit_code}, {"cols", s.cols},       {"rows", s.rows},
@@ -212,7 +212,7 @@ nlohmann::json json_of(const pyro::ShellInfo& s) {
 namespace {
 
 // The chunk's members next to the result's own, not nested under "chunk".
-void add_chunk(nlohmann::json& out, const pyro::OutputChunk& c) {
+void add_chunk(ResultJson& out, const pyro::OutputChunk& c) {
   out["output"] = c.output;
   out["cursor"] = c.cursor;
   out["next_cursor"] = c.next_cursor;
@@ -222,21 +222,21 @@ void add_chunk(nlohmann::json& out, const pyro::OutputChunk& c) {
 
 }  // namespace
 
-nlohmann::json json_of(const pyro::ServiceLogs& l) {
-  nlohmann::json out = {{"name", l.name}};
+ResultJson json_of(const pyro::ServiceLogs& l) {
+  ResultJson out = {{"name", l.name}};
   add_chunk(out, l.chunk);
   out["service"] = json_of(l.service);
   return out;
 }
 
-nlohmann::json json_of(const pyro::ShellOutput& o) {
-  nlohmann::json out = {{"shell_id", o.shell_id}};
+ResultJson json_of(const pyro::ShellOutput& o) {
+  ResultJson out = {{"shell_id", o.shell_id}};
   add_chunk(out, o.chunk);
   out["shell"] = json_of(o.shell);
   return out;
 }
 
-nlohmann::json json_of(const pyro::Error& e) {
+ResultJson json_of(const pyro::Error& e) {
   return {{"code", pyro::error_code_name(e.code())}, {"message", e.what()}};
 }
 
@@ -249,7 +249,7 @@ inline namespace v1 {
 // becomes U+FFFD rather than failing the call.
 #define PYRO_TEXT_JSON(Type)                                                           \
   std::string to_json(const Type& value) {                                             \
-    return ops::json_of(value).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); \
+    return ops::json_of(value).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace); \
   }
 PYRO_RESULT_TYPES(PYRO_TEXT_JSON)
 #undef PYRO_TEXT_JSON

@@ -15,43 +15,47 @@
 
 namespace pyro::ops {
 
+/// Keys in the order the members are declared, so every surface (to_dict, --json,
+/// structuredContent) shows a result the way its C++ type reads.
+using ResultJson = nlohmann::ordered_json;
+
 // Environments, VMs and the host.
-nlohmann::json json_of(const pyro::ExecResult& result);
-nlohmann::json json_of(const pyro::VmInfo& vm);
-nlohmann::json json_of(const pyro::EnvironmentInfo& env);
-nlohmann::json json_of(const pyro::DoctorReport& report);
-nlohmann::json json_of(const pyro::PruneResult& result);
+ResultJson json_of(const pyro::ExecResult& result);
+ResultJson json_of(const pyro::VmInfo& vm);
+ResultJson json_of(const pyro::EnvironmentInfo& env);
+ResultJson json_of(const pyro::DoctorReport& report);
+ResultJson json_of(const pyro::PruneResult& result);
 
 // Workspaces.
-nlohmann::json json_of(const pyro::WorkspaceInfo& info);
-nlohmann::json json_of(const pyro::WorkspaceFileEntry& entry);
-nlohmann::json json_of(const pyro::WorkspaceFileContent& content);
-nlohmann::json json_of(const pyro::PushResult& result);
-nlohmann::json json_of(const pyro::PatchHunkReport& hunk);
-nlohmann::json json_of(const pyro::PatchFileReport& file);
-nlohmann::json json_of(const pyro::PatchResult& result);
-nlohmann::json json_of(const pyro::WorkspaceDiffEntry& entry);
+ResultJson json_of(const pyro::WorkspaceInfo& info);
+ResultJson json_of(const pyro::WorkspaceFileEntry& entry);
+ResultJson json_of(const pyro::WorkspaceFileContent& content);
+ResultJson json_of(const pyro::PushResult& result);
+ResultJson json_of(const pyro::PatchHunkReport& hunk);
+ResultJson json_of(const pyro::PatchFileReport& file);
+ResultJson json_of(const pyro::PatchResult& result);
+ResultJson json_of(const pyro::WorkspaceDiffEntry& entry);
 /// Includes `changed` (the member function) next to the data members.
-nlohmann::json json_of(const pyro::WorkspaceDiff& diff);
-nlohmann::json json_of(const pyro::ExportResult& result);
-nlohmann::json json_of(const pyro::WorkspaceSnapshotInfo& snapshot);
+ResultJson json_of(const pyro::WorkspaceDiff& diff);
+ResultJson json_of(const pyro::ExportResult& result);
+ResultJson json_of(const pyro::WorkspaceSnapshotInfo& snapshot);
 
 // Services and shells. The OutputChunk of ServiceLogs and ShellOutput is
 // flattened into them ({"name", "output", "cursor", "next_cursor", "missed_bytes",
 // "more", "service": {...}}), as the Python binding's to_dict() does.
-nlohmann::json json_of(const pyro::PublishedPort& port);
-nlohmann::json json_of(const pyro::ServiceInfo& service);
-nlohmann::json json_of(const pyro::ServiceLogs& logs);
-nlohmann::json json_of(const pyro::ShellInfo& shell);
-nlohmann::json json_of(const pyro::ShellOutput& output);
+ResultJson json_of(const pyro::PublishedPort& port);
+ResultJson json_of(const pyro::ServiceInfo& service);
+ResultJson json_of(const pyro::ServiceLogs& logs);
+ResultJson json_of(const pyro::ShellInfo& shell);
+ResultJson json_of(const pyro::ShellOutput& output);
 
 /// {"code": "<wire name>", "message": "..."}: how a failure is reported as data.
-nlohmann::json json_of(const pyro::Error& error);
+ResultJson json_of(const pyro::Error& error);
 
 /// A JSON array of json_of(item) for every item, in order.
 template <typename T>
-nlohmann::json json_array_of(const std::vector<T>& items) {
-  nlohmann::json out = nlohmann::json::array();
+ResultJson json_array_of(const std::vector<T>& items) {
+  ResultJson out = ResultJson::array();
   for (const auto& item : items) out.push_back(json_of(item));
   return out;
 }
