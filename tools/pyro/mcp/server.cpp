@@ -57,6 +57,7 @@ class Server {
             }) {}
 
   int run();
+  size_t tool_count() const { return session_.tool_count(); }
 
  private:
   json call_tool(const std::string& tool, const json& arguments);
@@ -119,8 +120,7 @@ int serve(const ServerOptions& options) {
   std::signal(SIGPIPE, SIG_IGN);
   Server server(options);
   if (options.verbosity > 0) {
-    std::string note = fmt::format("pyro: mcp: serving {} tools on stdin/stdout\n",
-                                   json::parse(pyro::tool_definitions_json(options.profile)).size());
+    std::string note = fmt::format("pyro: mcp: serving {} tools on stdin/stdout\n", server.tool_count());
     std::fwrite(note.data(), 1, note.size(), stderr);
   }
   return server.run();

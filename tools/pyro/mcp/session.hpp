@@ -35,6 +35,8 @@ class Session {
   void finish_call(const nlohmann::json& id, const nlohmann::json& result);
   /// Blocks until every launched call has finished.
   void wait_for_calls();
+  /// How many tools this session offers.
+  size_t tool_count() const { return tools_.size(); }
 
  private:
   void handle_request(const nlohmann::json& id, const std::string& method, const nlohmann::json& params);
