@@ -8,7 +8,7 @@ export LC_ALL=C DEBIAN_FRONTEND=noninteractive
 readonly APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libfmt-dev nlohmann-json3-dev libboost-dev libarchive-dev doctest-dev
-  pybind11-dev python3-dev
+  pybind11-dev python3-dev python3-venv
   clang libclang-rt-14-dev
   qemu-system-x86 qemu-utils
   busybox-static e2fsprogs mmdebstrap cpio lz4 socat kmod file

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "core/client_impl.hpp"
+#include "runtime/host_programs.hpp"
 
 namespace pyro {
 inline namespace v1 {
@@ -60,6 +61,40 @@ void Pyro::delete_vm(const std::string& vm_id) {
   vm->stop();
 }
 
+namespace {
+
+// One check for the programs pyro runs besides QEMU: what is missing, what for, and
+// the apt-get line that installs it (a pip install brings none of them).
+template <typename Check>
+void check_host_programs(Check& check) {
+  std::vector<detail::HostProgram> required;
+  std::vector<detail::HostProgram> optional;
+  for (const detail::HostProgram& p : detail::missing_host_programs()) (p.required ? required : optional).push_back(p);
+  auto describe = [](const std::vector<detail::HostProgram>& list) {
+    std::string text;
+    for (const detail::HostProgram& p : list) {
+      text += fmt::format("{}`{}` ({}: {})", text.empty() ? "" : ", ", p.program, p.package, p.needed_for);
+    }
+    return text;
+  };
+  std::string detail;
+  if (required.empty() && optional.empty()) {
+    detail = fmt::format("all {} present", detail::host_programs().size());
+  } else if (required.empty()) {
+    detail = fmt::format("optional, missing: {}; install with `{}`", describe(optional),
+                         detail::install_command(optional));
+  } else {
+    std::vector<detail::HostProgram> all = required;
+    all.insert(all.end(), optional.begin(), optional.end());
+    detail = fmt::format("missing: {}{}; install with `{}`", describe(required),
+                         optional.empty() ? "" : "; optional, missing: " + describe(optional),
+                         detail::install_command(all));
+  }
+  check("host programs", required.empty(), detail);
+}
+
+}  // namespace
+
 DoctorReport Pyro::doctor() {
   DoctorReport report;
   report.home = impl_->home;
@@ -78,6 +113,7 @@ DoctorReport Pyro::doctor() {
   } catch (const Error& e) {
     check("vmm", false, e.what());
   }
+  check_host_programs(check);
   std::string kvm = impl_->backend->accelerator_obstacle(Accelerator::kKvm);
   check("kvm", true, kvm.empty() ? "/dev/kvm is present; a test boot decides" : "unusable: " + kvm);
   // The jail: one line per layer; a missing layer fails only in strict mode.

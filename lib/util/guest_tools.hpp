@@ -16,10 +16,10 @@ struct GuestTools {
   std::string jailer;  ///< "" when the directory has none
 };
 
-/// Search order: `configured`, $PYRO_GUEST_DIR, next to the loaded library
-/// (<libdir>/../libexec/pyro, or <module dir>/guest in the Python wheel), then the
-/// build tree this library was compiled in. Throws kUnavailable naming every place
-/// tried.
+/// Search order: `configured`, $PYRO_GUEST_DIR, relative to the loaded library or
+/// executable (<libexecdir>/pyro of its install prefix, or <module dir>/guest in the
+/// Python wheel), then, in a development build only, the build tree it was compiled
+/// in. Throws kUnavailable naming every place tried.
 GuestTools find_guest_tools(const std::string& configured);
 
 }  // namespace pyro::detail

@@ -104,6 +104,31 @@ def test_doctor_json(cli):
     assert r.returncode == (0 if report["ok"] else 1)
 
 
+def test_doctor_names_missing_host_packages(cli, tmp_path):
+    # A pip install brings no host programs: doctor says which are missing and which
+    # Debian packages provide them. An empty PATH hides every one of them.
+    import os
+
+    r = subprocess.run([cli, "doctor", "--json"], capture_output=True, timeout=180, check=False,
+                       env={**os.environ, "PATH": str(tmp_path)})
+    report = json.loads(r.stdout)
+    assert r.returncode == 1 and not report["ok"]
+    checks = {c["name"]: c for c in report["checks"]}
+    host = checks["host programs"]
+    assert not host["ok"]
+    assert "`mke2fs` (e2fsprogs" in host["detail"]
+    assert "optional, missing: `mmdebstrap`" in host["detail"]
+    install = host["detail"].split("install with `")[1]
+    assert install.startswith("apt-get install ") and " e2fsprogs " in install and "mmdebstrap" in install
+
+
+def test_doctor_host_programs_present(cli):
+    r = pyro(cli, "doctor", "--json")
+    host = next(c for c in json.loads(r.stdout)["checks"] if c["name"] == "host programs")
+    assert host == {"name": "host programs", "ok": True, "detail": host["detail"]}
+    assert host["detail"].startswith("all ") and host["detail"].endswith(" present"), host
+
+
 def test_doctor_human(cli):
     r = pyro(cli, "doctor")
     assert r.returncode in (0, 1)
