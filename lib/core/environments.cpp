@@ -36,7 +36,8 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
 }
 
 fs::path lock_path_for(const fs::path& env_dir) {
-  return env_dir.parent_path() / ("." + env_dir.filename().string() + ".lock");
+  // fmt, not "." + string: gcc 12 at -O3 flags the latter with a false -Wrestrict.
+  return env_dir.parent_path() / fmt::format(".{}.lock", env_dir.filename().string());
 }
 
 // Links (or, across filesystems, copies) the shared kernel and initramfs.
