@@ -28,7 +28,7 @@ def run(*args, env=None, timeout=1800, cwd=None) -> subprocess.CompletedProcess:
     return r
 
 
-def test_home() -> Path:
+def shared_home() -> Path:
     home = os.environ.get("PYRO_HOME") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "pyro"
     return Path(home)
 
@@ -56,7 +56,7 @@ def installed(tmp_path_factory):
     build_dir = WORK / "cmake"
     run(venv / "bin" / "pip", "install", "-q", f"-Cbuild-dir={build_dir}", top)
     home = tmp / "home"
-    shutil.copytree(test_home() / "cache", home / "cache", symlinks=True)
+    shutil.copytree(shared_home() / "cache", home / "cache", symlinks=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYRO_") and k != "PYTHONPATH"}
     env.update(PYRO_HOME=str(home), PATH=f"{venv / 'bin'}:{os.environ['PATH']}")
     yield venv, env, top, build_dir
