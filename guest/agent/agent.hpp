@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "connection.hpp"
+#include "pyro/version_macros.h"  // generated from project(pyro VERSION ...)
 #include "reaper.hpp"
 #include "services.hpp"
 #include "shells.hpp"
@@ -15,7 +16,8 @@
 
 namespace pyro::agent {
 
-inline constexpr const char* kAgentVersion = "0.1.0";
+// The package version (the protocol's own version is protocol::kProtocolMinor & co).
+inline constexpr const char* kAgentVersion = PYRO_VERSION_STRING;
 
 class Agent {
  public:

@@ -8,6 +8,7 @@ import pytest
 
 import pyro
 
+from project_version import project_version
 from waiting import wait_until
 
 
@@ -15,7 +16,7 @@ from waiting import wait_until
 
 
 def test_version_and_exports():
-    assert pyro.__version__ == "0.1.0"
+    assert pyro.__version__ == project_version()
     for name in pyro.__all__:
         assert hasattr(pyro, name), name
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "agent_harness.hpp"
+#include "pyro/version_macros.h"
 
 namespace {
 
@@ -35,7 +36,7 @@ TEST_CASE("agent: hello event fields") {
   CHECK(h["event"] == "hello");
   CHECK(h["protocol"]["major"] == 1);
   CHECK(h["protocol"]["minor"] == pyro::protocol::kProtocolMinor);
-  CHECK(h["agent_version"] == "0.1.0");
+  CHECK(h["agent_version"] == PYRO_VERSION_STRING);
   CHECK(h["methods"] == json({"hello", "ping", "exec", "shutdown", "restore", "workspace_mount", "fs_stat", "fs_list",
                               "fs_read", "fs_manifest", "fs_apply", "sync", "service_start", "service_list",
                               "service_status", "service_logs", "service_stop", "shell_open", "shell_write",
@@ -64,7 +65,7 @@ TEST_CASE("agent: malformed frame makes it reconnect and send hello again") {
   json hello = agent.accept_connection();
   CHECK(hello["event"] == "hello");
   CHECK(hello["protocol"]["major"] == 1);
-  CHECK(hello["agent_version"] == "0.1.0");
+  CHECK(hello["agent_version"] == PYRO_VERSION_STRING);
   CHECK(hello["methods"] == agent.hello()["methods"]);
   CHECK(hello["features"] == json::array());
   CHECK(hello["kernel"].is_string());

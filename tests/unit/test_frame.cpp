@@ -6,6 +6,7 @@
 
 #include "protocol/frame.hpp"
 #include "protocol/message.hpp"
+#include "pyro/version_macros.h"
 
 namespace proto = pyro::protocol;
 using proto::Frame;
@@ -201,12 +202,12 @@ TEST_CASE("message: request, response, error and event payloads") {
   CHECK(bad.error_code == "not_found");
   CHECK(bad.error_message == "cwd `/x`: no such file");
 
-  Frame ev = proto::make_event("hello", {{"agent_version", "0.1.0"}});
+  Frame ev = proto::make_event("hello", {{"agent_version", PYRO_VERSION_STRING}});
   CHECK(ev.stream == 0);
   CHECK(ev.type == FrameType::kEvent);
   auto body = proto::parse_payload(ev);
   CHECK(body["event"] == "hello");
-  CHECK(body["agent_version"] == "0.1.0");
+  CHECK(body["agent_version"] == PYRO_VERSION_STRING);
   CHECK_THROWS_AS(proto::make_event("x", nlohmann::json::array()), std::invalid_argument);
 }
 

@@ -11,19 +11,12 @@
 #define PYRO_C_VERSION_H
 
 #include "pyro/c/common.h"
-
-/* Identical to include/pyro/version.hpp: a difference is a redefinition warning. */
-#define PYRO_VERSION_MAJOR 0
-#define PYRO_VERSION_MINOR 1
-#define PYRO_VERSION_PATCH 0
-#define PYRO_VERSION_STRING "0.1.0"
-/** MAJOR * 10000 + MINOR * 100 + PATCH. */
-#define PYRO_VERSION_NUMBER \
-    (PYRO_VERSION_MAJOR * 10000 + PYRO_VERSION_MINOR * 100 + PYRO_VERSION_PATCH)
+/* PYRO_VERSION_{MAJOR,MINOR,PATCH,STRING,NUMBER}, shared with pyro/version.hpp. */
+#include "pyro/version_macros.h"
 
 PYRO_BEGIN_DECL
 
-/** The version of the loaded library, e.g. "0.1.0". Static; never NULL. */
+/** The version of the loaded library, e.g. "0.3.0". Static; never NULL. */
 PYRO_EXTERN(const char *) pyro_version(void);
 
 /** The version of the loaded library as MAJOR * 10000 + MINOR * 100 + PATCH. */
