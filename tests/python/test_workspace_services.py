@@ -187,6 +187,23 @@ def test_service_that_never_becomes_ready_fails_with_its_logs(client, busybox):
 
 
 @pytest.mark.vm
+def test_running_service_and_shell_have_no_exit_code_yet(client, busybox):
+    with workspace(client, busybox) as ws:
+        svc = client.start_service(ws.workspace_id, "idle", "echo up; exec sleep 600")
+        assert svc.state in ("starting", "running")
+        assert svc.exit_code is None and svc.to_dict()["exit_code"] is None
+        # The guide's spelling: `workspace_id`, through the core's JSON form.
+        status = client.call("status_service", {"workspace_id": ws.workspace_id, "name": "idle"})
+        assert status["state"] == "running" and status["exit_code"] is None
+        shell = client.open_shell(ws.workspace_id)
+        assert shell.state == "running" and shell.exit_code is None
+        assert shell.to_dict()["exit_code"] is None
+        client.close_shell(ws.workspace_id, shell.shell_id)
+        stopped = client.stop_service(ws.workspace_id, "idle", grace_seconds=2)
+        assert stopped.state == "stopped" and stopped.exit_code is not None
+
+
+@pytest.mark.vm
 def test_crashing_service_reports_exit_code_and_logs(client, busybox):
     with workspace(client, busybox) as ws:
         client.start_service(ws.workspace_id, "crash", "echo about-to-exit; exit 7")
