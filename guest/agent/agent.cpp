@@ -129,7 +129,7 @@ bool Agent::dispatch_workspace(const std::shared_ptr<Connection>& conn, uint32_t
   } else if (method == "workspace_mount") {
     run = [&ws, params, pid1 = is_pid1_] { return workspace_mount(ws, params, pid1); };
   } else if (method == "sync") {
-    run = [params] { return fs_sync(params); };
+    run = [&ws, params, pid1 = is_pid1_] { return fs_sync(ws, params, pid1); };
   } else if (!(run = process_method(method, params))) {
     return false;
   }

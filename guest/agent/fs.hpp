@@ -26,7 +26,9 @@ nlohmann::json fs_apply(Workspace& ws, const nlohmann::json& params);
 /// it validates and then refuses with `failed_precondition`.
 nlohmann::json workspace_mount(Workspace& ws, const nlohmann::json& params, bool in_vm);
 
-/// sync(2): flushes every file system before the host copies the disk.
-nlohmann::json fs_sync(const nlohmann::json& params);
+/// sync(2): flushes every file system before the host copies the disk. With
+/// `readonly` (in a VM only, before it stops) it also ends every other process and
+/// remounts the workspace read-only, so the disk is left with a clean journal.
+nlohmann::json fs_sync(Workspace& ws, const nlohmann::json& params, bool in_vm);
 
 }  // namespace pyro::agent

@@ -47,6 +47,8 @@ json fs_list(Workspace& ws, const json& params) {
   ListOptions options;
   const std::string rel = workspace_path_param(params, "path", "fs_list", "");
   options.recursive = bool_param(params, "recursive", false, "fs_list");
+  // mke2fs's lost+found is the file system's, not the workspace's: listed only when asked for by path.
+  options.skip_root_lost_found = true;
   options.limit = uint_param(params, "limit", 10000, kMaxLimit, "fs_list");
   UniqueFd root = ws.open_root();
   std::shared_lock<std::shared_mutex> reading(ws.lock());

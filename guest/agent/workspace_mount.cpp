@@ -1,5 +1,7 @@
-// `workspace_mount` and `sync`: attaching the workspace disk and flushing it.
+// `workspace_mount` and `sync`: attaching the workspace disk, flushing it and, before
+// the VM stops, leaving it clean.
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -86,9 +88,30 @@ json workspace_mount(Workspace& ws, const json& params, bool in_vm) {
   return json::object();
 }
 
-json fs_sync(const json&) {
+json fs_sync(Workspace& ws, const json& params, bool in_vm) {
+  const bool readonly = bool_param(params, "readonly", false, "sync");
   ::sync();
-  return json::object();
+  if (!readonly) return json::object();
+  if (!in_vm) {
+    throw AgentError("failed_precondition",
+                     "sync: the agent is not PID 1 of a VM; refusing to end every process on this machine");
+  }
+  std::unique_lock<std::shared_mutex> writing(ws.lock());
+  const std::string root = ws.root();
+  if (!is_mount_point(root)) return {{"readonly", false}};
+  // The VM stops next: end every process (PID 1 is spared) so that no file stays
+  // open for writing, then remount read-only. ext4 then marks its journal clean,
+  // so a copy of the disk needs no recovery (`e2fsck -n` finds nothing).
+  ::kill(-1, SIGKILL);
+  constexpr int kBusyRetries = 250;  // 5 s: killed processes close their files as they exit
+  for (int attempt = 0;; ++attempt) {
+    if (::mount(nullptr, root.c_str(), nullptr, MS_REMOUNT | MS_RDONLY | MS_NOATIME, nullptr) == 0) break;
+    if (errno != EBUSY || attempt == kBusyRetries) {
+      throw AgentError("unavailable", "sync: remount `" + root + "` read-only: " + std::strerror(errno));
+    }
+    ::usleep(20000);
+  }
+  return {{"readonly", true}};
 }
 
 }  // namespace pyro::agent

@@ -28,6 +28,11 @@ PYRO_API std::string operation_table_json();
 /// spec/result_schemas.json as compiled in: the JSON Schema of each result type.
 PYRO_API std::string result_schemas_json();
 
+/// The MCP tool name of the operation `name` names: its tool name or its table name
+/// (an alias of each other: "start_service" -> "service_start"); "" for no operation.
+/// Pyro::call accepts either; a profile's tool list shows only the tool names.
+PYRO_API std::string tool_name(std::string_view name);
+
 /// The MCP `Tool` objects (name, title, description, inputSchema, outputSchema,
 /// annotations) of the operations `profile` offers ("vm-run", "workspace-core",
 /// "workspace-full"), as a JSON array. Throws Error(kInvalidArgument) for an

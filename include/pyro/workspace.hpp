@@ -242,7 +242,8 @@ struct ServiceInfo {
   /// ready; stopped) or "stopped" (by stop_service)
   std::string state;
   int64_t pid = 0;        ///< guest pid while running
-  int exit_code = 0;      ///< last exit: shell-style (128+N for signal N); valid when not running
+  int exit_code = 0;      ///< last exit: shell-style (128+N for signal N); valid when not starting or
+                          ///< running (0 then; the JSON form and Python give null/None)
   int signal = 0;
   uint32_t restarts = 0;
   std::string started_at; ///< RFC 3339, UTC (the guest's clock)
@@ -295,7 +296,7 @@ struct ShellInfo {
   std::string shell_id;   ///< "sh-" + 8 hex digits
   std::string state;      ///< "running" or "exited"
   int64_t pid = 0;
-  int exit_code = 0;      ///< when exited
+  int exit_code = 0;      ///< when exited (0 while running; the JSON form and Python give null/None)
   uint32_t cols = 0;
   uint32_t rows = 0;
   std::string cwd;        ///< where it started

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -82,44 +83,49 @@ Arguments::Arguments(const OperationSpec& op, const json& args, const std::strin
   if (!args.is_null() && !args.is_object()) {
     invalid(tool_, fmt::format("arguments: expected an object, got {}", json_type_name(args)));
   }
+  // Each argument under its param's name; `spelled` keeps the caller's spelling
+  // (the name or an alias) for messages.
+  json given_values = json::object();
+  std::map<std::string, std::string> spelled;
   if (args.is_object()) {
     for (const auto& [key, value] : args.items()) {
-      bool known = false;
-      for (const auto& p : op.params) known = known || p.name == key;
-      if (!known) invalid(tool_, fmt::format("unknown argument `{}`", key));
+      const ParamSpec* p = op.find_param(key);
+      if (p == nullptr) invalid(tool_, fmt::format("unknown argument `{}`", key));
+      if (value.is_null()) continue;
+      if (auto seen = spelled.find(p->name); seen != spelled.end()) {
+        invalid(tool_, fmt::format("arguments `{}` and `{}` are the same parameter: give one", seen->second, key));
+      }
+      spelled[p->name] = key;
+      given_values[p->name] = value;
     }
   }
   for (const auto& p : op.params) {
-    const json* given = nullptr;
-    if (args.is_object()) {
-      auto it = args.find(p.name);
-      if (it != args.end() && !it->is_null()) given = &*it;
-    }
-    if (given == nullptr) {
+    auto it = given_values.find(p.name);
+    if (it == given_values.end()) {
       if (!p.optional) invalid(tool_, fmt::format("missing required argument `{}`", p.name));
       if (!p.default_value.is_null()) values_[p.name] = p.default_value;
       continue;
     }
-    if (!has_type(p, *given)) {
-      invalid(tool_, fmt::format("argument `{}`: expected {}, got {}", p.name, expected_type(p),
-                                 json_type_name(*given)));
+    const json& given = *it;
+    const std::string& name = spelled.at(p.name);
+    if (!has_type(p, given)) {
+      invalid(tool_, fmt::format("argument `{}`: expected {}, got {}", name, expected_type(p), json_type_name(given)));
     }
-    if (given->is_number()) {
-      double v = given->get<double>();
+    if (given.is_number()) {
+      double v = given.get<double>();
       if (p.minimum && v < *p.minimum) {
-        invalid(tool_, fmt::format("argument `{}`: {} is below the minimum {}", p.name, given->dump(), *p.minimum));
+        invalid(tool_, fmt::format("argument `{}`: {} is below the minimum {}", name, given.dump(), *p.minimum));
       }
       if (p.maximum && v > *p.maximum) {
-        invalid(tool_, fmt::format("argument `{}`: {} is above the maximum {}", p.name, given->dump(), *p.maximum));
+        invalid(tool_, fmt::format("argument `{}`: {} is above the maximum {}", name, given.dump(), *p.maximum));
       }
     }
-    if (!in_enum(p, *given)) {
+    if (!in_enum(p, given)) {
       std::vector<std::string> allowed;
       for (const auto& a : p.enum_values) allowed.push_back(a.dump());
-      invalid(tool_, fmt::format("argument `{}`: {} is not one of {}", p.name, given->dump(),
-                                 fmt::join(allowed, ", ")));
+      invalid(tool_, fmt::format("argument `{}`: {} is not one of {}", name, given.dump(), fmt::join(allowed, ", ")));
     }
-    values_[p.name] = *given;
+    values_[p.name] = given;
   }
 }
 

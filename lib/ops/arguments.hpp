@@ -16,13 +16,15 @@ namespace pyro::ops {
 class Arguments {
  public:
   /// Checks `args` (an object, or null for none) against `op.params`: no unknown
-  /// names, every required one present, each of the declared type (for `json`
+  /// names (a param's aliases count as its name; a param given twice, under two
+  /// spellings, is refused), every required one present, each of the declared type (for `json`
   /// params: the schema's top-level type), within its minimum/maximum and among
   /// its `enum` values. Null counts as absent. The table's defaults are filled in.
   /// Messages name the operation as `called_as` (the caller's spelling: the table
   /// name or the MCP tool name).
   Arguments(const OperationSpec& op, const nlohmann::json& args, const std::string& called_as);
 
+  // Reads take the param's table name, whichever spelling the caller used.
   bool has(const std::string& name) const { return values_.contains(name); }
 
   // Typed reads; `fallback` applies when the argument is absent and has no default.

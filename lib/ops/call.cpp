@@ -56,6 +56,11 @@ std::string operation_table_json() { return ops::operations_json(); }
 
 std::string result_schemas_json() { return ops::result_schemas_json(); }
 
+std::string tool_name(std::string_view name) {
+  const ops::OperationSpec* op = ops::find_operation(name);
+  return op == nullptr ? "" : op->tool_name;
+}
+
 std::string tool_definitions_json(std::string_view profile) {
   json tools = json::array();
   for (const auto* op : ops::operations_for_profile(profile)) tools.push_back(ops::tool_definition(*op));

@@ -14,6 +14,7 @@ using nlohmann::json;
 ParamSpec parse_param(const json& p) {
   ParamSpec spec;
   spec.name = p.at("name").get<std::string>();
+  spec.aliases = p.value("aliases", std::vector<std::string>{});
   spec.type = p.at("type").get<std::string>();
   spec.optional = p.value("optional", false);
   if (p.contains("default")) spec.default_value = p["default"];
@@ -47,6 +48,16 @@ std::vector<OperationSpec> parse_operations() {
 }
 
 }  // namespace
+
+const ParamSpec* OperationSpec::find_param(std::string_view param) const {
+  for (const auto& p : params) {
+    if (p.name == param) return &p;
+    for (const auto& alias : p.aliases) {
+      if (alias == param) return &p;
+    }
+  }
+  return nullptr;
+}
 
 const std::vector<OperationSpec>& all_operations() {
   static const std::vector<OperationSpec> operations = parse_operations();

@@ -16,6 +16,9 @@ namespace pyro::ops {
 /// One parameter of an operation, as the table declares it.
 struct ParamSpec {
   std::string name;
+  /// Other spellings callers may use for it (e.g. `workspace_id`); never listed as
+  /// parameters of their own.
+  std::vector<std::string> aliases;
   /// "string", "integer", "number", "boolean", "object" (string map) or "json"
   /// (any JSON value described by `schema`)
   std::string type;
@@ -38,12 +41,16 @@ struct OperationSpec {
   nlohmann::json annotations;  ///< as in the table, possibly partial
   std::vector<std::string> profiles;  ///< MCP profiles offering it, e.g. "vm-run"
   std::vector<ParamSpec> params;
+
+  /// The param called `name` (its name or one of its aliases), or nullptr.
+  const ParamSpec* find_param(std::string_view name) const;
 };
 
 /// Every operation of the compiled-in table, in table order.
 const std::vector<OperationSpec>& all_operations();
 
-/// The operation named `name` (its table name or its MCP tool name), or nullptr.
+/// The operation named `name` (its table name or its MCP tool name: each is an alias
+/// of the other), or nullptr.
 const OperationSpec* find_operation(std::string_view name);
 
 /// The profile names the table uses, in order: "vm-run", "workspace-core", "workspace-full".

@@ -183,14 +183,22 @@ ResultJson json_of(const pyro::PublishedPort& p) {
   return {{"guest_port", p.guest_port}, {"host_port", p.host_port}, {"host", p.host}};
 }
 
+namespace {
+
+// A process that has not ended has no exit code yet: null, not a 0 that reads as success.
+ResultJson exit_code_of(bool ended, int exit_code) { return ended ? ResultJson(exit_code) : ResultJson(); }
+
+}  // namespace
+
 ResultJson json_of(const pyro::ServiceInfo& s) {
+  const bool ended = s.state != "starting" && s.state != "running";
   return {
       {"name", s.name},
       {"command", s.command},
       {"cwd", s.cwd},
       {"state", s.state},
       {"pid", s.pid},
-      {"exit_code", s.exit_code},
+      {"exit_code", exit_code_of(ended, s.exit_code)},
       {"signal", s.signal},
       {"restarts", s.restarts},
       {"started_at", s.started_at},
@@ -203,9 +211,14 @@ ResultJson json_of(const pyro::ServiceInfo& s) {
 
 ResultJson json_of(const pyro::ShellInfo& s) {
   return {
-      {"shell_id", s.shell_id}, {"state", s.state},       {"pid", s.pid},
-      {"exit_code", s.exit_code}, {"cols", s.cols},       {"rows", s.rows},
-      {"cwd", s.cwd},           {"created_at", s.created_at},
+      {"shell_id", s.shell_id},
+      {"state", s.state},
+      {"pid", s.pid},
+      {"exit_code", exit_code_of(s.state != "running", s.exit_code)},
+      {"cols", s.cols},
+      {"rows", s.rows},
+      {"cwd", s.cwd},
+      {"created_at", s.created_at},
   };
 }
 

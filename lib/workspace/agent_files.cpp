@@ -161,6 +161,11 @@ void AgentOps::rename(const std::string& from, const std::string& to) {
 
 void agent_sync(AgentConnection& agent) { agent.call("sync", nlohmann::json::object(), call_deadline()); }
 
+void agent_sync_final(AgentConnection& agent) {
+  // Agents before `readonly` ignore it and only sync: the disk then still needs recovery.
+  agent.call("sync", {{"readonly", true}}, call_deadline());
+}
+
 void agent_apply(AgentConnection& agent, const AgentOps& ops, bool atomic) {
   if (ops.empty()) return;
   agent.call("fs_apply", {{"ops", ops.json()}, {"atomic", atomic}}, call_deadline());

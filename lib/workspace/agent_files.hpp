@@ -71,6 +71,10 @@ class AgentOps {
 /// after, and the guest's journal would otherwise commit seconds later.
 void agent_sync(AgentConnection& agent);
 
+/// Before the VM stops: sync, end the guest's processes and remount the workspace
+/// read-only, so the disk's journal is clean (an exported copy needs no recovery).
+void agent_sync_final(AgentConnection& agent);
+
 /// Runs `ops` with fs_apply; `atomic`: all or nothing. Throws the agent's error.
 void agent_apply(AgentConnection& agent, const AgentOps& ops, bool atomic);
 

@@ -300,10 +300,15 @@ AgentConnection& WorkspaceVm::agent(Deadline deadline) {
   }
 }
 
-void WorkspaceVm::sync(bool strict) {
+void WorkspaceVm::sync(bool strict, bool final) {
   try {
     // Best effort (before a stop) must not hold the stop up for the full connect timeout.
-    agent_sync(strict ? agent() : agent(deadline_after(kBestEffortConnect)));
+    AgentConnection& connection = strict ? agent() : agent(deadline_after(kBestEffortConnect));
+    if (final) {
+      agent_sync_final(connection);
+    } else {
+      agent_sync(connection);
+    }
   } catch (const Error& e) {
     if (strict) throw;
     log(LogLevel::kWarn, "workspace `{}`: sync before stopping failed: {}", record_.id, e.what());
@@ -322,7 +327,7 @@ void WorkspaceVm::remove_port_forward(uint32_t host_port) { machine().remove_por
 void WorkspaceVm::stop() noexcept {
   try {
     if (refresh()) {
-      sync(/*strict=*/false);
+      sync(/*strict=*/false, /*final=*/true);
       agent_.reset();
       machine().stop(kStopGrace);
     }

@@ -40,8 +40,10 @@ class WorkspaceVm {
   /// kFailedPrecondition (not running), kVmCrashed, kDeadlineExceeded.
   AgentConnection& agent();
 
-  /// Flushes the guest's file systems (agent `sync`); best effort when `strict` is false.
-  void sync(bool strict);
+  /// Flushes the guest's file systems (agent `sync`); best effort when `strict` is
+  /// false. `final` (before a stop): the workspace is also remounted read-only after
+  /// the guest's processes end, so the disk is left with a clean journal.
+  void sync(bool strict, bool final = false);
 
   /// Guest vCPUs off/on, for a consistent copy of the disk.
   void pause();

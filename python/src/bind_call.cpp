@@ -48,7 +48,8 @@ void register_call(py::module_& m, py::class_<Client>& cls) {
       },
       py::arg("operation"), py::arg("arguments") = py::none(),
       "Run any operation of the table by name (e.g. \"exec_workspace\", or its MCP tool name "
-      "\"vm_run\") with a dict of its parameters; return the result's JSON form as a dict "
+      "\"vm_run\") with a dict of its parameters (a parameter's aliases, like `workspace_id`, "
+      "count as its name); return the result's JSON form as a dict "
       "(lists as {\"items\": [...]}, no result as {}).\n\n"
       "Arguments are checked against the table (names, types, ranges) and its defaults filled "
       "in; raises InvalidArgumentError for an unknown operation or a bad argument, else the "
@@ -64,6 +65,15 @@ void register_call(py::module_& m, py::class_<Client>& cls) {
       py::arg("profile"),
       "The MCP Tool objects (name, title, description, inputSchema, outputSchema, annotations) "
       "of a profile: \"vm-run\", \"workspace-core\" or \"workspace-full\".");
+  m.def(
+      "tool_name",
+      [](const std::string& name) -> py::object {
+        std::string tool = pyro::tool_name(name);
+        return tool.empty() ? py::object(py::none()) : py::object(py::str(tool));
+      },
+      py::arg("name"),
+      "The tool name of the operation `name` names (its tool name or table name, aliases of "
+      "each other: \"start_service\" -> \"service_start\"), or None.");
 }
 
 }  // namespace pyro::python

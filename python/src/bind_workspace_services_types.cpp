@@ -60,8 +60,9 @@ void register_workspace_services_types(py::module_& m) {
       .def_readonly("state", &ServiceInfo::state,
                     "\"starting\", \"running\", \"exited\", \"failed\" (never ready) or \"stopped\"")
       .def_readonly("pid", &ServiceInfo::pid, "guest pid while running")
-      .def_readonly("exit_code", &ServiceInfo::exit_code,
-                    "last exit, shell-style (128+N for signal N); valid when not running")
+      .def_property_readonly(
+          "exit_code", [](const ServiceInfo& s) -> py::object { return json_dict(s)["exit_code"]; },
+          "last exit, shell-style (128+N for signal N); None while starting or running")
       .def_readonly("signal", &ServiceInfo::signal)
       .def_readonly("restarts", &ServiceInfo::restarts)
       .def_readonly("started_at", &ServiceInfo::started_at, "RFC 3339, UTC (the guest's clock)")
@@ -86,7 +87,9 @@ void register_workspace_services_types(py::module_& m) {
       .def_readonly("shell_id", &ShellInfo::shell_id, "\"sh-\" + 8 hex digits")
       .def_readonly("state", &ShellInfo::state, "\"running\" or \"exited\"")
       .def_readonly("pid", &ShellInfo::pid)
-      .def_readonly("exit_code", &ShellInfo::exit_code, "when exited")
+      .def_property_readonly(
+          "exit_code", [](const ShellInfo& s) -> py::object { return json_dict(s)["exit_code"]; },
+          "when exited; None while running")
       .def_readonly("cols", &ShellInfo::cols)
       .def_readonly("rows", &ShellInfo::rows)
       .def_readonly("cwd", &ShellInfo::cwd, "where it started")

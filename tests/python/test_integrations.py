@@ -258,6 +258,17 @@ def test_dispatch_unknown_tools_and_profiles(client):
         dispatch(recording, "vm_run", {}, profile="everything")
 
 
+def test_dispatch_accepts_aliases_inside_the_profile(client):
+    recording = RecordingClient()
+    args = {"workspace_id": "w", "name": "web", "command": "true"}
+    dispatch(recording, "start_service", args, profile="workspace-full")
+    assert recording.calls == [("start_service", args)]  # the core resolves both names
+    outside = dispatch(recording, "start_service", args, profile="workspace-core")
+    assert "no such tool in profile `workspace-core`" in outside["error"]["message"]
+    result = dispatch(client, "status_workspace", {"workspace_id": "ws-000000000000"}, profile="workspace-core")
+    assert result["error"]["code"] == "not_found"
+
+
 def test_dispatch_returns_pyro_errors(client):
     result = json.loads(dispatch_json(client, "vm_run",
                                       {"environment": "no-such-env", "command": "true"}))
@@ -352,6 +363,28 @@ def test_langchain_tool_returns_pyro_errors(client):
     # The schema is the core's; the core, not LangChain, refuses a bad argument.
     result = vm_run_tool(client).invoke({"environment": "busybox", "command": "true", "vcpu_count": 0})
     assert result["error"]["code"] == "invalid_argument" and "vcpu_count" in result["error"]["message"]
+
+
+def test_langchain_tool_calls_with_bad_arguments_are_results(client):
+    """The way an agent calls a tool (a ToolCall in, a ToolMessage out): arguments the
+    schema refuses reach the core and come back as an error result, never a raised
+    pydantic ValidationError; the guide's `workspace_id` spelling is accepted."""
+    require_module("langchain_core")
+    from langchain_core.messages import ToolMessage
+
+    from pyro.integrations.langchain import workspace_tools
+
+    tools = {t.name: t for t in workspace_tools(client, profile="workspace-full")}
+    for name, args, code in [
+        ("vm_run", {"command": 7}, "invalid_argument"),
+        ("vm_run", {"environment": "busybox", "command": "true", "surprise": 1}, "invalid_argument"),
+        ("service_start", {"workspace": "w", "name": "n", "command": "c", "readiness": [1]}, "invalid_argument"),
+        ("workspace_status", {"workspace": "a", "workspace_id": "b"}, "invalid_argument"),
+        ("workspace_status", {"workspace_id": "ws-000000000000"}, "not_found"),
+    ]:
+        message = tools[name].invoke({"type": "tool_call", "id": "1", "name": name, "args": args})
+        assert isinstance(message, ToolMessage)
+        assert json.loads(message.content)["error"]["code"] == code, (name, args, message.content)
 
 
 @pytest.mark.vm

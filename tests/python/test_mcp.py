@@ -396,6 +396,37 @@ def test_bad_service_arguments_are_invalid_argument(cli: str, name: str, argumen
     run(body())
 
 
+def test_aliases_reach_the_core_but_are_not_listed(cli: str) -> None:
+    """The integration guide's spellings work: a tool by its operation's name and
+    `workspace_id` for `workspace`; tools/list still shows each tool once."""
+    async def body() -> None:
+        async with tools(cli, "workspace-full") as t:
+            assert "start_service" not in t.by_name and "stop_workspace" not in t.by_name
+            for listed in t.by_name.values():
+                assert "workspace_id" not in listed.input_schema["properties"]
+            for alias, tool in [("status_service", "service_status"), ("stop_workspace", "workspace_stop"),
+                                ("list_workspace_disk", "workspace_disk_list")]:
+                args = {"workspace_id": "ws-000000000000"}
+                if tool == "service_status":
+                    args["name"] = "web"
+                result = await t.session.call_tool(alias, args)
+                # The operation ran and found no such workspace: the arguments were accepted.
+                assert result.is_error, result.structured_content
+                jsonschema.validate(result.structured_content, t.by_name[tool].output_schema)
+                assert result.structured_content["error"]["code"] in {"not_found", "unimplemented"}, alias
+            both = await t.session.call_tool("workspace_status", {"workspace": "a", "workspace_id": "b"})
+            assert both.is_error and both.structured_content["error"]["code"] == "invalid_argument"
+            message = both.structured_content["error"]["message"]
+            assert "`workspace`" in message and "`workspace_id`" in message
+        # An alias is no way around the profile.
+        async with connect(cli, "workspace-core") as session:
+            with pytest.raises(MCPError) as err:
+                await session.call_tool("start_service", {"workspace_id": "w", "name": "web", "command": "true"})
+            assert err.value.error.code == -32602
+
+    run(body())
+
+
 def test_unknown_environment_is_not_found(cli: str) -> None:
     async def body() -> None:
         async with tools(cli) as t:

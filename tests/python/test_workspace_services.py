@@ -3,6 +3,7 @@ argument checks without a VM, then real `busybox` workspaces (see conftest.py
 for the skip rule). Network tests touch only 127.0.0.1."""
 
 import os
+import signal
 import socket
 import stat
 import time
@@ -168,6 +169,19 @@ def test_http_service_reachable_through_published_port(client, busybox):
 
 
 @pytest.mark.vm
+def test_documented_wget_readiness_command_works_in_busybox(client, busybox):
+    """docs/workspaces.md: `timeout N wget`, not `wget -T N` (busybox 1.35 segfaults on it)."""
+    with workspace(client, busybox) as ws:
+        client.write_workspace_file(ws.workspace_id, "www/index.html", INDEX)
+        check = "timeout 5 wget -q -O /dev/null http://127.0.0.1:8080/index.html"
+        svc = client.start_service(ws.workspace_id, "web", HTTPD,
+                                   readiness={"type": "command", "command": check, "timeout_seconds": 20})
+        assert svc.state == "running" and svc.ready
+        crash = client.exec_workspace(ws.workspace_id, "wget -T 5 -q -O /dev/null http://127.0.0.1:8080/")
+        assert crash.exit_code == 128 + signal.SIGSEGV  # why the docs say so; a fixed busybox fails this
+
+
+@pytest.mark.vm
 def test_published_ports_need_the_policy(client, busybox):
     with workspace(client, busybox) as ws:  # network_policy "off"
         assert ws.network_policy == "off" and not ws.network
@@ -184,6 +198,23 @@ def test_service_that_never_becomes_ready_fails_with_its_logs(client, busybox):
                                             "interval_ms": 100})
         assert "booting-marker" in str(exc.value)
         assert client.status_service(ws.workspace_id, "slow").state == "failed"
+
+
+@pytest.mark.vm
+def test_running_service_and_shell_have_no_exit_code_yet(client, busybox):
+    with workspace(client, busybox) as ws:
+        svc = client.start_service(ws.workspace_id, "idle", "echo up; exec sleep 600")
+        assert svc.state in ("starting", "running")
+        assert svc.exit_code is None and svc.to_dict()["exit_code"] is None
+        # The guide's spelling: `workspace_id`, through the core's JSON form.
+        status = client.call("status_service", {"workspace_id": ws.workspace_id, "name": "idle"})
+        assert status["state"] == "running" and status["exit_code"] is None
+        shell = client.open_shell(ws.workspace_id)
+        assert shell.state == "running" and shell.exit_code is None
+        assert shell.to_dict()["exit_code"] is None
+        client.close_shell(ws.workspace_id, shell.shell_id)
+        stopped = client.stop_service(ws.workspace_id, "idle", grace_seconds=2)
+        assert stopped.state == "stopped" and stopped.exit_code is not None
 
 
 @pytest.mark.vm

@@ -4,6 +4,7 @@ sessions on real `busybox` VMs (see conftest.py for the skip rule)."""
 import fcntl
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -519,3 +520,28 @@ def test_crashed_vmm_is_reported_and_restartable(client, busybox, tmp_path):
         assert not pid_alive(started.pid)
         assert pgrep(info.path) == [] and pgrep(ws) == []
         assert not Path(info.path).exists()
+
+
+@pytest.mark.vm
+def test_lost_found_is_hidden_and_the_exported_disk_is_clean(client, busybox, tmp_path):
+    e2fsck = shutil.which("e2fsck") or shutil.which("e2fsck", path="/usr/sbin:/sbin")
+    if e2fsck is None:
+        pytest.skip("e2fsck (e2fsprogs) is not installed")
+    with workspace(client, busybox, disk_mib=64) as info:
+        ws = info.workspace_id
+        client.write_workspace_file(ws, "notes.txt", "kept\n")
+        assert [e.path for e in client.list_workspace_files(ws)] == ["notes.txt"]
+        assert "lost+found" not in {e.path for e in client.list_workspace_files(ws, recursive=True)}
+        # Asked for by path, it is still there.
+        assert client.list_workspace_files(ws, path="lost+found") == []
+        # A service still writing to the disk when the workspace stops.
+        client.start_service(ws, "writer", "while :; do echo tick >> ticks.txt; sleep 1; done",
+                             readiness={"type": "file", "path": "/workspace/ticks.txt"})
+        client.stop_workspace(ws)
+        assert {e.path for e in client.list_workspace_disk(ws)} == {"notes.txt", "ticks.txt"}
+        image = tmp_path / "workspace.ext4"
+        client.export_workspace_disk(ws, image)
+        # A host tool reading a regular file we produced: no journal to recover, nothing to fix.
+        check = subprocess.run([e2fsck, "-n", "-f", str(image)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+        assert "recovery" not in (check.stdout + check.stderr).lower()

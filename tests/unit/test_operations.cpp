@@ -111,4 +111,50 @@ TEST_CASE("operations: Pyro::call answers in the result's JSON form") {
   CHECK(error_of(f.client, "status_workspace", R"({"workspace": "nope"})") == ErrorCode::kNotFound);
 }
 
+TEST_CASE("operations: aliases resolve in the core and are never listed") {
+  // The table name and the MCP tool name name the same operation.
+  CHECK(tool_name("start_service") == "service_start");
+  CHECK(tool_name("service_start") == "service_start");
+  CHECK(tool_name("run_in_vm") == "vm_run");
+  CHECK(tool_name("list_vms") == "list_vms");
+  CHECK(tool_name("no_such_op").empty());
+  const OperationSpec* op = find_operation("stop_workspace");
+  REQUIRE(op != nullptr);
+  CHECK(op == find_operation("workspace_stop"));
+  REQUIRE(op->find_param("workspace_id") != nullptr);
+  CHECK(op->find_param("workspace_id")->name == "workspace");
+
+  // Aliases are spellings, never tools or properties of their own.
+  for (const auto& profile : profile_names()) {
+    for (const auto& tool : json::parse(tool_definitions_json(profile))) {
+      const std::string name = tool.at("name").get<std::string>();
+      CAPTURE(name);
+      CHECK(find_operation(name)->tool_name == name);
+      CHECK_FALSE(tool.at("inputSchema").at("properties").contains("workspace_id"));
+    }
+  }
+
+  ClientFixture f;
+  std::string message;
+  // `workspace_id` reaches the operation as `workspace`: its own not_found, not an argument error.
+  CHECK(error_of(f.client, "status_service", R"({"workspace_id": "nope", "name": "web"})", &message) ==
+        ErrorCode::kNotFound);
+  CHECK(error_of(f.client, "workspace_status", R"({"workspace_id": "nope"})") == ErrorCode::kNotFound);
+  // A null alias counts as absent, like a null argument.
+  CHECK(error_of(f.client, "workspace_status", R"({"workspace": "nope", "workspace_id": null})") ==
+        ErrorCode::kNotFound);
+  // Both spellings at once: refused, naming both.
+  CHECK(error_of(f.client, "workspace_status", R"({"workspace": "a", "workspace_id": "b"})", &message) ==
+        ErrorCode::kInvalidArgument);
+  CHECK(message.find("`workspace`") != std::string::npos);
+  CHECK(message.find("`workspace_id`") != std::string::npos);
+  // Messages name the argument as the caller spelled it.
+  CHECK(error_of(f.client, "stop_workspace", R"({"workspace_id": 7})", &message) == ErrorCode::kInvalidArgument);
+  CHECK(message.find("argument `workspace_id`: expected a string") != std::string::npos);
+  CHECK(message.find("call `stop_workspace`") != std::string::npos);
+  // An alias belongs to its param's operation only.
+  CHECK(error_of(f.client, "list_vms", R"({"workspace_id": "x"})", &message) == ErrorCode::kInvalidArgument);
+  CHECK(message.find("unknown argument `workspace_id`") != std::string::npos);
+}
+
 }  // namespace pyro::ops

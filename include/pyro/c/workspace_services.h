@@ -166,7 +166,8 @@ typedef struct pyro_service_info {
      *  ready; stopped) or "stopped" (by pyro_stop_service) */
     const char *state;
     int64_t pid;          /**< guest pid while running, else 0 */
-    int exit_code;        /**< last exit, shell-style (128+N for signal N); when not running */
+    int exit_code;        /**< last exit, shell-style (128+N for signal N); 0 while starting or
+                               running (check `state`; pyro_call_json gives null then) */
     int signal;           /**< the signal that ended it, 0 if it exited */
     uint32_t restarts;
     const char *started_at; /**< RFC 3339, UTC (the guest's clock) */
@@ -210,7 +211,7 @@ typedef struct pyro_shell_info {
     const char *shell_id;   /**< "sh-" + 8 hex digits */
     const char *state;      /**< "running" or "exited" */
     int64_t pid;
-    int exit_code;          /**< when exited */
+    int exit_code;          /**< when exited; 0 while running (pyro_call_json gives null) */
     uint32_t cols;
     uint32_t rows;
     const char *cwd;        /**< where it started */

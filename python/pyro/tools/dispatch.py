@@ -47,6 +47,8 @@ def dispatch(client: Any, name: str, arguments: Arguments = None, *,
              profile: Optional[str] = None) -> Dict[str, Any]:
     """Runs tool `name` (or operation `name`) on a `pyro.Pyro` and returns a JSON-ready dict.
 
+    `name` may be an alias (the table name, "start_service" for service_start), and the
+    arguments may use a parameter's aliases (`workspace_id`); the core resolves both.
     `arguments` is the model's JSON text or an already decoded dict. With `profile`,
     only that profile's tools may be called (an unknown profile raises ValueError).
     pyro errors and bad arguments come back as {"error": {"code", "message"}} instead
@@ -54,7 +56,8 @@ def dispatch(client: Any, name: str, arguments: Arguments = None, *,
     """
     offered = None if profile is None else [op.tool for op in tools_for_profile(profile)]
     try:
-        if offered is not None and name not in offered:
+        # An operation's table name is an alias of its tool name ("start_service").
+        if offered is not None and _core.tool_name(name) not in offered:
             raise ToolError("invalid_argument", f"call `{name}`: no such tool in profile "
                             f"`{profile}` (tools: {', '.join(offered)})")
         return client.call(name, _decode(name, arguments))

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "mcp/protocol.hpp"
+#include "pyro/operations.hpp"
 #include "pyro/version.hpp"
 
 namespace pyro_mcp {
@@ -134,8 +135,11 @@ void Session::start_call(const json& id, const json& params) {
     send_(error_response(id, kInvalidParams, "invalid params: `arguments` must be an object"));
     return;
   }
+  // A tool may be called by an alias (its operation's table name, "start_service"
+  // for service_start); the core resolves it, and only canonical names are listed.
+  const std::string tool_name = pyro::tool_name(name->get<std::string>());
   bool listed = false;
-  for (const auto& tool : tools_) listed = listed || tool.value("name", "") == *name;
+  for (const auto& tool : tools_) listed = listed || (!tool_name.empty() && tool.value("name", "") == tool_name);
   if (!listed) {
     send_(error_response(id, kInvalidParams, fmt::format("unknown tool: `{}`", name->get<std::string>())));
     return;

@@ -20,7 +20,8 @@ class Session {
  public:
   /// Sends one message to the client; called from any thread.
   using Send = std::function<void(const nlohmann::json& message)>;
-  /// Runs a tools/call of a listed tool whose id is registered; must end with
+  /// Runs a tools/call of a listed tool (`tool` as the client spelled it: the tool
+  /// name or an alias) whose id is registered; must end with
   /// finish_call(id, result), possibly later and on another thread. `arguments` is
   /// an object or null; checking them is the core's job (Pyro::call).
   using Launch = std::function<void(const nlohmann::json& id, const std::string& tool,
