@@ -370,6 +370,48 @@ static void test_pull_version1_line_callback(pyro_client *client) {
     report("pull with version 1 options calls the line callback with lines", failed_before);
 }
 
+static void test_call_json_ex_progress(pyro_client *client) {
+    const int failed_before = failed;
+    struct progress_count count;
+    pyro_call_options opts = PYRO_CALL_OPTIONS_INIT;
+    pyro_call_options bad = PYRO_CALL_OPTIONS_INIT;
+    char *out = NULL;
+    pyro_error *err = NULL;
+    pyro_status s;
+    memset(&count, 0, sizeof count);
+    bad.version = 99;
+    s = pyro_call_json_ex(&out, client, "pull_environment", "{\"name\": \"busybox\"}", &bad, &err);
+    check_error(s, err, PYRO_E_INVALID_ARGUMENT, "pyro_call_options");
+    opts.progress = count_progress;
+    opts.progress_payload = &count;
+    s = pyro_call_json_ex(&out, client, "pull_environment", "{\"name\": \"busybox\"}", &opts, &err);
+    CHECK(s == PYRO_OK);
+    if (s != PYRO_OK) {
+        print_error("pyro_call_json_ex pull_environment", s, err);
+        return;
+    }
+    CHECK(strstr(out, "\"installed\":true") != NULL || strstr(out, "\"installed\": true") != NULL);
+    CHECK(count.calls >= 1 && count.empty_or_null == 0 && count.too_small == 0);
+    CHECK(strcmp(count.last_stage, "download kernel") == 0);
+    pyro_string_free(out);
+    report("pyro_call_json_ex passes progress with user data; an unknown options version is refused", failed_before);
+}
+
+static void test_workspace_options_version1_init(void) {
+    const int failed_before = failed;
+    int sentinel = 0;
+    pyro_workspace_options w;
+    memset(&w, 0, sizeof w);
+    w.progress_payload = &sentinel;
+    /* A version 1 struct ends before the progress fields: init must not write them. */
+    CHECK(pyro_workspace_options_init(&w, 1) == PYRO_OK);
+    CHECK(w.version == 1 && w.mem_mib == 256 && w.progress_payload == &sentinel);
+    CHECK(pyro_workspace_options_init(&w, PYRO_WORKSPACE_OPTIONS_VERSION) == PYRO_OK);
+    CHECK(w.version == 2 && w.progress == NULL && w.progress_payload == NULL);
+    CHECK(pyro_workspace_options_init(&w, 3) == PYRO_E_INVALID_ARGUMENT);
+    report("workspace options: version 1 init leaves the progress fields alone", failed_before);
+}
+
 static void test_import_errors(pyro_client *client) {
     const int failed_before = failed;
     pyro_environment_info *info = NULL;
@@ -401,6 +443,8 @@ int main(void) {
     test_pull_noop(client);
     test_pull_version1_line_callback(client);
     test_pull_force_progress(client);
+    test_call_json_ex_progress(client);
+    test_workspace_options_version1_init();
     test_inspect_busybox(client); /* still intact after the rebuild */
     test_import_errors(client);
     pyro_client_free(client);
