@@ -28,6 +28,15 @@ std::string cut(std::string text, size_t width) {
   return text;
 }
 
+// Control characters (an archive's entry name may hold escape sequences) shown as '?',
+// so a message can neither move the cursor nor break the line.
+std::string printable(std::string text) {
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return text;
+}
+
 }  // namespace
 
 std::string progress_counter(const pyro::Progress& p) {
@@ -44,7 +53,7 @@ std::string progress_line(const pyro::Progress& p) {
   if (!p.message.empty()) line += fmt::format(": {}", p.message);
   const std::string counter = progress_counter(p);
   if (!counter.empty()) line += fmt::format(" ({})", counter);
-  return line;
+  return printable(std::move(line));
 }
 
 ProgressPrinter::ProgressPrinter(std::FILE* out, bool bar, size_t width)
@@ -76,7 +85,7 @@ void ProgressPrinter::draw(const pyro::Progress& p) {
   if (!counter.empty()) line += " " + counter;
   if (!p.message.empty()) line += fmt::format(": {}", p.message);
   // \r back to the start, the line cut to fit (a wrapped line cannot be redrawn), then clear the rest.
-  write("\r" + cut(std::move(line), width_ - 1) + "\x1b[K");
+  write("\r" + cut(printable(std::move(line)), width_ - 1) + "\x1b[K");
 }
 
 void ProgressPrinter::finish() {
