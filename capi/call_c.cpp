@@ -5,6 +5,7 @@
 #include <string>
 
 #include "capi_internal.hpp"
+#include "progress_c.hpp"
 
 namespace {
 
@@ -27,6 +28,26 @@ pyro_status pyro_call_json(char** out, pyro_client* client, const char* operatio
   return pyro::capi::guard(err, __func__, [&] {
     *out = c_copy(client->impl.call(operation, arguments_json ? arguments_json : ""));
   });
+}
+
+pyro_status pyro_call_json_ex(char** out, pyro_client* client, const char* operation, const char* arguments_json,
+                              const pyro_call_options* opts, pyro_error** err) {
+  PYRO_BEGIN_OUT_CALL();
+  PYRO_CHECK_ARG(operation);
+  PYRO_CHECK_VERSION(opts, PYRO_CALL_OPTIONS_VERSION, "pyro_call_options");
+  pyro::capi::ProgressAdapter progress(opts ? opts->progress : nullptr, opts ? opts->progress_payload : nullptr);
+  char* result = nullptr;
+  pyro_status s = pyro::capi::guard(err, __func__, [&] {
+    pyro::CallOptions options;
+    options.progress = progress.handler();
+    result = c_copy(client->impl.call(operation, arguments_json ? arguments_json : "", options));
+  });
+  if (s == PYRO_OK && progress.failed()) {
+    std::free(result);
+    return pyro::capi::user_failure(err, __func__);
+  }
+  *out = result;
+  return s;
 }
 
 pyro_status pyro_tool_definitions_json(char** out, const char* profile, pyro_error** err) {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "capi_internal.hpp"
+#include "progress_c.hpp"
 
 namespace {
 
@@ -15,43 +16,17 @@ const char* field(const pyro_environment_info* i, std::string pyro::EnvironmentI
   return i ? (i->value.*m).c_str() : nullptr;
 }
 
-// Adapts a C progress callback to a ProgressHandler. The C callback is called
-// with exceptions blocked: anything thrown through it (a C++ callback behind a
-// C pointer) is caught here, later calls are skipped, and the operation reports
-// PYRO_E_USER once it has finished.
-class Progress {
- public:
-  Progress(pyro_progress_cb cb, void* payload) : cb_(cb), payload_(payload) {}
-
-  pyro::ProgressHandler handler() {
-    if (cb_ == nullptr) return {};
-    return [this](std::string_view message) {
-      if (failed_) return;
-      std::string line(message);  // the callback gets a NUL-terminated copy
-      try {
-        cb_(line.c_str(), payload_);
-      } catch (...) {
-        failed_ = true;
-      }
-    };
+// Version 1 of pull/import options held a line callback in the same field.
+pyro::capi::ProgressAdapter progress_of(unsigned int version, pyro_progress_cb cb, void* payload) {
+  if (version == 1 && cb != nullptr) {
+    // Back to the type the caller stored (through void(*)(), the generic function pointer).
+    auto line_cb = reinterpret_cast<pyro_progress_line_cb>(reinterpret_cast<void (*)()>(cb));
+    return pyro::capi::ProgressAdapter::from_line_callback(line_cb, payload);
   }
-
-  bool failed() const { return failed_; }
-
- private:
-  pyro_progress_cb cb_;
-  void* payload_;
-  bool failed_ = false;
-};
-
-pyro_status user_failure(pyro_error** err, const char* function) noexcept {
-  std::string msg;
-  try {
-    msg = std::string("call `") + function + "`: the progress callback threw an exception";
-  } catch (...) {
-  }
-  return pyro::capi::set_error(err, PYRO_E_USER, msg.empty() ? "progress callback failed" : msg.c_str());
+  return pyro::capi::ProgressAdapter(cb, payload);
 }
+
+bool known_version(unsigned int version, unsigned int current) { return version == 1 || version == current; }
 
 // Moves `info` into a new handle for the caller.
 pyro_environment_info* new_info(pyro::EnvironmentInfo info) {
@@ -64,15 +39,18 @@ extern "C" {
 
 /* ---- options ---- */
 
+// Versions 1 and 2 have the same layout (only the callback's type differs).
 pyro_status pyro_pull_options_init(pyro_pull_options* opts, unsigned int version) {
-  if (opts == nullptr || version != PYRO_PULL_OPTIONS_VERSION) return PYRO_E_INVALID_ARGUMENT;
+  if (opts == nullptr || !known_version(version, PYRO_PULL_OPTIONS_VERSION)) return PYRO_E_INVALID_ARGUMENT;
   *opts = kPullDefaults;
+  opts->version = version;
   return PYRO_OK;
 }
 
 pyro_status pyro_import_options_init(pyro_import_options* opts, unsigned int version) {
-  if (opts == nullptr || version != PYRO_IMPORT_OPTIONS_VERSION) return PYRO_E_INVALID_ARGUMENT;
+  if (opts == nullptr || !known_version(version, PYRO_IMPORT_OPTIONS_VERSION)) return PYRO_E_INVALID_ARGUMENT;
   *opts = kImportDefaults;
+  opts->version = version;
   return PYRO_OK;
 }
 
@@ -173,12 +151,12 @@ pyro_status pyro_pull_environment(pyro_environment_info** out, pyro_client* clie
   *out = nullptr;
   PYRO_CHECK_ARG(client);
   PYRO_CHECK_ARG(name);
-  if (opts && opts->version != PYRO_PULL_OPTIONS_VERSION) {
+  if (opts && !known_version(opts->version, PYRO_PULL_OPTIONS_VERSION)) {
     return pyro::capi::bad_version(err, __func__, "pyro_pull_options", opts->version,
                                    PYRO_PULL_OPTIONS_VERSION);
   }
   const pyro_pull_options& o = opts ? *opts : kPullDefaults;
-  Progress progress(o.progress, o.progress_payload);
+  pyro::capi::ProgressAdapter progress = progress_of(o.version, o.progress, o.progress_payload);
   pyro_environment_info* result = nullptr;
   pyro_status s = pyro::capi::guard(err, __func__, [&] {
     pyro::PullOptions po;
@@ -188,7 +166,7 @@ pyro_status pyro_pull_environment(pyro_environment_info** out, pyro_client* clie
   });
   if (s == PYRO_OK && progress.failed()) {
     pyro_environment_info_free(result);
-    return user_failure(err, __func__);
+    return pyro::capi::user_failure(err, __func__);
   }
   *out = result;
   return s;
@@ -233,12 +211,12 @@ pyro_status pyro_import_environment(pyro_environment_info** out, pyro_client* cl
   PYRO_CHECK_ARG(client);
   PYRO_CHECK_ARG(name);
   PYRO_CHECK_ARG(source);
-  if (opts && opts->version != PYRO_IMPORT_OPTIONS_VERSION) {
+  if (opts && !known_version(opts->version, PYRO_IMPORT_OPTIONS_VERSION)) {
     return pyro::capi::bad_version(err, __func__, "pyro_import_options", opts->version,
                                    PYRO_IMPORT_OPTIONS_VERSION);
   }
   const pyro_import_options& o = opts ? *opts : kImportDefaults;
-  Progress progress(o.progress, o.progress_payload);
+  pyro::capi::ProgressAdapter progress = progress_of(o.version, o.progress, o.progress_payload);
   pyro_environment_info* result = nullptr;
   pyro_status s = pyro::capi::guard(err, __func__, [&] {
     pyro::ImportOptions io;
@@ -248,7 +226,7 @@ pyro_status pyro_import_environment(pyro_environment_info** out, pyro_client* cl
   });
   if (s == PYRO_OK && progress.failed()) {
     pyro_environment_info_free(result);
-    return user_failure(err, __func__);
+    return pyro::capi::user_failure(err, __func__);
   }
   *out = result;
   return s;

@@ -3,6 +3,7 @@
 #include <utility>
 #include <vector>
 
+#include "progress_c.hpp"
 #include "workspace_results.hpp"
 
 namespace {
@@ -75,11 +76,26 @@ pyro_status pyro_create_workspace(pyro_workspace_info** out, pyro_client* client
                                   pyro_error** err) {
   PYRO_BEGIN_OUT_CALL();
   PYRO_CHECK_ARG(environment);
-  PYRO_CHECK_VERSION(opts, PYRO_WORKSPACE_OPTIONS_VERSION, "pyro_workspace_options");
-  return pyro::capi::guard(err, __func__, [&] {
-    auto info = client->impl.create_workspace(environment, to_workspace_options(opts));
-    *out = pyro::capi::new_workspace_info(info);
+  if (opts && opts->version != 1 && opts->version != PYRO_WORKSPACE_OPTIONS_VERSION) {
+    return pyro::capi::bad_version(err, __func__, "pyro_workspace_options", opts->version,
+                                   PYRO_WORKSPACE_OPTIONS_VERSION);
+  }
+  // A version 1 struct ends before the progress fields.
+  const bool has_progress = opts && opts->version >= 2;
+  pyro::capi::ProgressAdapter progress(has_progress ? opts->progress : nullptr,
+                                       has_progress ? opts->progress_payload : nullptr);
+  pyro_workspace_info* result = nullptr;
+  pyro_status s = pyro::capi::guard(err, __func__, [&] {
+    pyro::WorkspaceOptions options = to_workspace_options(opts);
+    options.progress = progress.handler();
+    result = pyro::capi::new_workspace_info(client->impl.create_workspace(environment, options));
   });
+  if (s == PYRO_OK && progress.failed()) {
+    pyro_workspace_info_free(result);
+    return pyro::capi::user_failure(err, __func__);
+  }
+  *out = result;
+  return s;
 }
 
 pyro_status pyro_list_workspaces(pyro_workspace_list** out, pyro_client* client,

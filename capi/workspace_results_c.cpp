@@ -1,6 +1,7 @@
 // C ABI: the plain result structs of the workspace operations — deep copies
 // from C++ (workspace_results.hpp), their `_free` functions, options `_init`
 // functions and the state name.
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -236,8 +237,10 @@ const char* pyro_workspace_state_str(pyro_workspace_state state) {
 
 pyro_status pyro_workspace_options_init(pyro_workspace_options* opts, unsigned int version) {
   static constexpr pyro_workspace_options kDefaults = PYRO_WORKSPACE_OPTIONS_INIT;
-  if (opts == nullptr || version != PYRO_WORKSPACE_OPTIONS_VERSION) return PYRO_E_INVALID_ARGUMENT;
-  *opts = kDefaults;
+  if (opts == nullptr || (version != 1 && version != PYRO_WORKSPACE_OPTIONS_VERSION)) return PYRO_E_INVALID_ARGUMENT;
+  // A version 1 struct ends where the progress fields begin.
+  std::memcpy(opts, &kDefaults, version == 1 ? offsetof(pyro_workspace_options, progress) : sizeof kDefaults);
+  opts->version = version;
   return PYRO_OK;
 }
 

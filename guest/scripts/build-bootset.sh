@@ -28,6 +28,8 @@ readonly WANTED_MODULES=(virtio_ring virtio virtio_mmio virtio_pci_legacy_dev
 readonly EPOCH=${SOURCE_DATE_EPOCH:-0}
 
 log() { printf 'build-bootset: %s\n' "$*" >&2; }
+# "stage: <name>" lines start a progress stage of pyro's ProgressHandler (lib/env/script_runner.hpp).
+begin_stage() { log "stage: $*"; }
 die() { printf 'build-bootset: error: %s\n' "$*" >&2; exit 1; }
 usage() {
   sed -n '4p' "${BASH_SOURCE[0]}" | sed 's/^# //' >&2
@@ -194,6 +196,7 @@ if [ "$force" = 0 ] && [ -f "$inputs_file" ] && [ -f "$target/vmlinux" ] && [ -f
   fi
 fi
 
+begin_stage "build boot set"
 log "unpacking kernel package"
 kroot=$work/kernel
 mkdir -p "$kroot"

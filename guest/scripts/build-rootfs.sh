@@ -31,6 +31,8 @@ readonly EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
 readonly MIB=$((1024 * 1024))
 
 log() { printf 'build-rootfs: %s\n' "$*" >&2; }
+# "stage: <name>" lines start a progress stage of pyro's ProgressHandler (lib/env/script_runner.hpp).
+begin_stage() { log "stage: $*"; }
 die() { printf 'build-rootfs: error: %s\n' "$*" >&2; exit 1; }
 usage() {
   sed -n '4p' "${BASH_SOURCE[0]}" | sed 's/^# //' >&2
@@ -304,6 +306,7 @@ rm -rf "$r/var/log/apt/eipp.log.xz" "$r/var/cache/debconf/"*-old 2>/dev/null || 
 EOF
   chmod 0755 "$hooks"/*
 
+  begin_stage "build rootfs"
   log "running mmdebstrap ($suite, $variant, ${#package_list[@]} packages)"
   mm=(mmdebstrap --mode=auto --variant="$variant" --format=directory
       --skip=essential/unlink
@@ -344,6 +347,7 @@ EOF
   if [ $((nfiles * 3 / 2 + 4096)) -gt $((size_mib * MIB / 16384)) ]; then
     mkfs+=(-N $((nfiles * 3 / 2 + 4096)))
   fi
+  begin_stage "make image"
   log "making ext4 image: $((used / MIB)) MiB used, $nfiles files, image ${size_mib} MiB"
   if [ ${#ns[@]} -gt 0 ]; then chmod 0777 "$stage"; fi  # the namespace's root writes it
   # (mke2fs says "Creating regular file" on stdout even with -q; stdout is for the path.)

@@ -18,7 +18,7 @@ inline namespace v1 {
 
 /// Per-call hooks of Pyro::call that JSON cannot carry.
 struct CallOptions {
-  /// Lines of progress from long work (pull_environment, import_environment).
+  /// Progress of long work (pull_environment, import_environment, create_workspace).
   ProgressHandler progress;
 };
 

@@ -97,8 +97,22 @@ struct EnvironmentInfo {
   bool snapshot_ready = false;  ///< a snapshot template exists for the default VM shape
 };
 
-/// A line of progress from long work (building or importing an environment).
-using ProgressHandler = std::function<void(std::string_view message)>;
+/// One report of progress from long work (pull_environment, import_environment,
+/// create_workspace with a seed). The views are valid only during the call.
+/// Stages come in order; within a stage `done` never decreases. Stage names:
+/// "download kernel", "build boot set", "build rootfs", "make image",
+/// "unpack image", "copy seed", "make disk", "start workspace".
+struct Progress {
+  std::string_view stage;    ///< what is being done now
+  std::string_view message;  ///< a human line about it; may be empty
+  uint64_t done = 0;         ///< units finished in this stage
+  uint64_t total = 0;        ///< units of the whole stage; 0: unknown
+  std::string_view unit;     ///< what done/total count: "bytes", "layers"; empty when unused
+};
+
+/// Receives progress on the thread that called the operation, before it returns.
+/// (It took a line before; that line is now `message`.)
+using ProgressHandler = std::function<void(const Progress& progress)>;
 
 struct PullOptions {
   bool force = false;        ///< rebuild even when the cached environment is current

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "pyro/export.hpp"
+#include "pyro/types.hpp"
 
 namespace pyro {
 inline namespace v1 {
@@ -78,6 +79,7 @@ struct WorkspaceOptions {
   std::map<std::string, std::string> labels;
   uint64_t disk_mib = 2048;   ///< size of the /workspace disk (sparse on the host)
   std::vector<WorkspaceSecret> secrets;
+  ProgressHandler progress;   ///< optional: stages "copy seed", "make disk", "start workspace"
 };
 
 enum class WorkspaceState { kStopped, kRunning, kCrashed };

@@ -20,6 +20,7 @@
 #include "util/disk_usage.hpp"
 #include "util/file_lock.hpp"
 #include "util/guest_tools.hpp"
+#include "util/progress.hpp"
 #include "util/private_dir.hpp"
 #include "util/sha256.hpp"
 
@@ -96,14 +97,14 @@ EnvironmentInfo Pyro::Impl::pull(const std::string& name, const PullOptions& pul
   if (entry->kind == "initramfs" || !catalog.inspect("busybox").installed) {
     std::vector<std::string> argv = {tools.bootset_script, "--agent", tools.agent, "--home", home};
     if (pull_options.force && entry->kind == "initramfs") argv.push_back("--force");
-    detail::run_script(argv, pull_options.progress, what);
+    detail::run_script(argv, pull_options.progress, what, "download kernel");
   }
   if (entry->kind == "rootfs") {
     std::vector<std::string> argv = {tools.rootfs_script, "--name", entry->name, "--dir", entry->dir,
                                      "--suite", entry->suite, "--variant", entry->variant,
                                      "--packages", join(entry->packages, ","), "--home", home};
     if (pull_options.force) argv.push_back("--force");
-    detail::run_script(argv, pull_options.progress, what);
+    detail::run_script(argv, pull_options.progress, what, "build rootfs");
   }
   EnvironmentInfo info = catalog.inspect(name);
   if (!info.installed) {
@@ -146,9 +147,9 @@ EnvironmentInfo Pyro::import_environment(const std::string& name, const std::str
     }
   } cleanup{tmp};
 
-  auto progress = [&](std::string_view line) {
-    detail::log(LogLevel::kInfo, "{}: {}", what, line);
-    if (options.progress) options.progress(line);
+  auto progress = [&](const Progress& event) {
+    if (!event.message.empty()) detail::log(LogLevel::kInfo, "{}: {}", what, event.message);
+    if (options.progress) options.progress(event);
   };
   detail::ImageSummary image = detail::unpack_image(source, (tmp / "root").string(), progress);
   detail::check_rootfs_usable((tmp / "root").string());

@@ -19,6 +19,7 @@
 #include "pyro/error.hpp"
 #include "util/child_process.hpp"
 #include "util/find_executable.hpp"
+#include "util/progress.hpp"
 
 namespace pyro::detail {
 namespace {
@@ -154,9 +155,7 @@ void make_ext4_image(const std::string& root_dir, const std::string& image_path,
   const uint64_t size = std::max(kMinImageBytes, round_up(usage.bytes + usage.bytes * 3 / 10 + extra_bytes, kMiB));
   // mke2fs gives one inode per 16 KiB at most; a tree of many small files needs more.
   const uint64_t inodes = usage.inodes + usage.inodes * 3 / 10 + 1024;
-  if (progress) {
-    progress(fmt::format("making a {} MiB ext4 image of {} files", size / kMiB, usage.inodes));
-  }
+  report_progress(progress, "make image", fmt::format("making a {} MiB ext4 image of {} files", size / kMiB, usage.inodes));
 
   const fs::path image(image_path);
   const fs::path image_dir = image.has_parent_path() ? image.parent_path() : fs::path(".");

@@ -20,6 +20,7 @@
 #include "env/archive_util.hpp"
 #include "env/safe_extract.hpp"
 #include "pyro/error.hpp"
+#include "util/progress.hpp"
 #include "util/relative_path.hpp"
 #include "util/sha256.hpp"
 #include "util/temp_dir.hpp"
@@ -44,14 +45,21 @@ class Context {
   [[noreturn]] void fail(ErrorCode code, const std::string& cause) const {
     throw Error(code, fmt::format("import image `{}`: {}", source_, cause));
   }
+  // Progress of stage "unpack image", counted in layers once they are known.
   void note(const std::string& message) const {
-    if (progress_) progress_(message);
+    report_progress(progress_, "unpack image", message, layers_done_, layers_, layers_ ? "layers" : "");
+  }
+  void count_layers(uint64_t done, uint64_t total) const {
+    layers_done_ = done;
+    layers_ = total;
   }
   const std::string& source() const { return source_; }
 
  private:
   std::string source_;
   const ProgressHandler& progress_;
+  mutable uint64_t layers_done_ = 0;
+  mutable uint64_t layers_ = 0;
 };
 
 std::string parent_of(const std::string& rel) {
@@ -418,6 +426,7 @@ ImageSummary unpack_image(const std::string& source, const std::string& rootfs_d
   }
   for (size_t i = 0; i < plan.layers.size(); ++i) {
     const LayerRef& layer = plan.layers[i];
+    ctx.count_layers(i, plan.layers.size());
     const uint64_t size = fs::file_size(layer.path, ec);
     ctx.note(fmt::format("layer {}/{}: {} ({})", i + 1, plan.layers.size(),
                          layer.digest.empty() ? layer.path.filename().string() : layer.digest, human_size(size)));
@@ -433,6 +442,7 @@ ImageSummary unpack_image(const std::string& source, const std::string& rootfs_d
       ctx.note(fmt::format("layer {}: {} warnings, the first: {}", i + 1, stats.warnings, stats.first_warning));
     }
   }
+  ctx.count_layers(plan.layers.size(), plan.layers.size());
   ctx.note(fmt::format("unpacked {} of files", human_size(summary.unpacked_bytes)));
   return summary;
 }

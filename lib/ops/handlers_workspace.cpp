@@ -11,7 +11,7 @@ namespace {
 
 using json = ResultJson;
 
-json create_workspace(Pyro& client, const Arguments& args, const CallOptions&) {
+json create_workspace(Pyro& client, const Arguments& args, const CallOptions& call) {
   WorkspaceOptions options;
   options.vcpu_count = args.u32("vcpu_count", options.vcpu_count);
   options.mem_mib = args.u32("mem_mib", options.mem_mib);
@@ -21,6 +21,7 @@ json create_workspace(Pyro& client, const Arguments& args, const CallOptions&) {
   options.labels = args.string_map("labels");
   options.disk_mib = args.u64("disk_mib", options.disk_mib);
   options.secrets = secrets_argument(args);
+  options.progress = call.progress;
   return json_of(client.create_workspace(args.string("environment"), options));
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "env/archive_util.hpp"
 #include "env/safe_extract.hpp"
 #include "pyro/error.hpp"
+#include "util/progress.hpp"
 #include "util/relative_path.hpp"
 #include "util/sparse_copy.hpp"
 #include "util/unique_fd.hpp"
@@ -69,7 +71,48 @@ class Budget {
   uint64_t entries_ = 0;
 };
 
+// Stage "copy seed", throttled: an event when another percent is done (or, with
+// no total, another 1000 units), so a seed of many small files costs a caller
+// about a hundred calls, not one per file.
+class SeedProgress {
+ public:
+  SeedProgress(const ProgressHandler& handler, uint64_t total, std::string_view unit)
+      : handler_(handler), total_(total), unit_(unit) {}
+  void start(std::string_view message) { report_progress(handler_, kStage, message, 0, total_, unit_); }
+  void add(uint64_t units, std::string_view name) {
+    done_ += units;
+    total_ = total_ == 0 ? 0 : std::max(total_, done_);  // a file grown since it was measured
+    const uint64_t step = total_ == 0 ? done_ / 1000 : done_ * 100 / total_;
+    if (step > last_step_) {
+      last_step_ = step;
+      report_progress(handler_, kStage, name, done_, total_, unit_);
+    }
+  }
+  void finish(std::string_view message) { report_progress(handler_, kStage, message, done_, total_, unit_); }
+
+ private:
+  static constexpr std::string_view kStage = "copy seed";
+  const ProgressHandler& handler_;
+  uint64_t total_;
+  std::string_view unit_;
+  uint64_t done_ = 0;
+  uint64_t last_step_ = 0;
+};
+
 // ---- a host directory ----
+
+// Bytes of the regular files below `dir` (symlinks not followed): the total of
+// a directory seed's progress.
+uint64_t file_bytes_below(const fs::path& dir) {
+  uint64_t bytes = 0;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
+       !ec && it != end; it.increment(ec)) {
+    std::error_code ignored;
+    if (it->is_regular_file(ignored) && !it->is_symlink(ignored)) bytes += it->file_size(ignored);
+  }
+  return bytes;
+}
 
 struct PendingDir {
   fs::path path;
@@ -79,7 +122,8 @@ struct PendingDir {
 
 class DirCopier {
  public:
-  DirCopier(const Context& ctx, Budget& budget) : ctx_(ctx), budget_(budget) {}
+  DirCopier(const Context& ctx, Budget& budget, SeedProgress& progress)
+      : ctx_(ctx), budget_(budget), progress_(progress) {}
 
   void run(const fs::path& from, const fs::path& to) {
     copy_children(from, to, "");
@@ -130,6 +174,7 @@ class DirCopier {
       budget_.add_bytes(static_cast<uint64_t>(st.st_size), rel);
       copy_file(src, dst, st);
       ++budget_.stats.files;
+      progress_.add(static_cast<uint64_t>(st.st_size), rel);
     }
   }
 
@@ -146,6 +191,7 @@ class DirCopier {
 
   const Context& ctx_;
   Budget& budget_;
+  SeedProgress& progress_;
   std::vector<PendingDir> dirs_;
 };
 
@@ -160,7 +206,8 @@ void empty_directory(const fs::path& dir) {
 
 }  // namespace
 
-SeedStats materialize_seed(const std::string& seed_path, const std::string& dest_dir, const SeedLimits& limits) {
+SeedStats materialize_seed(const std::string& seed_path, const std::string& dest_dir, const SeedLimits& limits,
+                           const ProgressHandler& progress) {
   const Context ctx(seed_path);
   struct stat st {};
   if (seed_path.empty() || ::stat(seed_path.c_str(), &st) != 0) ctx.fail(ErrorCode::kNotFound, "no such file or directory");
@@ -176,14 +223,24 @@ SeedStats materialize_seed(const std::string& seed_path, const std::string& dest
       const fs::path source = fs::canonical(seed_path);
       const auto [src_end, _] = std::mismatch(source.begin(), source.end(), root.begin(), root.end());
       if (src_end == source.end()) ctx.fail(ErrorCode::kInvalidArgument, "the destination is inside the seed directory");
-      DirCopier(ctx, budget).run(source, root);
+      SeedProgress counter(progress, file_bytes_below(source), "bytes");
+      counter.start(fmt::format("copying directory `{}`", seed_path));
+      DirCopier(ctx, budget, counter).run(source, root);
+      counter.finish(fmt::format("copied {} files", budget.stats.files));
     } else if (S_ISREG(st.st_mode)) {
       // The same rules and limits as a directory, from the one safe extractor.
       SafeExtractOptions options;
       options.error_prefix = fmt::format("materialize seed `{}`", seed_path);
       options.limits = {.max_bytes = limits.max_bytes, .max_entries = limits.max_entries};
       options.allow_zip = true;
+      SeedProgress counter(progress, 0, "entries");
+      counter.start(fmt::format("unpacking archive `{}`", seed_path));
+      options.intercept = [&](const std::string& rel, const std::string&, const std::unordered_set<std::string>&) {
+        counter.add(1, rel);
+        return false;  // only counted: extracted as usual
+      };
       const ExtractStats stats = safe_extract_file(seed_path, root.string(), options);
+      counter.finish(fmt::format("unpacked {} files", stats.files));
       budget.stats = {.files = stats.files, .dirs = stats.dirs, .symlinks = stats.symlinks, .bytes = stats.bytes};
     } else {
       ctx.fail(ErrorCode::kInvalidArgument, "not a directory nor an archive file");

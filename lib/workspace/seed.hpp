@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "pyro/types.hpp"
+
 namespace pyro::detail {
 
 struct SeedLimits {
@@ -33,7 +35,10 @@ struct SeedStats {
 /// On failure `dest_dir` is emptied again (it is kept).
 /// Throws Error: kNotFound (seed missing), kInvalidArgument (unsafe entry or
 /// unknown format, naming the entry), kResourceExhausted (a limit or disk full).
+/// Progress: stage "copy seed"; a directory counts bytes of files against their
+/// total, an archive counts entries (total unknown). Reported about once per
+/// percent (per 1000 entries), first with done 0 and last with everything done.
 SeedStats materialize_seed(const std::string& seed_path, const std::string& dest_dir,
-                           const SeedLimits& limits);
+                           const SeedLimits& limits, const ProgressHandler& progress = {});
 
 }  // namespace pyro::detail

@@ -18,6 +18,7 @@
 #include "runtime/validate.hpp"
 #include "util/disk_usage.hpp"
 #include "util/logging.hpp"
+#include "util/progress.hpp"
 #include "util/sparse_copy.hpp"
 #include "workspace/agent_files.hpp"
 #include "workspace/disk_inspector.hpp"
@@ -242,10 +243,11 @@ WorkspaceInfo WorkspaceManager::create_workspace(const std::string& environment,
     if (!options.seed_path.empty()) {
       SeedLimits limits;
       limits.max_bytes = std::min(limits.max_bytes, options.disk_mib * kMiB);
-      SeedStats stats = materialize_seed(options.seed_path, baseline, limits);
+      SeedStats stats = materialize_seed(options.seed_path, baseline, limits, options.progress);
       log(LogLevel::kInfo, "workspace `{}`: seeded {} files, {} directories, {} bytes from `{}`", record.id,
           stats.files, stats.dirs, stats.bytes, options.seed_path);
     }
+    report_progress(options.progress, "make disk", fmt::format("making a {} MiB ext4 disk", options.disk_mib));
     make_workspace_disk(baseline, staging + "/baseline.ext4", options.disk_mib);
     replace_disk(staging + "/baseline.ext4", staging + "/disk.ext4");
     write_secrets(staging, secrets);
@@ -265,6 +267,7 @@ WorkspaceInfo WorkspaceManager::create_workspace(const std::string& environment,
   // Our staging lock is now the workspace's lock (same file, renamed).
   WorkspaceVm vm(ctx_, store_, record);
   try {
+    report_progress(options.progress, "start workspace", fmt::format("booting `{}`", environment));
     vm.start();
     store_.save(record);
   } catch (...) {

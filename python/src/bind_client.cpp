@@ -14,6 +14,7 @@
 
 #include "bind.hpp"
 #include "client_handle.hpp"
+#include "py_progress.hpp"
 #include "pyro/client.hpp"
 #include "pyro/error.hpp"
 
@@ -37,49 +38,6 @@ std::string snapshots_arg(const py::object& value) {
   if (py::isinstance<py::str>(value)) return value.cast<std::string>();
   throw Error(ErrorCode::kInvalidArgument, "check `snapshots`: expected None, a bool or a str");
 }
-
-// Adapts an optional Python callable to a ProgressHandler. The operation runs
-// without the GIL; each message takes it to call `fn(message: str)`. The first
-// exception the callable raises is kept, later messages are not delivered, and
-// the exception is raised once the operation has returned (a failed operation
-// raises its own pyro.Error instead). Lives inside the bound lambda, so it is
-// destroyed with the GIL held.
-class PyProgress {
- public:
-  explicit PyProgress(py::object fn) : fn_(std::move(fn)) {
-    if (!fn_.is_none() && !PyCallable_Check(fn_.ptr())) {
-      throw Error(ErrorCode::kInvalidArgument, "check `progress`: expected a callable or None");
-    }
-  }
-
-  ProgressHandler handler() {
-    if (fn_.is_none()) return {};
-    return [this](std::string_view message) {
-      py::gil_scoped_acquire gil;
-      if (error_) return;
-      try {
-        PyObject* s = PyUnicode_DecodeUTF8(message.data(), static_cast<Py_ssize_t>(message.size()),
-                                           "replace");
-        if (!s) throw py::error_already_set();
-        fn_(py::reinterpret_steal<py::str>(s));
-      } catch (py::error_already_set& e) {
-        error_ = std::move(e);
-      }
-    };
-  }
-
-  /// Raises the callable's exception, if it raised one. Call with the GIL held.
-  void rethrow() {
-    if (!error_) return;
-    py::error_already_set e = std::move(*error_);
-    error_.reset();
-    throw e;
-  }
-
- private:
-  py::object fn_;
-  std::optional<py::error_already_set> error_;
-};
 
 }  // namespace
 
@@ -224,8 +182,9 @@ Methods are thread-safe and release the GIL while they wait for a VM.)doc");
           py::arg("name"), py::kw_only(), py::arg("force") = false,
           py::arg("progress") = py::none(),
           "Build a catalog environment into the local cache, or do nothing when it is current.\n\n"
-          "`progress`, if given, is called with each progress line (a str), with the GIL held, "
-          "on the calling thread. If it raises, later lines are not delivered and its exception "
+          "`progress`, if given, is called with each pyro.Progress (stage, message, done, total, "
+          "unit), with the GIL held, on the calling thread. If it raises, later events are not "
+          "delivered and its exception "
           "is raised after the pull has finished.\n\n"
           "Raises NotFoundError (not in the catalog), UnavailableError (build tools, network).")
       .def(

@@ -13,6 +13,7 @@
 
 #include "bind.hpp"
 #include "client_handle.hpp"
+#include "py_progress.hpp"
 #include "dict_args.hpp"
 #include "pyro/client.hpp"
 #include "pyro/error.hpp"
@@ -113,8 +114,9 @@ void register_workspace_ops(py::class_<Client>& cls) {
          [](const Client& self, const std::string& environment, const py::object& seed_path,
             const std::optional<std::string>& name, Labels labels, long long vcpu_count,
             long long mem_mib, long long disk_mib, const std::string& network_policy,
-            const py::object& secrets) {
+            const py::object& secrets, const py::object& progress) {
            auto client = self.get();
+           PyProgress py_progress(progress);
            WorkspaceOptions o;
            o.seed_path = path_arg(seed_path);
            o.name = optional_str(name);
@@ -124,13 +126,19 @@ void register_workspace_ops(py::class_<Client>& cls) {
            o.disk_mib = int_arg<uint64_t>(disk_mib, "disk_mib");
            o.network_policy = network_policy_from_name(network_policy);
            o.secrets = secrets_arg(secrets);
-           py::gil_scoped_release release;
-           return client->create_workspace(environment, o);
+           o.progress = py_progress.handler();
+           WorkspaceInfo info;
+           {
+             py::gil_scoped_release release;
+             info = client->create_workspace(environment, o);
+           }
+           py_progress.rethrow();
+           return info;
          },
          py::arg("environment"), py::kw_only(), py::arg("seed_path") = py::none(),
          py::arg("name") = py::none(), py::arg("labels") = py::none(), py::arg("vcpu_count") = 1,
          py::arg("mem_mib") = 256, py::arg("disk_mib") = 2048, py::arg("network_policy") = "off",
-         py::arg("secrets") = py::none(),
+         py::arg("secrets") = py::none(), py::arg("progress") = py::none(),
          "Create a persistent workspace whose /workspace starts from `seed_path` (a host "
          "directory or .tar/.tar.gz/.tgz/.zip archive, the baseline; None: empty), and start it. "
          "The workspace outlives this client and process.\n\n"
@@ -138,6 +146,8 @@ void register_workspace_ops(py::class_<Client>& cls) {
          "`secrets` is a list of {\"name\", \"value\"} or {\"name\", \"file_path\"} dicts: kept on "
          "the host (0600), given to a process only through `secret_env`, redacted from all "
          "output.\n\n"
+         "`progress`, if given, is called with each pyro.Progress (stages \"copy seed\", "
+         "\"make disk\", \"start workspace\"), as for pull_environment.\n\n"
          "Raises InvalidArgumentError (options, unsafe archive), NotFoundError (environment, "
          "seed), AlreadyExistsError (name), ResourceExhaustedError (seed larger than the disk), "
          "UnavailableError, DeadlineExceededError, VmCrashedError.")

@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 
 #include "bind.hpp"
+#include "py_progress.hpp"
 #include "pyro/version.hpp"
 
 namespace py = pybind11;
@@ -21,5 +22,6 @@ PYBIND11_MODULE(_core, m) {
   pyro::python::register_workspace_types(m);
   pyro::python::register_workspace_services_types(m);
   pyro::python::register_log(m);
+  pyro::python::register_progress(m);
   pyro::python::register_client(m);
 }

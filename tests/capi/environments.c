@@ -280,22 +280,40 @@ static void test_pull_noop(pyro_client *client) {
 
 struct progress_count {
     int calls;
-    int empty_or_null;
+    int empty_or_null;     /* a NULL stage, message or unit, or an empty stage */
+    int too_small;         /* size below the fields of pyro_progress */
+    int build_stage;       /* events of stage "build boot set" */
+    int wrong_payload;
+    int done_went_down;
+    char last_stage[64];
+    uint64_t last_done;
 };
 
-static void count_progress(const char *message, void *payload) {
-    struct progress_count *p = (struct progress_count *)payload;
-    ++p->calls;
-    if (message == NULL) ++p->empty_or_null;
+static void count_progress(const pyro_progress *p, void *payload) {
+    struct progress_count *c = (struct progress_count *)payload;
+    ++c->calls;
+    if (p->size < sizeof(pyro_progress)) {
+        ++c->too_small;
+        return;
+    }
+    if (p->stage == NULL || p->message == NULL || p->unit == NULL || p->stage[0] == '\0') {
+        ++c->empty_or_null;
+        return;
+    }
+    if (strcmp(p->stage, "build boot set") == 0) ++c->build_stage;
+    if (strcmp(p->stage, c->last_stage) == 0 && p->done < c->last_done) ++c->done_went_down;
+    snprintf(c->last_stage, sizeof c->last_stage, "%s", p->stage);
+    c->last_done = p->done;
 }
 
 static void test_pull_force_progress(pyro_client *client) {
     const int failed_before = failed;
-    struct progress_count count = {0, 0};
+    struct progress_count count;
     pyro_pull_options opts = PYRO_PULL_OPTIONS_INIT;
     pyro_environment_info *info = NULL;
     pyro_error *err = NULL;
     pyro_status s;
+    memset(&count, 0, sizeof count);
     opts.force = 1;
     opts.progress = count_progress;
     opts.progress_payload = &count;
@@ -305,12 +323,93 @@ static void test_pull_force_progress(pyro_client *client) {
         print_error("pull --force busybox", s, err);
         return;
     }
-    CHECK(count.calls >= 1);
+    CHECK(count.calls >= 2);
     CHECK(count.empty_or_null == 0);
+    CHECK(count.too_small == 0);
+    CHECK(count.build_stage >= 1); /* a forced build passes the builder's "stage:" line */
+    CHECK(count.done_went_down == 0);
     CHECK(pyro_environment_info_installed(info));
     CHECK(strlen(pyro_environment_info_sha256(info)) == 64);
     pyro_environment_info_free(info);
-    report("pull busybox with force calls the progress callback", failed_before);
+    report("pull busybox with force calls the progress callback with stages and user data", failed_before);
+}
+
+/* A caller built against version 1 of pyro_pull_options stored a line callback. */
+struct line_count {
+    int calls;
+    int empty_or_null;
+};
+
+static void count_lines(const char *message, void *payload) {
+    struct line_count *c = (struct line_count *)payload;
+    ++c->calls;
+    if (message == NULL || message[0] == '\0') ++c->empty_or_null;
+}
+
+static void test_pull_version1_line_callback(pyro_client *client) {
+    const int failed_before = failed;
+    struct line_count count = {0, 0};
+    pyro_pull_options opts;
+    pyro_environment_info *info = NULL;
+    pyro_error *err = NULL;
+    pyro_status s;
+    CHECK(pyro_pull_options_init(&opts, 1) == PYRO_OK);
+    CHECK(opts.version == 1);
+    /* What a version 1 binary did: its field held a pyro_progress_line_cb. */
+    opts.progress = (pyro_progress_cb)(void (*)(void))count_lines;
+    opts.progress_payload = &count;
+    s = pyro_pull_environment(&info, client, "busybox", &opts, &err);
+    CHECK(s == PYRO_OK);
+    if (s != PYRO_OK) {
+        print_error("pull busybox (version 1 options)", s, err);
+        return;
+    }
+    CHECK(count.calls >= 1); /* "... is up to date; nothing to do" at least */
+    CHECK(count.empty_or_null == 0);
+    pyro_environment_info_free(info);
+    report("pull with version 1 options calls the line callback with lines", failed_before);
+}
+
+static void test_call_json_ex_progress(pyro_client *client) {
+    const int failed_before = failed;
+    struct progress_count count;
+    pyro_call_options opts = PYRO_CALL_OPTIONS_INIT;
+    pyro_call_options bad = PYRO_CALL_OPTIONS_INIT;
+    char *out = NULL;
+    pyro_error *err = NULL;
+    pyro_status s;
+    memset(&count, 0, sizeof count);
+    bad.version = 99;
+    s = pyro_call_json_ex(&out, client, "pull_environment", "{\"name\": \"busybox\"}", &bad, &err);
+    check_error(s, err, PYRO_E_INVALID_ARGUMENT, "pyro_call_options");
+    opts.progress = count_progress;
+    opts.progress_payload = &count;
+    s = pyro_call_json_ex(&out, client, "pull_environment", "{\"name\": \"busybox\"}", &opts, &err);
+    CHECK(s == PYRO_OK);
+    if (s != PYRO_OK) {
+        print_error("pyro_call_json_ex pull_environment", s, err);
+        return;
+    }
+    CHECK(strstr(out, "\"installed\":true") != NULL || strstr(out, "\"installed\": true") != NULL);
+    CHECK(count.calls >= 1 && count.empty_or_null == 0 && count.too_small == 0);
+    CHECK(strcmp(count.last_stage, "download kernel") == 0);
+    pyro_string_free(out);
+    report("pyro_call_json_ex passes progress with user data; an unknown options version is refused", failed_before);
+}
+
+static void test_workspace_options_version1_init(void) {
+    const int failed_before = failed;
+    int sentinel = 0;
+    pyro_workspace_options w;
+    memset(&w, 0, sizeof w);
+    w.progress_payload = &sentinel;
+    /* A version 1 struct ends before the progress fields: init must not write them. */
+    CHECK(pyro_workspace_options_init(&w, 1) == PYRO_OK);
+    CHECK(w.version == 1 && w.mem_mib == 256 && w.progress_payload == &sentinel);
+    CHECK(pyro_workspace_options_init(&w, PYRO_WORKSPACE_OPTIONS_VERSION) == PYRO_OK);
+    CHECK(w.version == 2 && w.progress == NULL && w.progress_payload == NULL);
+    CHECK(pyro_workspace_options_init(&w, 3) == PYRO_E_INVALID_ARGUMENT);
+    report("workspace options: version 1 init leaves the progress fields alone", failed_before);
 }
 
 static void test_import_errors(pyro_client *client) {
@@ -342,7 +441,10 @@ int main(void) {
     test_client_options_version1();
     test_prune_dry_run(client);
     test_pull_noop(client);
+    test_pull_version1_line_callback(client);
     test_pull_force_progress(client);
+    test_call_json_ex_progress(client);
+    test_workspace_options_version1_init();
     test_inspect_busybox(client); /* still intact after the rebuild */
     test_import_errors(client);
     pyro_client_free(client);

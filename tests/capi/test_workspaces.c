@@ -147,6 +147,31 @@ static void test_argument_errors(pyro_client *client) {
     report("argument errors, unknown workspace, options", failed_before);
 }
 
+/* What the progress callback saw of stage "copy seed", through its user data. */
+struct seed_progress {
+    int events;
+    int copy_events;
+    uint64_t last_done;
+    uint64_t total;
+    int bad;  /* NULL strings, a short struct, a wrong unit, done going down */
+    char last_stage[64];
+};
+
+static void on_seed_progress(const pyro_progress *p, void *payload) {
+    struct seed_progress *s = (struct seed_progress *)payload;
+    ++s->events;
+    if (p->size < sizeof(pyro_progress) || !p->stage || !p->message || !p->unit) {
+        ++s->bad;
+        return;
+    }
+    snprintf(s->last_stage, sizeof s->last_stage, "%s", p->stage);
+    if (strcmp(p->stage, "copy seed") != 0) return;
+    ++s->copy_events;
+    if (strcmp(p->unit, "bytes") != 0 || p->done < s->last_done) ++s->bad;
+    s->last_done = p->done;
+    s->total = p->total;
+}
+
 static int test_create(pyro_client *client) {
     const int failed_before = failed;
     char seed[300], path[320], name[64];
@@ -155,7 +180,9 @@ static int test_create(pyro_client *client) {
     pyro_workspace_options opts = PYRO_WORKSPACE_OPTIONS_INIT;
     pyro_workspace_info *info = NULL;
     pyro_error *err = NULL;
+    struct seed_progress progress;
 
+    memset(&progress, 0, sizeof progress);
     snprintf(seed, sizeof seed, "%s/seed", tmp_dir);
     snprintf(path, sizeof path, "%s/hello.txt", seed);
     CHECK(mkdir(seed, 0755) == 0 && write_host_file(path, "one\ntwo\nthree\n"));
@@ -166,10 +193,16 @@ static int test_create(pyro_client *client) {
     opts.label_count = 1;
     opts.label_keys = keys;
     opts.label_values = values;
+    opts.progress = on_seed_progress;
+    opts.progress_payload = &progress;
     if (!ok(pyro_create_workspace(&info, client, kEnv, &opts, &err), &err, "create_workspace")) {
         report("create with seed", failed_before);
         return 0;
     }
+    /* hello.txt: 14 bytes, counted as they are copied; the boot comes last. */
+    CHECK(progress.bad == 0 && progress.copy_events >= 2);
+    CHECK(progress.total == 14 && progress.last_done == 14);
+    CHECK(strcmp(progress.last_stage, "start workspace") == 0);
     snprintf(ws_id, sizeof ws_id, "%s", info->workspace_id);
     CHECK(strncmp(info->workspace_id, "ws-", 3) == 0);
     CHECK(strcmp(info->name, name) == 0);
@@ -183,7 +216,7 @@ static int test_create(pyro_client *client) {
 
     /* The name must stay unique. */
     CHECK_STATUS(pyro_create_workspace(&info, client, kEnv, &opts, NULL), PYRO_E_ALREADY_EXISTS);
-    report("create with seed", failed_before);
+    report("create with seed, progress through the callback with user data", failed_before);
     return 1;
 }
 

@@ -46,7 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
         ++sent;
       },
-      [&session_ptr](const json& id, const std::string& tool, const json& arguments) {
+      [&session_ptr](const json& id, const std::string& tool, const json& arguments, const json& token) {
+        if (!token.is_null() && !token.is_string() && !token.is_number_integer()) std::abort();
         json result = json::object();
         const pyro::ops::OperationSpec* op = pyro::ops::find_operation(tool);
         if (op == nullptr) std::abort();  // the session launched a tool it does not list

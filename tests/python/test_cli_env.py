@@ -6,10 +6,12 @@ fail with PYRO_REQUIRE_VMS=1) when it is not installed under $PYRO_HOME.
 """
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
+from cli_support import run_with_tty_stderr
 
 EXIT_USAGE = 64
 EXIT_PYRO_ERROR = 125
@@ -138,8 +140,24 @@ def test_env_pull_busybox_is_a_no_op(vm_cli):
     assert human.returncode == 0, human.stderr
     assert human.stdout.count("\n") == 1
     assert human.stdout.startswith(f"busybox: installed at {before['path']} ")
-    # Progress goes to stderr, never to stdout.
-    assert all(line.startswith("pyro: ") for line in human.stderr.splitlines())
+    # Progress goes to stderr, never to stdout; not a terminal: "pyro: <stage>: <message>" lines.
+    lines = human.stderr.splitlines()
+    assert all(line.startswith("pyro: ") for line in lines)
+    assert lines[0] == "pyro: download kernel", lines
+    assert any(line.startswith("pyro: download kernel: ") and "up to date" in line for line in lines), lines
+    assert "\r" not in human.stderr
+
+
+@pytest.mark.vm
+def test_env_pull_on_a_terminal_redraws_one_line(vm_cli):
+    status, out, tty = run_with_tty_stderr(vm_cli, "env", "pull", "busybox")
+    assert status == 0, tty
+    assert out.startswith(b"busybox: installed at ")
+    # The terminal turns "\n" into "\r\n"; a bare "\r" is a redraw of the bar's line.
+    redraws = re.findall(rb"\r(?!\n)([^\r\n]*)", tty)
+    assert len(redraws) >= 2, tty
+    assert all(r.startswith(b"download kernel") and r.endswith(b"\x1b[K") for r in redraws), redraws
+    assert b"pyro: " not in tty and tty.endswith(b"\r\n"), tty  # the final newline
 
 
 # ---- import -------------------------------------------------------------------------

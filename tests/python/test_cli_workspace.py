@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Dict, List
 
 import pytest
-from cli_support import EXIT_PYRO_ERROR, EXIT_USAGE, ok, ok_json, pyro
+from cli_support import EXIT_PYRO_ERROR, EXIT_USAGE, ok, ok_json, pyro, run_with_tty_stderr
 
 REPO = Path(__file__).resolve().parents[2]
 OPERATIONS = json.loads((REPO / "spec" / "operations.json").read_text())["operations"]
@@ -196,6 +196,34 @@ def workspace(vm_cli, tmp_path):
     name = f"clitest-{uuid.uuid4().hex[:8]}"
     yield name
     pyro(vm_cli, "workspace", "delete", name)
+
+
+@pytest.mark.vm
+def test_create_with_a_seed_shows_a_progress_bar_on_a_terminal(vm_cli, workspace, tmp_path):
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    for i in range(200):
+        (seed / f"f{i:03}.txt").write_text("x" * 5000)
+    status, out, tty = run_with_tty_stderr(vm_cli, "workspace", "create", "busybox", "--seed-path", str(seed),
+                                           "--name", workspace, "--disk-mib", "64")
+    assert status == 0, tty
+    assert re.fullmatch(rb"ws-[0-9a-f]{12}\n", out), out
+    redraws = re.findall(rb"\r(?!\n)([^\r\n]*)", tty)
+    copy = [r for r in redraws if r.startswith(b"copy seed [")]
+    assert len(copy) >= 2, tty
+    assert copy[-1].startswith(b"copy seed [####################] 100% 976.6 KiB of 976.6 KiB"), copy[-1]
+    # One line per stage: each stage's last state stays, the next starts on a new line.
+    finished = [line.rsplit(b"\r", 1)[-1] for line in tty.split(b"\r\n") if line]
+    assert [line.split(b" ")[0] for line in finished] == [b"copy", b"make", b"start"], finished
+
+    # Not a terminal: plain lines with the counter.
+    pyro(vm_cli, "workspace", "delete", workspace)
+    r = pyro(vm_cli, "workspace", "create", "busybox", "--seed-path", str(seed), "--name", workspace,
+             "--disk-mib", "64")
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.decode().splitlines()
+    assert lines[-1].startswith("pyro: start workspace: booting `busybox`"), lines
+    assert "pyro: copy seed: copied 200 files (100% 976.6 KiB of 976.6 KiB)" in lines, lines
 
 
 @pytest.mark.vm

@@ -25,8 +25,8 @@ CATALOG = ["busybox", "debian:12-base", "debian:12", "debian:12-build"]
 PULL_CHILD = r"""
 import json, sys
 import pyro
-def progress(line):
-    print("progress:", line, flush=True)
+def progress(event):
+    print("progress:", event.stage, event.message, flush=True)
 with pyro.Pyro() as p:
     info = p.pull_environment("busybox", force=True, progress=progress)
     print("result:", json.dumps(info.to_dict()), flush=True)
@@ -152,7 +152,9 @@ def test_pull_busybox_when_current_is_a_no_op(client, busybox):
     assert after.installed
     assert after.sha256 == before.sha256
     assert after.built_at == before.built_at
-    assert all(isinstance(line, str) for line in lines)
+    assert all(isinstance(e, pyro.Progress) for e in lines)
+    assert lines and lines[0].stage == "download kernel" and lines[0].message == ""
+    assert any("up to date" in e.message for e in lines), lines
 
 
 @pytest.mark.vm

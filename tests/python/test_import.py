@@ -113,8 +113,14 @@ def check_booted_image(client, name):
 def test_import_docker_save_tarball_and_boot_it(client, busybox, tmp_path):
     src = tmp_path / "image.tar"
     write_docker_save(src, "pyro-import-test:1")
-    info = client.import_environment("pyro-import-docker", src, force=True)
+    events = []
+    info = client.import_environment("pyro-import-docker", src, force=True, progress=events.append)
     assert info.installed and info.source == "import" and info.has_rootfs
+    stages = [e.stage for e in events]
+    assert stages == sorted(stages, key=["unpack image", "make image"].index), stages
+    layers = [e for e in events if e.unit == "layers"]
+    assert layers and {e.total for e in layers} == {2} and layers[-1].done == 2, events
+    assert [e.done for e in layers] == sorted(e.done for e in layers)
     assert info.name in {e.name for e in client.list_environments()}
     check_booted_image(client, "pyro-import-docker")
 

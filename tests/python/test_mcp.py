@@ -560,6 +560,65 @@ def test_workspace_session(vm_cli: str, tmp_path: Path) -> None:
     run(body())
 
 
+def call_collecting(server: RawServer, id_: int, params: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Sends a tools/call; returns every message up to and including its response."""
+    server.send({"jsonrpc": "2.0", "id": id_, "method": "tools/call", "params": params})
+    messages = [server.receive()]
+    while messages[-1].get("id") != id_:
+        messages.append(server.receive())
+    return messages
+
+
+@pytest.mark.vm
+def test_progress_notifications_only_with_a_token_and_before_the_response(vm_cli: str) -> None:
+    server = RawServer(vm_cli, "--profile", "workspace-full")
+    initialize(server)
+    # A pull of the installed busybox runs its builder, which reports even when there is nothing to do.
+    messages = call_collecting(server, 2, {"name": "pull_environment", "arguments": {"name": ENVIRONMENT},
+                                           "_meta": {"progressToken": "pull-1"}})
+    *notes, response = messages
+    assert response["result"]["isError"] is False, response
+    assert notes, "no notifications/progress for a call with a progressToken"
+    assert all(n["method"] == "notifications/progress" and n["params"]["progressToken"] == "pull-1" for n in notes)
+    values = [n["params"]["progress"] for n in notes]
+    assert values == sorted(set(values)), f"progress must increase with each notification: {values}"
+    assert notes[0]["params"]["message"].startswith("download kernel")
+    # An integer token comes back as an integer; no token, no notifications.
+    *notes, response = call_collecting(server, 3, {"name": "pull_environment", "arguments": {"name": ENVIRONMENT},
+                                                   "_meta": {"progressToken": 7}})
+    assert notes and all(n["params"]["progressToken"] == 7 for n in notes)
+    assert call_collecting(server, 4, {"name": "pull_environment", "arguments": {"name": ENVIRONMENT}})[0]["id"] == 4
+    assert server.close() == []
+
+
+@pytest.mark.vm
+def test_workspace_create_with_a_seed_reports_progress_to_the_sdk_client(vm_cli: str, tmp_path: Path) -> None:
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    for i in range(300):
+        (seed / f"f{i:03}.txt").write_text(f"{i}\n" * 100)
+    seen: List[Any] = []
+
+    async def on_progress(progress: float, total: Optional[float], message: Optional[str]) -> None:
+        seen.append((progress, total, message))
+
+    async def body() -> None:
+        async with tools(vm_cli, "workspace-core") as t:
+            result = await t.session.call_tool(
+                "workspace_create", {"environment": ENVIRONMENT, "seed_path": str(seed), "disk_mib": 64},
+                progress_callback=on_progress)
+            assert not result.is_error, result.structured_content
+            await t.ok("workspace_delete", {"workspace": result.structured_content["workspace_id"]})
+
+    run(body())
+    messages = [m for _, _, m in seen]
+    assert [p for p, _, _ in seen] == sorted({p for p, _, _ in seen}), seen
+    copy = [m for m in messages if m.startswith("copy seed")]
+    assert copy and copy[-1] == "copy seed: copied 300 files (100% 106.4 KiB of 106.4 KiB)", messages
+    assert any(m.startswith("make disk") for m in messages), messages
+    assert messages[-1].startswith("start workspace"), messages
+
+
 async def read_until(t: Tools, ws: str, shell_id: str, needle: str, cursor: int = 0) -> Dict[str, Any]:
     """shell_read from `cursor` until `needle` appears; the last read, with all output seen."""
     seen = ""

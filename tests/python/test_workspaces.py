@@ -372,6 +372,41 @@ def test_agent_session(client, busybox, tmp_path):
         assert not Path(info.path).exists()
 
 
+def stages_in_order(events: List[pyro.Progress]) -> List[str]:
+    """The stages as they came, each once; a stage that came back would show twice."""
+    out: List[str] = []
+    for e in events:
+        if not out or out[-1] != e.stage:
+            out.append(e.stage)
+    return out
+
+
+@pytest.mark.vm
+def test_create_with_a_seed_directory_reports_progress(client, busybox, tmp_path):
+    seed = tmp_path / "seed"
+    (seed / "sub").mkdir(parents=True)
+    for i in range(400):
+        (seed / ("sub" if i % 2 else ".") / f"f{i:03}.bin").write_bytes(bytes([i % 256]) * (1000 + i))
+    total = sum(p.stat().st_size for p in seed.rglob("*") if p.is_file())
+    events: List[pyro.Progress] = []
+    with workspace(client, busybox, seed_path=seed, disk_mib=64, progress=events.append) as info:
+        assert info.state == "running"
+    assert all(isinstance(e, pyro.Progress) for e in events)
+    assert stages_in_order(events) == ["copy seed", "make disk", "start workspace"], events
+    copy = [e for e in events if e.stage == "copy seed"]
+    assert {(e.unit, e.total) for e in copy} == {("bytes", total)}
+    assert [e.done for e in copy] == sorted(e.done for e in copy)  # never decreasing
+    assert copy[0].done == 0 and copy[-1].done == total
+    # Throttled: about one event per percent, not one per file.
+    assert 3 <= len(copy) <= 103, len(copy)
+    assert "stage='copy seed'" in repr(copy[-1])
+
+
+def test_create_rejects_a_non_callable_progress(client):
+    with pytest.raises(pyro.InvalidArgumentError, match="progress"):
+        client.create_workspace("busybox", progress="not callable")
+
+
 @pytest.mark.vm
 def test_seed_from_tar_gz_and_push(client, busybox, tmp_path):
     tree = make_seed(tmp_path / "tree")
@@ -379,8 +414,13 @@ def test_seed_from_tar_gz_and_push(client, busybox, tmp_path):
     with tarfile.open(archive, "w:gz") as tar:
         for child in sorted(tree.iterdir()):
             tar.add(child, arcname=child.name)
-    with workspace(client, busybox, seed_path=archive) as info:
+    events: List[pyro.Progress] = []
+    with workspace(client, busybox, seed_path=archive, progress=events.append) as info:
         ws = info.workspace_id
+        # An archive's entries are counted as they go in; its total is not known ahead.
+        copy = [e for e in events if e.stage == "copy seed"]
+        assert copy and {e.unit for e in copy} == {"entries"} and {e.total for e in copy} == {0}
+        assert copy[-1].done == sum(1 for _ in tree.rglob("*")), copy
         assert client.read_workspace_file(ws, "src/main.c").content == MAIN_C
         assert sh(client, ws, "cat README.md keep.txt") == "hello\nuntouched\n"
         assert not client.diff_workspace(ws).changed  # the archive is the baseline

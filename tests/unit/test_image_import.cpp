@@ -292,7 +292,7 @@ TEST_CASE("import an OCI layout directory with two gzip layers") {
   fs::create_directories(tmp / "rootfs");
   std::vector<std::string> notes;
   const ImageSummary s = unpack_image((tmp / "layout").string(), (tmp / "rootfs").string(),
-                                     [&](std::string_view m) { notes.emplace_back(m); });
+                                     [&](const Progress& p) { notes.emplace_back(p.message); });
   CHECK(s.format == "oci-layout");
   CHECK(s.reference == "test/image:1");
   CHECK(s.manifest_digest == descriptor["digest"].get<std::string>());
@@ -432,7 +432,7 @@ TEST_CASE("import: device nodes and fifos are never created on the host; setuid 
   write_tar(work / "layer.tar.gz", {dir("dev"), {"dev/null", 'c'}, {"dev/fifo", 'p'}, dir("bin"), su}, true);
   make_oci_layout(work / "layout", {work / "layer.tar.gz"});
   const ImageSummary s = unpack_image((work / "layout").string(), (work / "rootfs").string(),
-                                      [&](std::string_view m) { notes.emplace_back(m); });
+                                      [&](const Progress& p) { notes.emplace_back(p.message); });
   CHECK(s.skipped_devices == 2);
   CHECK(fs::is_empty(work / "rootfs/dev"));
   CHECK(std::any_of(notes.begin(), notes.end(), [](const std::string& n) { return n.find("left out 2") != std::string::npos; }));
@@ -551,7 +551,7 @@ TEST_CASE("ext4 image of a small tree keeps owners and modes") {
 
   std::vector<std::string> notes;
   const std::string image = (tmp / "root.ext4").string();
-  make_ext4_image(root.string(), image, 0, [&](std::string_view m) { notes.emplace_back(m); });
+  make_ext4_image(root.string(), image, 0, [&](const Progress& p) { notes.emplace_back(p.message); });
   CHECK(fs::file_size(image) == 64ull << 20);
   CHECK(fs::is_directory(root / "workspace"));
   CHECK_FALSE(notes.empty());

@@ -7,6 +7,7 @@
 #include "command_table.hpp"
 #include "interrupt.hpp"
 #include "output.hpp"
+#include "progress_printer.hpp"
 #include "pyro/client.hpp"
 #include "pyro/error.hpp"
 #include "pyro/operations.hpp"
@@ -242,8 +243,10 @@ const Adapter* find_adapter(std::string_view op) {
 
 int call_and_print(const Command& cmd, const ParsedArgs& parsed, const json& args, pyro::Pyro& client) {
   pyro::CallOptions options;
-  options.progress = stderr_progress();
+  ProgressPrinter progress = ProgressPrinter::for_stderr();
+  options.progress = progress.handler();
   std::string text = client.call(cmd.op, arguments_text(args), options);
+  progress.finish();
   json result = json::parse(text);
   if (parsed.has("json")) {
     write_bytes(stdout, text + "\n");

@@ -54,12 +54,5 @@ std::string format_size(uint64_t bytes) {
   return fmt::format("{:.1f} GiB", static_cast<double>(bytes) / (1ull << 30));
 }
 
-pyro::ProgressHandler stderr_progress() {
-  return [](std::string_view message) {
-    // One write per line, so progress never interleaves with log lines.
-    std::string line = fmt::format("pyro: {}\n", message);
-    std::fwrite(line.data(), 1, line.size(), stderr);
-  };
-}
 
 }  // namespace pyro_cli

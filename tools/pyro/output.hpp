@@ -21,7 +21,4 @@ std::string read_host_input(const std::string& path, std::string_view what);
 /// A byte count for people: "812 B", "3.4 MiB", "1.2 GiB".
 std::string format_size(uint64_t bytes);
 
-/// A progress handler that writes each line to stderr as "pyro: <line>".
-pyro::ProgressHandler stderr_progress();
-
 }  // namespace pyro_cli

@@ -25,6 +25,7 @@
 #include "pyro/c/common.h"
 #include "pyro/c/error.h"
 #include "pyro/c/client.h"
+#include "pyro/c/progress.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,6 +44,26 @@ extern "C" {
  */
 PYRO_EXTERN(pyro_status) pyro_call_json(char **out, pyro_client *client, const char *operation,
                                         const char *arguments_json, pyro_error **err);
+
+/** Per-call hooks of pyro_call_json_ex() that JSON cannot carry. Versioned and append-only. */
+typedef struct pyro_call_options {
+    unsigned int version;      /**< PYRO_CALL_OPTIONS_VERSION */
+    /** Progress of pull_environment, import_environment and create_workspace; NULL: none. */
+    pyro_progress_cb progress;
+    void *progress_payload;    /**< passed to @c progress as is */
+} pyro_call_options;
+
+#define PYRO_CALL_OPTIONS_VERSION 1
+#define PYRO_CALL_OPTIONS_INIT { PYRO_CALL_OPTIONS_VERSION, NULL, NULL }
+
+/**
+ * pyro_call_json() with options (since 0.5); NULL @p opts is pyro_call_json().
+ * @return as pyro_call_json(); PYRO_E_INVALID_ARGUMENT for an unknown options
+ *         version; PYRO_E_USER when the progress callback threw a C++ exception
+ */
+PYRO_EXTERN(pyro_status) pyro_call_json_ex(char **out, pyro_client *client, const char *operation,
+                                           const char *arguments_json, const pyro_call_options *opts,
+                                           pyro_error **err);
 
 /**
  * The MCP Tool objects (name, title, description, inputSchema, outputSchema,

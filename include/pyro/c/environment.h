@@ -11,8 +11,8 @@
  *         pyro_environment_list_free(envs);
  *     }
  *
- *     static void on_progress(const char *message, void *payload) {
- *         fprintf((FILE *)payload, "%s\n", message);
+ *     static void on_progress(const pyro_progress *p, void *payload) {
+ *         fprintf((FILE *)payload, "%s: %s\n", p->stage, p->message);
  *     }
  *     pyro_pull_options pull = PYRO_PULL_OPTIONS_INIT;
  *     pull.progress = on_progress;
@@ -32,6 +32,7 @@
 #include "pyro/c/client.h"
 #include "pyro/c/common.h"
 #include "pyro/c/error.h"
+#include "pyro/c/progress.h"
 
 PYRO_BEGIN_DECL
 
@@ -43,12 +44,11 @@ typedef struct pyro_environment_list pyro_environment_list;
 typedef struct pyro_prune_result pyro_prune_result;
 
 /**
- * Receives one line of progress from long work (building or importing an
- * environment). Called on the thread that made the call, before it returns.
- * @param message one line without a trailing newline, valid only during the call
- * @param payload the `progress_payload` of the options
+ * The progress callback of version 1 of pyro_pull_options and pyro_import_options:
+ * one line (a pyro_progress's `message`). Version 2 takes a pyro_progress_cb
+ * (pyro/c/progress.h) in the same field; a version 1 struct still works.
  */
-typedef void (*pyro_progress_cb)(const char *message, void *payload);
+typedef void (*pyro_progress_line_cb)(const char *message, void *payload);
 
 /* ---- options -------------------------------------------------------------- */
 
@@ -56,16 +56,17 @@ typedef void (*pyro_progress_cb)(const char *message, void *payload);
 typedef struct pyro_pull_options {
     unsigned int version;      /**< PYRO_PULL_OPTIONS_VERSION */
     int force;                 /**< non-zero: rebuild even when the cached one is current */
-    pyro_progress_cb progress; /**< NULL: no progress */
+    pyro_progress_cb progress; /**< NULL: no progress (version 1: a pyro_progress_line_cb) */
     void *progress_payload;    /**< passed to @c progress as is */
 } pyro_pull_options;
 
-#define PYRO_PULL_OPTIONS_VERSION 1
+#define PYRO_PULL_OPTIONS_VERSION 2
 #define PYRO_PULL_OPTIONS_INIT { PYRO_PULL_OPTIONS_VERSION, 0, NULL, NULL }
 
 /**
  * Fills @p opts with the defaults of PYRO_PULL_OPTIONS_INIT.
  * @return PYRO_OK, or PYRO_E_INVALID_ARGUMENT for NULL @p opts or an unknown @p version
+ *         (1 and 2 are known)
  */
 PYRO_EXTERN(pyro_status) pyro_pull_options_init(pyro_pull_options *opts, unsigned int version);
 
@@ -73,16 +74,17 @@ PYRO_EXTERN(pyro_status) pyro_pull_options_init(pyro_pull_options *opts, unsigne
 typedef struct pyro_import_options {
     unsigned int version;      /**< PYRO_IMPORT_OPTIONS_VERSION */
     int force;                 /**< non-zero: replace an imported environment of the same name */
-    pyro_progress_cb progress; /**< NULL: no progress */
+    pyro_progress_cb progress; /**< NULL: no progress (version 1: a pyro_progress_line_cb) */
     void *progress_payload;    /**< passed to @c progress as is */
 } pyro_import_options;
 
-#define PYRO_IMPORT_OPTIONS_VERSION 1
+#define PYRO_IMPORT_OPTIONS_VERSION 2
 #define PYRO_IMPORT_OPTIONS_INIT { PYRO_IMPORT_OPTIONS_VERSION, 0, NULL, NULL }
 
 /**
  * Fills @p opts with the defaults of PYRO_IMPORT_OPTIONS_INIT.
  * @return PYRO_OK, or PYRO_E_INVALID_ARGUMENT for NULL @p opts or an unknown @p version
+ *         (1 and 2 are known)
  */
 PYRO_EXTERN(pyro_status) pyro_import_options_init(pyro_import_options *opts, unsigned int version);
 

@@ -33,6 +33,7 @@
 #include "pyro/c/client.h"
 #include "pyro/c/common.h"
 #include "pyro/c/error.h"
+#include "pyro/c/progress.h"
 #include "pyro/c/vm.h"
 
 PYRO_BEGIN_DECL
@@ -71,16 +72,22 @@ typedef struct pyro_workspace_options {
     const char *const *secret_names;
     const char *const *secret_values;
     const char *const *secret_files;
+    /* Since version 2: */
+    /** Progress: stages "copy seed" (bytes of a seed directory, entries of an
+     *  archive), "make disk", "start workspace"; NULL: none. */
+    pyro_progress_cb progress;
+    void *progress_payload;   /**< passed to @c progress as is */
 } pyro_workspace_options;
 
-#define PYRO_WORKSPACE_OPTIONS_VERSION 1
+#define PYRO_WORKSPACE_OPTIONS_VERSION 2
 #define PYRO_WORKSPACE_OPTIONS_INIT \
     { PYRO_WORKSPACE_OPTIONS_VERSION, 1, 256, 2048u, NULL, NULL, NULL, 0, NULL, NULL, \
-      0, NULL, NULL, NULL }
+      0, NULL, NULL, NULL, NULL, NULL }
 
 /**
  * Fills @p opts with the defaults of PYRO_WORKSPACE_OPTIONS_INIT.
  * @return PYRO_OK, or PYRO_E_INVALID_ARGUMENT for NULL @p opts or an unknown @p version
+ *         (1, without the progress fields, and 2 are known)
  */
 PYRO_EXTERN(pyro_status) pyro_workspace_options_init(pyro_workspace_options *opts,
                                                      unsigned int version);

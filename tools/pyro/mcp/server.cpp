@@ -16,6 +16,7 @@
 #include "mcp/protocol.hpp"
 #include "mcp/session.hpp"
 #include "output.hpp"
+#include "progress_printer.hpp"
 #include "pyro/json.hpp"
 #include "pyro/operations.hpp"
 
@@ -43,6 +44,15 @@ json success_result(std::string structured) {
   };
 }
 
+// MCP requires `progress` to grow with every notification, and a stage's `done`
+// starts again from 0: the value is the notification's ordinal, with no total, and
+// the stage's own counter goes into the message ("copy seed: a.txt (42% 1.2 MiB of 3.0 MiB)").
+json progress_notification(const json& token, uint64_t ordinal, const pyro::Progress& progress) {
+  return {{"jsonrpc", "2.0"},
+          {"method", "notifications/progress"},
+          {"params", {{"progressToken", token}, {"progress", ordinal}, {"message", pyro_cli::progress_line(progress)}}}};
+}
+
 class Server {
  public:
   explicit Server(const ServerOptions& options)
@@ -50,9 +60,11 @@ class Server {
         session_(
             json::parse(pyro::tool_definitions_json(options.profile)),
             [this](const json& message) { send(message); },
-            [this](const json& id, const std::string& tool, const json& arguments) {
-              std::thread([this, id, tool, arguments] {
-                session_.finish_call(id, call_tool(tool, arguments));
+            [this](const json& id, const std::string& tool, const json& arguments, const json& token) {
+              std::thread([this, id, tool, arguments, token] {
+                // The response goes out after the call's last notifications/progress:
+                // both are sent from this thread, through the one serialized send().
+                session_.finish_call(id, call_tool(tool, arguments, token));
               }).detach();
             }) {}
 
@@ -60,7 +72,7 @@ class Server {
   size_t tool_count() const { return session_.tool_count(); }
 
  private:
-  json call_tool(const std::string& tool, const json& arguments);
+  json call_tool(const std::string& tool, const json& arguments, const json& progress_token);
   void send(const json& message);
 
   pyro::Pyro client_;
@@ -80,10 +92,18 @@ void Server::send(const json& message) {
 
 // A transport only: the core checks the arguments, runs the operation and gives
 // the result's JSON form.
-json Server::call_tool(const std::string& tool, const json& arguments) {
+json Server::call_tool(const std::string& tool, const json& arguments, const json& progress_token) {
   try {
     pyro::CallOptions call;
-    call.progress = pyro_cli::stderr_progress();  // stderr: stdout belongs to the protocol
+    // Without a token: plain lines on stderr (stdout belongs to the protocol).
+    pyro_cli::ProgressPrinter lines(stderr, false);
+    if (progress_token.is_null()) {
+      call.progress = lines.handler();
+    } else {
+      call.progress = [this, &progress_token, count = uint64_t{0}](const pyro::Progress& p) mutable {
+        send(progress_notification(progress_token, ++count, p));
+      };
+    }
     return success_result(client_.call(tool, arguments.dump(), call));
   } catch (const pyro::Error& e) {
     return error_result(e.code(), e.what());

@@ -34,6 +34,15 @@ json parse_message(const std::string& line) {
       /*allow_exceptions=*/false);
 }
 
+// `_meta.progressToken` when it is a token (a string or integer), else null.
+json progress_token(const json& params) {
+  auto meta = params.find("_meta");
+  if (meta == params.end() || !meta->is_object()) return nullptr;
+  auto token = meta->find("progressToken");
+  if (token == meta->end() || !(token->is_string() || token->is_number_integer())) return nullptr;
+  return *token;
+}
+
 }  // namespace
 
 Session::Session(json tools, Send send, Launch launch)
@@ -151,7 +160,7 @@ void Session::start_call(const json& id, const json& params) {
       return;
     }
   }
-  launch_(id, name->get<std::string>(), arguments);
+  launch_(id, name->get<std::string>(), arguments, progress_token(params));
 }
 
 void Session::finish_call(const json& id, const json& result) {

@@ -24,8 +24,10 @@ class Session {
   /// name or an alias) whose id is registered; must end with
   /// finish_call(id, result), possibly later and on another thread. `arguments` is
   /// an object or null; checking them is the core's job (Pyro::call).
+  /// `progress_token`: the call's `_meta.progressToken` (a string or integer), or
+  /// null when the client wants no notifications/progress.
   using Launch = std::function<void(const nlohmann::json& id, const std::string& tool,
-                                    const nlohmann::json& arguments)>;
+                                    const nlohmann::json& arguments, const nlohmann::json& progress_token)>;
 
   /// `tools`: the MCP Tool objects to offer (pyro::tool_definitions_json).
   Session(nlohmann::json tools, Send send, Launch launch);
