@@ -261,7 +261,7 @@ class PYRO_API Pyro {
   /// Ends the shell (SIGHUP, then SIGKILL) and forgets its output. Errors: kNotFound.
   void close_shell(const std::string& workspace, const std::string& shell_id);
 
-  // ---- Any operation by name (pyro/operations.hpp), since 0.4.
+  // ---- Any operation by name (pyro/operations.hpp), since 0.3.
 
   /// Runs the table operation `operation` (its name, e.g. "exec_workspace", or its
   /// MCP tool name, e.g. "vm_run") with `arguments_json`, a JSON object of its

@@ -1,6 +1,6 @@
 /**
  * @file pyro/c/call.h
- * @brief Any operation by name, with JSON in and out (since 0.4).
+ * @brief Any operation by name, with JSON in and out (since 0.3).
  *
  *     char *result = NULL;
  *     pyro_error *err = NULL;
@@ -57,7 +57,7 @@ typedef struct pyro_call_options {
 #define PYRO_CALL_OPTIONS_INIT { PYRO_CALL_OPTIONS_VERSION, NULL, NULL }
 
 /**
- * pyro_call_json() with options (since 0.5); NULL @p opts is pyro_call_json().
+ * pyro_call_json() with options (since 0.3); NULL @p opts is pyro_call_json().
  * @return as pyro_call_json(); PYRO_E_INVALID_ARGUMENT for an unknown options
  *         version; PYRO_E_USER when the progress callback threw a C++ exception
  */
