@@ -123,6 +123,6 @@ def test_mcp_vm_run_from_the_venv(installed):
                 return await session.call_tool("vm_run", {"environment": "busybox", "command": "echo mcp"})
 
     result = asyncio.run(call())
-    assert not result.isError, result
-    assert result.structuredContent["stdout"] == "mcp\n"
-    assert result.structuredContent["exit_code"] == 0
+    assert not result.is_error, result
+    assert result.structured_content["stdout"] == "mcp\n"
+    assert result.structured_content["exit_code"] == 0
