@@ -91,3 +91,53 @@ def test_vmm_dies_with_its_process_and_the_run_dir_is_swept():
     with pyro.Pyro():  # a new client sweeps run directories whose owner is gone
         pass
     assert not run_dir.exists()
+
+
+STALLED_START = textwrap.dedent(
+    """
+    import pyro
+    pyro.Pyro().run_in_vm("busybox", "true")
+    """
+)
+
+
+def _console_keepers(home: Path) -> set:
+    """pids of console keepers writing a console.log under `home`."""
+    found = set()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if (proc / "comm").read_text().strip() != "pyro-console":
+                continue
+            targets = [os.readlink(fd) for fd in (proc / "fd").iterdir()]
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+        if any(t.startswith(str(home) + "/") and t.endswith("/console.log") for t in targets):
+            found.add(int(proc.name))
+    return found
+
+
+def test_console_keeper_ends_when_its_starter_dies_before_qemu_is_up(tmp_path, busybox):
+    """SIGKILL of the embedding process after the console keeper started but before
+    QEMU opened its FIFO: the keeper must not wait forever for a writer."""
+    home = _pyro_home()
+    started = tmp_path / "qemu-started"
+    # A QEMU that starts and never opens its chardevs (nor answers on QMP).
+    stall = tmp_path / "qemu-stalls"
+    stall.write_text(f"#!/bin/sh\n: > '{started}'\nexec sleep 600  # hygiene: the stalled VMM under test\n")
+    stall.chmod(0o755)
+    before = _console_keepers(home)
+    env = dict(os.environ, PYRO_QEMU=str(stall), PYRO_JAIL="off", PYRO_SNAPSHOTS="0", PYRO_ACCEL="tcg")
+    child = subprocess.Popen([sys.executable, "-c", STALLED_START], env=env)
+    try:
+        wait_until(started.exists, 60, "the stand-in QEMU to start")
+        keepers = _console_keepers(home) - before
+        assert keepers, "no console keeper runs for the starting VM"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    wait_until(lambda: not (keepers & _console_keepers(home)), 30,
+               f"the console keeper(s) {sorted(keepers)} to end with their starter")
+    with pyro.Pyro():  # sweeps the run directory the killed child left
+        pass

@@ -95,6 +95,24 @@ def test_log_handler_accepts_and_removes():
 
 
 @pytest.mark.vm
+def test_an_idle_guest_is_tickless(client, busybox):
+    """An idle guest must not take a periodic timer interrupt (each one a trip through
+    TCG): the guest keeps time with the TSC and runs high-resolution, tickless timers."""
+    if client.doctor().accelerator != "tcg":
+        pytest.skip("the TCG clock flags only")
+    r = client.run_in_vm(
+        busybox,
+        "cat /sys/devices/system/clocksource/clocksource0/current_clocksource;"
+        " grep -m1 hres_active /proc/timer_list; grep -m1 nohz_mode /proc/timer_list",
+    )
+    assert r.exit_code == 0, r.stderr
+    clocksource, hres, nohz = (line.split(":")[-1].strip() for line in r.stdout.splitlines())
+    assert clocksource == "tsc"
+    assert hres == "1"
+    assert nohz != "0"
+
+
+@pytest.mark.vm
 def test_stdout_and_stderr(client, busybox):
     r = client.run_in_vm(busybox, "echo hello; echo oops >&2")
     assert r.exit_code == 0 and r.signal == 0 and not r.timed_out

@@ -64,7 +64,7 @@ TEST_CASE("tcg command line") {
   CHECK(args.front() == "/usr/bin/qemu-system-x86_64");
   CHECK(value_of(args, "-M") == "microvm,pit=on,pic=on,rtc=on");
   CHECK(value_of(args, "-accel") == "tcg");
-  CHECK_FALSE(contains(args, "-cpu"));
+  CHECK(value_of(args, "-cpu") == "qemu64,+arat");
   CHECK(value_of(args, "-m") == "512");
   CHECK(value_of(args, "-smp") == "2");
   for (const char* flag : {"-nodefaults", "-no-user-config", "-no-reboot"}) CHECK(contains(args, flag));
@@ -72,7 +72,7 @@ TEST_CASE("tcg command line") {
   CHECK(value_of(args, "-kernel") == "/boot/vmlinux");
   CHECK(value_of(args, "-initrd") == "/boot/initrd.gz");
   CHECK(value_of(args, "-append") ==
-        "console=ttyS0 quiet panic=-1 cryptomgr.notests tsc_early_khz=2596000 lpj=10384000 pyro.net=0");
+        "console=ttyS0 quiet panic=-1 cryptomgr.notests tsc_early_khz=2596000 lpj=10384000 tsc=reliable pyro.net=0");
   CHECK(value_of(args, "-serial") == "chardev:console");
   CHECK(has_pair(args, "-chardev", "pipe,id=console,path=/run/pyro/vm-1/console"));
   CHECK(value_of(args, "-qmp") == "unix:/run/pyro/vm-1/qmp.sock,server=on,wait=off");
@@ -92,6 +92,7 @@ TEST_CASE("kvm command line has a host cpu and no clock hints") {
   std::string append = value_of(args, "-append");
   CHECK(append.find("tsc_early_khz") == std::string::npos);
   CHECK(append.find("lpj=") == std::string::npos);
+  CHECK(append.find("tsc=reliable") == std::string::npos);
   CHECK(append == "console=ttyS0 quiet panic=-1 cryptomgr.notests pyro.net=0");
 }
 
@@ -203,7 +204,8 @@ TEST_CASE("lpj follows the tsc rate at HZ=250") {
 TEST_CASE("unknown tsc rate leaves the guest to calibrate") {
   QemuHostInfo host = kHost;
   host.tsc_khz = 0;
-  CHECK(build_kernel_cmdline(sample_spec(), host) == "console=ttyS0 quiet panic=-1 cryptomgr.notests pyro.net=0");
+  CHECK(build_kernel_cmdline(sample_spec(), host) ==
+        "console=ttyS0 quiet panic=-1 cryptomgr.notests tsc=reliable pyro.net=0");
 }
 
 TEST_CASE("cpu MHz from /proc/cpuinfo") {

@@ -45,8 +45,14 @@ bool write_all(int fd, const char* data, size_t size) {
 // only (no allocation, no locks), all paths prepared by the parent. It reports
 // its pid on `report` once the FIFO is open: QEMU must open it after that, as
 // the end of a FIFO is only seen by a reader that was there before the writer.
-[[noreturn]] void keep_console(int report, const char* fifo, const char* log_path, const char* old_path,
-                               const char* done_path) {
+//
+// Until QEMU has the FIFO open, a FIFO without a writer blocks the keeper forever
+// (no end-of-file before a first writer), so the keeper also watches `lifeline`,
+// a pipe whose other end only the starting process holds: a byte on it means QEMU
+// is up (from then on the FIFO's end is the keeper's end); its end-of-file without
+// that byte means the starter died first, and the keeper leaves with it.
+[[noreturn]] void keep_console(int report, int lifeline, const char* fifo, const char* log_path,
+                               const char* old_path, const char* done_path) {
   const int in = ::open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   int log = ::open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (in < 0 || log < 0) ::_exit(1);
@@ -57,11 +63,21 @@ bool write_all(int fd, const char* data, size_t size) {
   static char buf[16384];
   for (;;) {
     // Blocks until QEMU writes or, once it had the FIFO open, until it closed it.
-    struct pollfd p = {in, POLLIN, 0};
-    if (::poll(&p, 1, -1) < 0) {
+    struct pollfd p[2] = {{in, POLLIN, 0}, {lifeline, POLLIN, 0}};
+    if (::poll(p, lifeline >= 0 ? 2 : 1, -1) < 0) {
       if (errno == EINTR) continue;
       break;
     }
+    if (lifeline >= 0 && p[1].revents != 0) {
+      char armed = 0;
+      const ssize_t got = ::read(lifeline, &armed, 1);
+      if (got < 0 && errno == EINTR) continue;
+      if (got != 1) break;  // the starter died before QEMU was up: nothing will ever write
+      ::close(lifeline);
+      lifeline = -1;
+      continue;
+    }
+    if (p[0].revents == 0) continue;
     const ssize_t n = ::read(in, buf, sizeof buf);
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n <= 0) break;  // no writer left: QEMU is gone and everything it wrote is copied
@@ -83,8 +99,8 @@ bool write_all(int fd, const char* data, size_t size) {
 
 // Forks twice so that the keeper is nobody's child (no zombie, and it outlives
 // this process like a daemonized VMM does); returns the keeper's pid once it
-// has the FIFO open.
-int64_t fork_keeper(const std::string& run_dir) {
+// has the FIFO open, and `lifeline`'s write end.
+int64_t fork_keeper(const std::string& run_dir, UniqueFd& lifeline) {
   const std::string fifo = console_chardev_path(run_dir) + ".out";
   const std::string log = join(run_dir, kLogName);
   const std::string old = join(run_dir, kOldName);
@@ -100,7 +116,19 @@ int64_t fork_keeper(const std::string& run_dir) {
   if (!write_end) {
     throw Error(ErrorCode::kUnavailable, fmt::format("start the console keeper: dup: {}", std::strerror(errno)));
   }
+  int life_fds[2];
+  if (::pipe2(life_fds, O_CLOEXEC) != 0) {
+    throw Error(ErrorCode::kUnavailable, fmt::format("start the console keeper: pipe: {}", std::strerror(errno)));
+  }
+  UniqueFd life_write(life_fds[1]);
+  // Above the report pipe, so that the keeper's close_range below keeps both.
+  UniqueFd life_read(::fcntl(life_fds[0], F_DUPFD_CLOEXEC, write_end.get() + 1));
+  ::close(life_fds[0]);
+  if (!life_read) {
+    throw Error(ErrorCode::kUnavailable, fmt::format("start the console keeper: dup: {}", std::strerror(errno)));
+  }
   const int report = write_end.get();
+  const int life = life_read.get();
   pid_t middle = -1;
   run_on_spawner_thread([&] {
     middle = ::fork();
@@ -114,12 +142,14 @@ int64_t fork_keeper(const std::string& run_dir) {
         ::dup2(null, 1);
         ::dup2(null, 2);
       }
-      // No VM's socket or disk stays open in the keeper; only the report pipe.
+      // No VM's socket or disk stays open in the keeper, and no write end of its
+      // lifeline: only the report pipe and the lifeline's read end.
       if (report > 3) ::close_range(3, static_cast<unsigned>(report) - 1, 0);
-      ::close_range(static_cast<unsigned>(report) + 1, ~0U, 0);
+      if (life > report + 1) ::close_range(static_cast<unsigned>(report) + 1, static_cast<unsigned>(life) - 1, 0);
+      ::close_range(static_cast<unsigned>(life) + 1, ~0U, 0);
       ::signal(SIGPIPE, SIG_IGN);
       ::prctl(PR_SET_NAME, "pyro-console");
-      keep_console(report, fifo.c_str(), log.c_str(), old.c_str(), done.c_str());
+      keep_console(report, life, fifo.c_str(), log.c_str(), old.c_str(), done.c_str());
     }
     ::_exit(0);
   });
@@ -127,6 +157,7 @@ int64_t fork_keeper(const std::string& run_dir) {
     throw Error(ErrorCode::kUnavailable, fmt::format("start the console keeper: fork: {}", std::strerror(errno)));
   }
   write_end.reset();
+  life_read.reset();
   int status = 0;
   while (::waitpid(middle, &status, 0) < 0 && errno == EINTR) {
   }
@@ -137,6 +168,7 @@ int64_t fork_keeper(const std::string& run_dir) {
   if (got != static_cast<ssize_t>(sizeof pid) || pid <= 0) {
     throw Error(ErrorCode::kUnavailable, "start the console keeper: it could not open the console fifo or log");
   }
+  lifeline = std::move(life_write);
   return pid;
 }
 
@@ -155,13 +187,30 @@ ConsoleKeeper ConsoleKeeper::start(const std::string& run_dir) {
   }
   ::unlink(join(run_dir, kDoneName).c_str());
   ::unlink(join(run_dir, kOldName).c_str());
-  return ConsoleKeeper(fork_keeper(run_dir));
+  UniqueFd lifeline;
+  const int64_t pid = fork_keeper(run_dir, lifeline);
+  return ConsoleKeeper(pid, std::move(lifeline));
 }
 
-ConsoleKeeper::ConsoleKeeper(ConsoleKeeper&& other) noexcept : pid_(other.pid_) { other.pid_ = 0; }
+ConsoleKeeper::ConsoleKeeper(int64_t pid, UniqueFd lifeline) : pid_(pid), lifeline_(std::move(lifeline)) {}
+
+ConsoleKeeper::ConsoleKeeper(ConsoleKeeper&& other) noexcept
+    : pid_(other.pid_), lifeline_(std::move(other.lifeline_)) {
+  other.pid_ = 0;
+}
 
 ConsoleKeeper::~ConsoleKeeper() {
   if (pid_ > 0) ::kill(static_cast<pid_t>(pid_), SIGKILL);
+}
+
+void ConsoleKeeper::release() noexcept {
+  // The byte tells the keeper QEMU is up; closing without it would end the keeper.
+  const char armed = 1;
+  ssize_t n = 0;
+  while ((n = ::write(lifeline_.get(), &armed, 1)) < 0 && errno == EINTR) {
+  }
+  lifeline_.reset();
+  pid_ = 0;
 }
 
 std::string read_console_tail(const std::string& run_dir, size_t max_bytes, bool vmm_dead) {

@@ -8,7 +8,8 @@
 // `console.log`, moving that to `console.log.old` whenever it reaches
 // kConsoleFileBytes: at most twice that on disk, and the last words of a dead VM
 // are there. The keeper lives in its own session with no other descriptors, ends
-// when QEMU has closed the FIFO (it exited), and then leaves `console.done`.
+// when QEMU has closed the FIFO (it exited), and then leaves `console.done`; should
+// the starting process die before QEMU is up, the keeper ends too (a lifeline pipe).
 // Should the keeper die first, the FIFO fills and the guest's console stalls;
 // nothing grows on the host.
 //
@@ -20,6 +21,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+
+#include "util/unique_fd.hpp"
 
 namespace pyro::detail {
 
@@ -40,12 +43,13 @@ class ConsoleKeeper {
   ~ConsoleKeeper();
 
   /// QEMU has the FIFO open: from now on the keeper ends with it.
-  void release() noexcept { pid_ = 0; }
+  void release() noexcept;
   int64_t pid() const noexcept { return pid_; }
 
  private:
-  explicit ConsoleKeeper(int64_t pid) : pid_(pid) {}
+  ConsoleKeeper(int64_t pid, UniqueFd lifeline);
   int64_t pid_ = 0;
+  UniqueFd lifeline_;  ///< write end; its end-of-file before release() ends the keeper
 };
 
 /// The last `max_bytes` of the console of the VM in `run_dir` (old part first).

@@ -109,6 +109,11 @@ std::string build_kernel_cmdline(const MachineSpec& spec, const QemuHostInfo& ho
   if (spec.accelerator == Accelerator::kTcg && host.tsc_khz > 0) {
     cmdline += fmt::format(" tsc_early_khz={} lpj={}", host.tsc_khz, lpj_for_tsc_khz(host.tsc_khz));
   }
+  // Under TCG the clocksource watchdog compares the TSC with jiffies, which lose ticks
+  // whenever the host is busy, and marks the TSC unstable; the guest then keeps time
+  // with refined-jiffies, which cannot go tickless: 250 timer interrupts a second in
+  // an idle VM, each a trip through TCG. QEMU's TSC follows the host clock, so trust it.
+  if (spec.accelerator == Accelerator::kTcg) cmdline += " tsc=reliable";
   cmdline += spec.network ? " pyro.net=1" : " pyro.net=0";
   for (const auto& arg : spec.kernel_args) {
     if (!arg.empty()) cmdline += " " + arg;
@@ -126,6 +131,10 @@ std::vector<std::string> build_qemu_args(const MachineSpec& spec, const QemuHost
     // microvm leaves PIT, PIC and RTC off without an in-kernel irqchip, and the
     // guest then hangs calibrating its clock.
     add({"-M", "microvm,pit=on,pic=on,rtc=on", "-accel", "tcg"});
+    // qemu64 (the default model, which keeps `svm` for nested KVM) plus ARAT: without
+    // an always-running APIC timer the guest needs a one-shot broadcast timer, microvm
+    // has none, and the kernel stays on a periodic 250 Hz tick even when idle.
+    add({"-cpu", "qemu64,+arat"});
   } else {
     // Plain `-cpu host` makes QEMU abort on hosts refusing IA32_ARCH_CAPABILITIES.
     add({"-M", "microvm", "-accel", "kvm", "-cpu", "host,-arch-capabilities"});
