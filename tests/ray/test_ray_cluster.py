@@ -1,0 +1,209 @@
+"""pyro.ray on a real two-node Ray cluster on this machine (ray.cluster_utils.Cluster).
+
+Each node has its own PYRO_HOME, seeded only with the kernel package cache of the main
+home (so no network is needed) and prepared the way a real node is: its first VM pulls
+(builds) `busybox` there. The tests check that runs land on both nodes, that a VM
+failure is a result and a pyro error is raised, that a workspace actor is reached by id
+from another process, then kill node B mid-batch: its runs are retried on A, its
+workspace reports the loss, and once B rejoins the workspace is found again. Nothing
+(QEMU, raylet, workspace) is left behind. Runs in the Ray venv of scripts/test_ray.sh.
+
+The tests share one cluster and run in file order (the later ones build on the state of
+the earlier ones).
+"""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Dict, Iterator, List
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "python"))
+from conftest import leftover_qemu, pyro_home  # noqa: E402
+from waiting import wait_until  # noqa: E402
+
+ray = pytest.importorskip("ray") if os.environ.get("PYRO_REQUIRE_RAY") != "1" else __import__("ray")
+import pyro  # noqa: E402
+import pyro.ray  # noqa: E402
+from ray.cluster_utils import Cluster  # noqa: E402
+
+ENVIRONMENT = "busybox"
+SLOTS = 2  # pyro_vm per node
+
+
+class Nodes:
+    """The cluster, its two homes and the Ray node of each name."""
+
+    def __init__(self, cluster: Cluster, homes: Dict[str, Path]) -> None:
+        self.cluster = cluster
+        self.homes = homes
+        self.b_node = None  # ray._private.node.Node of node-b
+        self.workspace = None  # pyro.ray.Workspace on node-b
+
+    def node_args(self, name: str) -> dict:
+        return {"num_cpus": 1, "resources": {pyro.ray.RESOURCE: SLOTS},
+                "include_dashboard": False,
+                "env_vars": {"PYRO_HOME": str(self.homes[name]), "PYRO_RAY_NODE_NAME": name}}
+
+    def add_b(self) -> None:
+        self.b_node = self.cluster.add_node(**self.node_args("node-b"))
+        self.cluster.wait_for_nodes()
+
+    def node_id(self, name: str) -> str:
+        alive = {n["NodeID"] for n in ray.nodes() if n.get("Alive")}
+        node = self.cluster.head_node if name == "node-a" else self.b_node
+        assert node.node_id in alive, f"{name} is not alive"
+        return node.node_id
+
+
+def seed_home(home: Path) -> None:
+    """A node's home before its first use: only the download cache of the main home."""
+    source = pyro_home() / "cache" / "debs"
+    debs = sorted(source.glob("*.deb")) if source.is_dir() else []
+    if not debs:
+        pytest.fail(f"no kernel package cached in {source}: build the main home first (scripts/build.sh)")
+    (home / "cache" / "debs").mkdir(parents=True)
+    for deb in debs:
+        shutil.copy2(deb, home / "cache" / "debs" / deb.name)
+
+
+def vm_ids(qemu: List[str], home: Path) -> set:
+    """The ids of the VMs whose QEMU command lines `qemu` holds (their run directories)."""
+    marker = f"{home}/run/"
+    return {line.split(marker, 1)[1].split("/", 1)[0].split(" ", 1)[0] for line in qemu if marker in line}
+
+
+def cluster_processes(session_dir: str) -> List[str]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if session_dir in cmdline:
+            found.append(f"{proc.name}: {cmdline[:200]}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nodes]:
+    root = tmp_path_factory.mktemp("ray-homes")
+    homes = {name: root / name for name in ("node-a", "node-b")}
+    for home in homes.values():
+        seed_home(home)
+    probe = Nodes(None, homes)  # type: ignore[arg-type]
+    cluster = Cluster(initialize_head=True, connect=False, head_node_args=probe.node_args("node-a"))
+    session_dir = cluster.head_node.get_session_dir_path()
+    state = Nodes(cluster, homes)
+    try:
+        state.add_b()
+        ray.init(address=cluster.address)
+        yield state
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
+    qemu: List[str] = []
+
+    def nothing_left() -> bool:
+        nonlocal qemu
+        qemu = [p for home in homes.values() for p in leftover_qemu(home, f"{home}/")]
+        return not qemu and not cluster_processes(session_dir)
+
+    wait_until(nothing_left, 30, "no QEMU of either node's home and no process of the Ray session",
+               interval=0.25, detail=lambda: qemu + cluster_processes(session_dir))
+    for name, home in homes.items():
+        workspaces = [p.name for p in (home / "workspaces").iterdir() if not p.name.startswith(".")] \
+            if (home / "workspaces").is_dir() else []
+        assert workspaces == [], f"{name} keeps workspaces {workspaces}"
+
+
+def test_runs_land_on_both_nodes_which_prepare_themselves(nodes: Nodes) -> None:
+    commands = [f"echo run-{i}; cat /proc/sys/kernel/hostname >/dev/null" for i in range(8)]
+    results = list(pyro.ray.map_run(commands, ENVIRONMENT, timeout_seconds=60))
+    assert sorted(r.index for r in results) == list(range(8))
+    for r in results:
+        assert (r.exit_code, r.stdout) == (0, f"run-{r.index}\n"), r
+    assert {r.node for r in results} == {"node-a", "node-b"}, [r.node for r in results]
+    for name, home in nodes.homes.items():
+        manifest = home / "environments" / ENVIRONMENT / "manifest.json"
+        assert manifest.is_file(), f"{name} did not prepare `{ENVIRONMENT}` in its own home"
+        assert any((home / "templates").iterdir()), f"{name} made no snapshot template"
+
+
+def test_vm_failure_is_a_result_and_pyro_error_is_raised(nodes: Nodes) -> None:
+    r = pyro.ray.run_in_vm(ENVIRONMENT, "echo out; echo err >&2; exit 3")
+    assert (r.exit_code, r.stdout, r.stderr) == (3, "out\n", "err\n")
+    with pytest.raises(pyro.NotFoundError) as raised:
+        pyro.ray.run_in_vm("no-such-environment", "true")
+    assert raised.value.code == "not_found"
+    outcomes = list(pyro.ray.map_run(["exit 4"], "no-such-environment", errors="return"))
+    assert len(outcomes) == 1 and isinstance(outcomes[0], pyro.ray.RunFailure)
+    assert isinstance(outcomes[0].error, pyro.NotFoundError)
+
+
+@ray.remote(num_cpus=0)
+def read_from_elsewhere(workspace_id: str, path: str) -> Dict[str, object]:
+    """Another process of the cluster (on node-a) reaching the workspace by id."""
+    import pyro.ray as pr
+
+    ws = pr.find_workspace(workspace_id)
+    return {"content": ws.read_workspace_file(path)["content"], "node": ws.node,
+            "here": ray.get_runtime_context().get_node_id()}
+
+
+def test_workspace_actor_on_its_node_reached_by_id(nodes: Nodes) -> None:
+    ws = pyro.ray.create_workspace(ENVIRONMENT, node_id=nodes.node_id("node-b"))
+    nodes.workspace = ws
+    assert ws.node == "node-b"
+    assert (nodes.homes["node-b"] / "workspaces" / ws.workspace_id).is_dir()
+    ws.write_workspace_file("notes/a.txt", text="kept on node-b\n")
+    assert ws.exec_workspace("cat notes/a.txt")["stdout"] == "kept on node-b\n"
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    there = ray.get(read_from_elsewhere.options(scheduling_strategy=NodeAffinitySchedulingStrategy(
+        nodes.node_id("node-a"), soft=False)).remote(ws.workspace_id, "notes/a.txt"))
+    assert there == {"content": "kept on node-b\n", "node": "node-b", "here": nodes.node_id("node-a")}
+    with pytest.raises(pyro.InvalidArgumentError):
+        ws.call("run_in_vm", command="true")
+
+
+def test_killing_a_node_mid_batch_retries_its_runs_and_loses_its_workspace(nodes: Nodes) -> None:
+    home_b = nodes.homes["node-b"]
+    # Guest workload: each run stays in flight long enough for node-b to be killed under it.
+    commands = [f"sleep 2; echo lost-{i}" for i in range(8)]
+    batch = pyro.ray.map_run(commands, ENVIRONMENT, max_in_flight=len(commands), timeout_seconds=120)
+    first = next(batch)  # submits every run, then waits for one
+    in_flight = wait_until(lambda: vm_ids(leftover_qemu(home_b), home_b), 120,
+                           "a run of the batch in flight on node-b")
+    nodes.cluster.remove_node(nodes.b_node, allow_graceful=False)
+    results = [first] + list(batch)
+    assert sorted(r.index for r in results) == list(range(len(commands)))
+    for r in results:
+        assert (r.exit_code, r.stdout) == (0, f"lost-{r.index}\n"), r
+    # Every command answered, but not by the VMs that were running on node-b when it
+    # died: those runs were lost with it and answered by a retry on node-a.
+    assert in_flight.isdisjoint(r.vm_id for r in results), (in_flight, [r.vm_id for r in results])
+    assert len(results) - sum(r.node == "node-a" for r in results) <= len(commands) - len(in_flight)
+    # The ephemeral VMs of node-b's runs died with their worker.
+    wait_until(lambda: not leftover_qemu(home_b), 30, "node-b's run VMs to be reaped",
+               detail=lambda: leftover_qemu(home_b))
+    with pytest.raises(pyro.ray.WorkspaceLostError) as lost:
+        nodes.workspace.exec_workspace("true")
+    assert "node-b" in str(lost.value) and lost.value.code == "unavailable"
+    with pytest.raises(pyro.NotFoundError):
+        pyro.ray.find_workspace(nodes.workspace.workspace_id)
+
+
+def test_a_returning_node_finds_its_workspace_again(nodes: Nodes) -> None:
+    workspace_id = nodes.workspace.workspace_id
+    nodes.add_b()
+    ws = pyro.ray.find_workspace(workspace_id)
+    assert ws.node == "node-b" and ws.node_id == nodes.node_id("node-b")
+    assert ws.read_workspace_file("notes/a.txt")["content"] == "kept on node-b\n"
+    ws.delete()
+    with pytest.raises(pyro.NotFoundError):
+        pyro.ray.find_workspace(workspace_id)
