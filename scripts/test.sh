@@ -25,6 +25,8 @@ ctest --test-dir build --output-on-failure
 # VM tests skip when no boot set is installed; here one always is, so a skip is a failure.
 PYRO_REQUIRE_VMS=1 PYTHONPATH="$PWD/build/python" PYRO_CLI="$PWD/build/tools/pyro/pyro" \
   python3 -m pytest tests/python
+# pyro.ray on a real two-node local Ray cluster (Ray installed into build/ray-venv).
+scripts/test_ray.sh
 # As a pip user gets it: an sdist installed into a fresh venv (about 5 minutes to build).
 python3 -m pytest tests/packaging
 
