@@ -191,6 +191,8 @@ def test_killing_a_node_mid_batch_retries_its_runs_and_loses_its_workspace(nodes
     # The ephemeral VMs of node-b's runs died with their worker.
     wait_until(lambda: not leftover_qemu(home_b), 30, "node-b's run VMs to be reaped",
                detail=lambda: leftover_qemu(home_b))
+    # The workspace's VM is a daemon, not a child of the dead worker: it still runs.
+    assert leftover_qemu(home_b, f"{home_b}/workspaces/{nodes.workspace.workspace_id}/")
     with pytest.raises(pyro.ray.WorkspaceLostError) as lost:
         nodes.workspace.exec_workspace("true")
     assert "node-b" in str(lost.value) and lost.value.code == "unavailable"
@@ -204,6 +206,7 @@ def test_a_returning_node_finds_its_workspace_again(nodes: Nodes) -> None:
     ws = pyro.ray.find_workspace(workspace_id)
     assert ws.node == "node-b" and ws.node_id == nodes.node_id("node-b")
     assert ws.read_workspace_file("notes/a.txt")["content"] == "kept on node-b\n"
+    assert ws.status_workspace()["state"] == "running"
     ws.delete()
     with pytest.raises(pyro.NotFoundError):
         pyro.ray.find_workspace(workspace_id)
