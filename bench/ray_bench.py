@@ -84,13 +84,23 @@ def on_ray(args: argparse.Namespace, homes: Dict[str, Path]) -> Dict[str, float]
             check(r)
             nodes[r.node] = nodes.get(r.node, 0) + 1
         wall = time.perf_counter() - start
-        single = [timed(lambda: check(pyro.ray.run_in_vm(args.environment, "true")))
-                  for _ in range(args.single)]
+        single, on_node = [], []
+        for _ in range(args.single):
+            start = time.perf_counter()
+            r = pyro.ray.run_in_vm(args.environment, "true")
+            single.append((time.perf_counter() - start) * 1000)
+            check(r)
+            on_node.append(r.run_ms)
+        noop = ray.remote(lambda: None).options(num_cpus=0)
+        ray.get(noop.remote())
+        noop_ms = [timed(lambda: ray.get(noop.remote())) for _ in range(args.single)]
     finally:
         ray.shutdown()
         cluster.shutdown()
     return {"wall_s": wall, "runs_per_s": args.runs / wall, "p50_ms": statistics.median(single),
-            "p95_ms": pct(single, 0.95), "runs_on_node_a": nodes.get("node-a", 0),
+            "p95_ms": pct(single, 0.95), "run_ms_on_node_p50": statistics.median(on_node),
+            "ray_added_ms_p50": statistics.median(a - b for a, b in zip(single, on_node)),
+            "noop_task_ms_p50": statistics.median(noop_ms), "runs_on_node_a": nodes.get("node-a", 0),
             "runs_on_node_b": nodes.get("node-b", 0)}
 
 
@@ -127,7 +137,12 @@ def main() -> int:
         print(f"| {side} | {r['wall_s']:.1f} | {r['runs_per_s']:.2f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} |")
     print(f"runs per node: node-a {results['ray']['runs_on_node_a']}, node-b {results['ray']['runs_on_node_b']}")
     o = results["overhead_per_call_ms"]
-    print(f"Ray overhead per call: {o['latency_p50']:.0f} ms (single-call p50), {o['batch']:.1f} ms (batch)")
+    r = results["ray"]
+    print(f"Ray overhead per call: {o['latency_p50']:.0f} ms (single-call p50 against pyro alone), "
+          f"{o['batch']:.1f} ms (batch wall difference / runs)")
+    print(f"single calls on Ray: run_in_vm on the node p50 {r['run_ms_on_node_p50']:.0f} ms, added by Ray "
+          f"(latency - time on the node) p50 {r['ray_added_ms_p50']:.1f} ms; empty Ray task round trip "
+          f"p50 {r['noop_task_ms_p50']:.1f} ms")
     return 0
 
 

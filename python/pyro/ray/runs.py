@@ -9,6 +9,7 @@ the caller: neither is retried (`retry_exceptions=False`).
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Union
 
@@ -23,8 +24,10 @@ MAX_RETRIES = 3
 
 @dataclass(frozen=True)
 class RunResult:
-    """A `pyro.ExecResult` that crossed the cluster, plus where it ran. `index` is the
-    command's position in `map_run`'s input (0 for `run_in_vm`)."""
+    """A `pyro.ExecResult` that crossed the cluster, plus where it ran. `run_ms` is the
+    wall time of `run_in_vm` on the node (VM start to VM gone), so a caller's latency
+    minus `run_ms` is what Ray added. `index` is the command's position in `map_run`'s
+    input (0 for `run_in_vm`)."""
 
     exit_code: int
     signal: int
@@ -37,6 +40,7 @@ class RunResult:
     vm_id: str
     node_id: str
     node: str
+    run_ms: float = 0.0
     index: int = 0
     command: str = field(default="", repr=False)
 
@@ -54,9 +58,13 @@ class RunFailure:
 
 
 def _run(environment: str, command: str, index: int, options: Dict[str, Any]) -> Dict[str, Any]:
-    result = node.client().run_in_vm(environment, command, **options).to_dict()
+    client = node.client()
+    start = time.perf_counter()
+    result = client.run_in_vm(environment, command, **options).to_dict()
+    run_ms = (time.perf_counter() - start) * 1000
     where = node.identity()
-    result.update(node_id=where["node_id"], node=where["node"], index=index, command=command)
+    result.update(node_id=where["node_id"], node=where["node"], run_ms=run_ms, index=index,
+                  command=command)
     return result
 
 
