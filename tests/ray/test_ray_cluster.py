@@ -112,16 +112,20 @@ def crash_node(cluster: Cluster, node: object) -> None:
     cluster.remove_node(node, allow_graceful=False)
 
 
-def cluster_processes(session_dir: str) -> List[str]:
+def cluster_processes(session_dir: str, root: Path) -> List[str]:
+    """Processes of the test's Ray session: its session directory on the command line
+    (GCS, raylets, ...), or a node's PYRO_HOME under `root` in the environment (the
+    raylets' workers, whose command line Ray rewrites)."""
     found = []
     for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
+        if not proc.name.isdigit() or proc.name == str(os.getpid()):
             continue
         try:
             cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            environ = (proc / "environ").read_bytes().split(b"\0")
         except OSError:
             continue
-        if session_dir in cmdline:
+        if session_dir in cmdline or f"PYRO_HOME={root}/".encode() in b"\n".join(environ):
             found.append(f"{proc.name}: {cmdline[:200]}")
     return found
 
@@ -140,6 +144,9 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nodes]:
         state.add_b()
         ray.init(address=cluster.address)
         yield state
+        # The leftover check below sees the session's processes while they run.
+        seen = cluster_processes(session_dir, root)
+        assert any("raylet" in p for p in seen) and any("ray::" in p for p in seen), seen
     finally:
         ray.shutdown()
         cluster.shutdown()
@@ -148,7 +155,7 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nodes]:
     def nothing_left() -> bool:
         nonlocal qemu
         qemu = [p for home in homes.values() for p in leftover_qemu(home, f"{home}/")]
-        return not qemu and not cluster_processes(session_dir)
+        return not qemu and not cluster_processes(session_dir, root)
 
     left = {name: [p.name for p in (home / "workspaces").iterdir() if not p.name.startswith(".")]
             for name, home in homes.items() if (home / "workspaces").is_dir()}
@@ -157,7 +164,7 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nodes]:
             for workspace_id in ids:
                 client.delete_workspace(workspace_id)
     wait_until(nothing_left, 30, "no QEMU of either node's home and no process of the Ray session",
-               interval=0.25, detail=lambda: qemu + cluster_processes(session_dir))
+               interval=0.25, detail=lambda: qemu + cluster_processes(session_dir, root))
     assert not any(left.values()), f"workspaces left behind: {left}"
 
 
