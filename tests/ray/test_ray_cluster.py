@@ -170,8 +170,11 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nodes]:
 
 def test_runs_land_on_both_nodes_which_prepare_themselves(nodes: Nodes) -> None:
     commands = [f"echo run-{i}; cat /proc/sys/kernel/hostname >/dev/null" for i in range(8)]
-    results = list(pyro.ray.map_run(commands, ENVIRONMENT, timeout_seconds=60))
+    seen: List[tuple] = []
+    results = list(pyro.ray.map_run(commands, ENVIRONMENT, timeout_seconds=60,
+                                    progress=lambda done, total: seen.append((done, total))))
     assert sorted(r.index for r in results) == list(range(8))
+    assert seen == [(i, 8) for i in range(1, 9)]
     for r in results:
         assert (r.exit_code, r.stdout) == (0, f"run-{r.index}\n"), r
     assert {r.node for r in results} == {"node-a", "node-b"}, [r.node for r in results]
@@ -203,7 +206,7 @@ def read_from_elsewhere(workspace_id: str, path: str) -> Dict[str, object]:
 
 
 def test_workspace_actor_on_its_node_reached_by_id(nodes: Nodes) -> None:
-    ws = pyro.ray.create_workspace(ENVIRONMENT, node_id=nodes.node_id("node-b"))
+    ws = pyro.ray.create_workspace(ENVIRONMENT, node_id=nodes.node_id("node-b"), name="notes-b")
     nodes.workspace = ws
     assert ws.node == "node-b"
     assert (nodes.homes["node-b"] / "workspaces" / ws.workspace_id).is_dir()
@@ -251,8 +254,9 @@ def test_killing_a_node_mid_batch_retries_its_runs_and_loses_its_workspace(nodes
 def test_a_returning_node_finds_its_workspace_again(nodes: Nodes) -> None:
     workspace_id = nodes.workspace.workspace_id
     nodes.add_b()
-    ws = pyro.ray.find_workspace(workspace_id)
-    assert ws.node == "node-b" and ws.node_id == nodes.node_id("node-b")
+    ws = pyro.ray.find_workspace("notes-b")  # by name; its actor is named after the id
+    assert (ws.workspace_id, ws.node, ws.node_id) == (workspace_id, "node-b", nodes.node_id("node-b"))
+    assert pyro.ray.find_workspace(workspace_id).node_id == ws.node_id
     assert ws.read_workspace_file("notes/a.txt")["content"] == "kept on node-b\n"
     assert ws.status_workspace()["state"] == "running"
     ws.delete()
