@@ -47,6 +47,12 @@ class RunResult:
     def to_dict(self) -> Dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
+    @classmethod
+    def from_dict(cls, fields: Dict[str, Any]) -> "RunResult":
+        """From `submit_run`'s dict; keys it does not know (ones a newer pyro adds to
+        `ExecResult.to_dict()`) are ignored."""
+        return cls(**{k: v for k, v in fields.items() if k in cls.__dataclass_fields__})
+
 
 @dataclass(frozen=True)
 class RunFailure:
@@ -79,7 +85,7 @@ _run_task = ray.remote(_run)
 def submit_run(environment: str, command: str, *, index: int = 0, max_retries: int = MAX_RETRIES,
                **options: Any) -> "ray.ObjectRef":
     """Starts one run on some node holding a free `pyro_vm`; `ray.get` the reference for
-    a dict of `RunResult`'s fields (`RunResult(**d)`). `options` are `run_in_vm`'s."""
+    a dict of `RunResult`'s fields (`RunResult.from_dict(d)`). `options` are `run_in_vm`'s."""
     return _run_task.options(**_task_options(max_retries)).remote(environment, command, index, options)
 
 
@@ -87,7 +93,8 @@ def run_in_vm(environment: str, command: str, *, max_retries: int = MAX_RETRIES,
               **options: Any) -> RunResult:
     """`pyro.Pyro.run_in_vm` on the cluster: blocks for the result. Raises the run's
     `pyro.Error` unchanged."""
-    return RunResult(**_get(submit_run(environment, command, max_retries=max_retries, **options)))
+    ref = submit_run(environment, command, max_retries=max_retries, **options)
+    return RunResult.from_dict(_get(ref))
 
 
 def _get(ref: "ray.ObjectRef") -> Dict[str, Any]:
@@ -134,7 +141,7 @@ def map_run(commands: Iterable[str], environment: str, *, max_in_flight: Optiona
             index = pending.pop(ready[0])
             done += 1
             try:
-                outcome: Union[RunResult, RunFailure] = RunResult(**_get(ready[0]))
+                outcome: Union[RunResult, RunFailure] = RunResult.from_dict(_get(ready[0]))
             except pyro.Error as error:
                 if errors == "raise":
                     raise
