@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Dict, Iterator, List
 
@@ -70,10 +71,18 @@ def seed_home(home: Path) -> None:
         shutil.copy2(deb, home / "cache" / "debs" / deb.name)
 
 
-def vm_ids(qemu: List[str], home: Path) -> set:
-    """The ids of the VMs whose QEMU command lines `qemu` holds (their run directories)."""
-    marker = f"{home}/run/"
-    return {line.split(marker, 1)[1].split("/", 1)[0].split(" ", 1)[0] for line in qemu if marker in line}
+def started_vms(home: Path) -> set:
+    """Ids of the run VMs of `home` whose QEMU has its console open (past its start)."""
+    started = set()
+    for line in leftover_qemu(home):
+        pid = line.split(":", 1)[0]
+        try:
+            targets = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+        except OSError:
+            continue  # exited meanwhile
+        started |= {t[len(f"{home}/run/"):].split("/", 1)[0] for t in targets
+                    if t.startswith(f"{home}/run/") and t.endswith("/console.out")}
+    return started
 
 
 def descendants(pid: int) -> List[int]:
@@ -205,6 +214,12 @@ def read_from_elsewhere(workspace_id: str, path: str) -> Dict[str, object]:
             "here": ray.get_runtime_context().get_node_id()}
 
 
+@ray.remote(num_cpus=0)
+def exec_through_handle(ws: "pyro.ray.Workspace", command: str) -> str:
+    """A task given the `Workspace` handle itself (it pickles)."""
+    return ws.exec_workspace(command)["stdout"]
+
+
 def test_workspace_actor_on_its_node_reached_by_id(nodes: Nodes) -> None:
     ws = pyro.ray.create_workspace(ENVIRONMENT, node_id=nodes.node_id("node-b"), name="notes-b")
     nodes.workspace = ws
@@ -217,28 +232,33 @@ def test_workspace_actor_on_its_node_reached_by_id(nodes: Nodes) -> None:
     there = ray.get(read_from_elsewhere.options(scheduling_strategy=NodeAffinitySchedulingStrategy(
         nodes.node_id("node-a"), soft=False)).remote(ws.workspace_id, "notes/a.txt"))
     assert there == {"content": "kept on node-b\n", "node": "node-b", "here": nodes.node_id("node-a")}
+    assert ray.get(exec_through_handle.remote(ws, "cat notes/a.txt")) == "kept on node-b\n"
     with pytest.raises(pyro.InvalidArgumentError):
         ws.call("run_in_vm", command="true")
 
 
 def test_killing_a_node_mid_batch_retries_its_runs_and_loses_its_workspace(nodes: Nodes) -> None:
     home_b = nodes.homes["node-b"]
-    # Guest workload: each run stays in flight long enough for node-b to be killed under it.
-    commands = [f"sleep 2; echo lost-{i}" for i in range(8)]
-    batch = pyro.ray.map_run(commands, ENVIRONMENT, max_in_flight=len(commands), timeout_seconds=120)
-    first = next(batch)  # submits every run, then waits for one
-    in_flight = wait_until(lambda: vm_ids(leftover_qemu(home_b), home_b), 120,
-                           "a run of the batch in flight on node-b")
-    crash_node(nodes.cluster, nodes.b_node)
-    results = [first] + list(batch)
+    # Guest workload: each run stays in flight long enough for node-b to die under it.
+    # node-b's workspace actor holds one of its two pyro_vm, so it runs one of these
+    # at a time; node-a runs two, and the fourth waits for a free slot.
+    commands = [f"sleep 6; echo lost-{i}" for i in range(4)]
+    batch = pyro.ray.map_run(commands, ENVIRONMENT, timeout_seconds=120)
+    with ThreadPoolExecutor(1) as pool:
+        consumed = pool.submit(list, batch)
+        # Kill once node-b's run has its QEMU up (console open), so the kill lands in
+        # the run's guest command, not in the middle of pyro starting a VM.
+        in_flight = wait_until(lambda: started_vms(home_b), 120, "a run of the batch started on node-b",
+                               interval=0.1)
+        crash_node(nodes.cluster, nodes.b_node)
+        results = consumed.result(timeout=300)
     assert sorted(r.index for r in results) == list(range(len(commands)))
     for r in results:
         assert (r.exit_code, r.stdout) == (0, f"lost-{r.index}\n"), r
-    # Every command answered, but not (or, in the instant between looking and the kill,
-    # not all) by the VMs that were running on node-b: those runs were lost with it and
-    # answered by a retry on node-a.
-    assert in_flight - {r.vm_id for r in results}, (in_flight, [r.vm_id for r in results])
-    assert len(results) - sum(r.node == "node-a" for r in results) <= len(commands) - len(in_flight)
+    # Every command answered, but not by the VM that was running on node-b: that run
+    # was lost with it and answered by a retry on node-a.
+    assert in_flight.isdisjoint(r.vm_id for r in results), (in_flight, [r.vm_id for r in results])
+    assert all(r.node == "node-a" for r in results), [r.node for r in results]
     # The ephemeral VMs of node-b's runs died with their worker.
     wait_until(lambda: not leftover_qemu(home_b), 30, "node-b's run VMs to be reaped",
                detail=lambda: leftover_qemu(home_b))
