@@ -25,3 +25,13 @@ def test_every_workspace_operation_of_the_table_is_offered() -> None:
     assert ops["write_workspace_file"] == ("path", "text")
     assert "create_workspace" not in ops and "run_in_vm" not in ops
     assert {"delete_workspace", "start_service", "open_shell", "export_workspace_disk"} <= set(ops)
+
+
+def test_workspace_handles_list_the_operations() -> None:
+    from pyro.ray import Workspace
+
+    ws = Workspace("ws-1", actor=None, node_id="n", node_name="node-a")
+    assert {"exec_workspace", "delete", "call"} <= set(dir(ws))
+    assert callable(ws.exec_workspace)
+    with pytest.raises(AttributeError):
+        ws.no_such_operation

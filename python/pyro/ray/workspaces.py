@@ -136,6 +136,9 @@ class Workspace:
         method.__name__ = operation
         return method
 
+    def __dir__(self) -> List[str]:
+        return sorted(set(super().__dir__()) | set(workspace_operations()))
+
     def delete(self) -> None:
         """`delete_workspace`, then ends the actor."""
         self.call("delete_workspace")
