@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test.sh: the README's second command. Builds pyro if needed, then runs every
 # test: ctest (unit, C++ and C integration on real VMs, packaging, leak check) and
-# pytest (Python API and CLI on real VMs, parity with spec/operations.json, the pip
-# package installed into a fresh venv); then
+# pytest (Python API and CLI on real VMs, parity with spec/operations.json, pyro.ray
+# on a two-node local Ray cluster in its own venv, the pip package installed into a
+# fresh venv); then
 # the same C/C++ tests built with clang under ASan+UBSan, and every fuzz target for
 # PYRO_FUZZ_SECONDS (default 20) each, or `--fuzz-seconds N`.
 set -euo pipefail
