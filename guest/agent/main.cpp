@@ -130,6 +130,7 @@ int run(const Options& options) {
   Agent agent(reaper, ::getpid() == 1, options.workspace_root);
   const bool socket_mode = !options.socket_path.empty();
   const int held_port = socket_mode ? -1 : open_virtio_for_life();
+  if (held_port >= 0) pyro::agent::notify_host_changes(held_port);
 
   for (;;) {
     int fd = next_connection(options, held_port);

@@ -3,6 +3,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -12,7 +14,26 @@
 #include <filesystem>
 #include <fstream>
 
+#include "log.hpp"
+
 namespace pyro::agent {
+namespace {
+
+void on_sigio(int) {}  // a handler (not SIG_DFL) so that SIGIO only interrupts ppoll
+
+bool sigio_armed = false;     // notify_host_changes() succeeded
+bool sigio_missed = false;    // a host connected without a SIGIO: poll from now on
+sigset_t wait_mask;           // the waiting thread's mask, with SIGIO open
+constexpr struct timespec kSigioSafety = {5, 0};
+
+bool host_connected(int fd) {
+  pollfd p{fd, POLLOUT, 0};
+  const int r = ::poll(&p, 1, 0);
+  if (r > 0 && (p.revents & POLLNVAL)) return true;  // let the caller's IO report it
+  return r > 0 && (p.revents & POLLOUT) && !(p.revents & POLLHUP);
+}
+
+}  // namespace
 
 std::string find_virtio_port(const std::string& name) {
   try {
@@ -34,7 +55,40 @@ int open_port(const std::string& path) {
   return ::open(path.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 }
 
+void notify_host_changes(int fd) {
+  struct sigaction action {};
+  action.sa_handler = on_sigio;
+  sigemptyset(&action.sa_mask);
+  sigset_t io;
+  sigemptyset(&io);
+  sigaddset(&io, SIGIO);
+  sigset_t previous;
+  if (::sigaction(SIGIO, &action, nullptr) != 0 || ::pthread_sigmask(SIG_BLOCK, &io, &previous) != 0) {
+    log_line(std::string("SIGIO for host connections: ") + std::strerror(errno) + "; polling instead");
+    return;
+  }
+  f_owner_ex owner{F_OWNER_TID, ::gettid()};
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETOWN_EX, &owner) != 0 || ::fcntl(fd, F_SETFL, flags | O_ASYNC) != 0) {
+    log_line(std::string("SIGIO for host connections: ") + std::strerror(errno) + "; polling instead");
+    return;
+  }
+  wait_mask = previous;
+  sigdelset(&wait_mask, SIGIO);
+  sigio_armed = true;
+}
+
 void wait_host_connected(int fd) {
+  while (sigio_armed && !sigio_missed) {
+    if (host_connected(fd)) return;
+    // SIGIO stays blocked but while ppoll waits: one that came since the look above
+    // is pending and ends the wait at once.
+    if (::ppoll(nullptr, 0, &kSigioSafety, &wait_mask) == 0 && host_connected(fd)) {
+      log_line("a host connected without a SIGIO; polling for host connections from now on");
+      sigio_missed = true;
+      return;
+    }
+  }
   for (;;) {
     pollfd p{fd, POLLOUT, 0};
     int r = ::poll(&p, 1, 50);

@@ -26,7 +26,7 @@ namespace pyro::detail {
 
 /// Bump when what a template holds changes meaning (device list, kernel command
 /// line, agent restore contract), so old templates stop matching.
-inline constexpr int kTemplateFormat = 3;
+inline constexpr int kTemplateFormat = 4;
 
 /// Everything a template depends on. The environment's content hash covers the
 /// kernel, the initramfs (with the agent) and the root filesystem.

@@ -62,7 +62,7 @@ TEST_CASE("accelerator names") {
 TEST_CASE("tcg command line") {
   auto args = build_qemu_args(sample_spec(), kHost);
   CHECK(args.front() == "/usr/bin/qemu-system-x86_64");
-  CHECK(value_of(args, "-M") == "microvm,pit=on,pic=on,rtc=on");
+  CHECK(value_of(args, "-M") == "microvm,pit=off,pic=on,rtc=on");
   CHECK(value_of(args, "-accel") == "tcg");
   CHECK(value_of(args, "-cpu") == "qemu64,+arat");
   CHECK(value_of(args, "-m") == "512");
@@ -153,7 +153,7 @@ TEST_CASE("a memory file backs guest RAM, shared or private") {
   CHECK(value_of(args, "-object") ==
         "memory-backend-file,id=mem,size=512M,mem-path=/cache/templates/k.tmp/ram,share=on");
   CHECK(value_of(args, "-machine") == "memory-backend=mem");
-  CHECK(value_of(args, "-M") == "microvm,pit=on,pic=on,rtc=on");  // QEMU merges -M and -machine
+  CHECK(value_of(args, "-M") == "microvm,pit=off,pic=on,rtc=on");  // QEMU merges -M and -machine
   CHECK(value_of(args, "-m") == "512");
   spec.memory_file->shared = false;
   CHECK(value_of(build_qemu_args(spec, kHost), "-object").find(",share=off") != std::string::npos);
@@ -204,6 +204,7 @@ TEST_CASE("lpj follows the tsc rate at HZ=250") {
 TEST_CASE("unknown tsc rate leaves the guest to calibrate") {
   QemuHostInfo host = kHost;
   host.tsc_khz = 0;
+  CHECK(value_of(build_qemu_args(sample_spec(), host), "-M") == "microvm,pit=on,pic=on,rtc=on");
   CHECK(build_kernel_cmdline(sample_spec(), host) ==
         "console=ttyS0 quiet panic=-1 cryptomgr.notests tsc=reliable pyro.net=0");
 }

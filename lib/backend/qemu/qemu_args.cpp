@@ -128,9 +128,12 @@ std::vector<std::string> build_qemu_args(const MachineSpec& spec, const QemuHost
     args.insert(args.end(), items.begin(), items.end());
   };
   if (spec.accelerator == Accelerator::kTcg) {
-    // microvm leaves PIT, PIC and RTC off without an in-kernel irqchip, and the
-    // guest then hangs calibrating its clock.
-    add({"-M", "microvm,pit=on,pic=on,rtc=on", "-accel", "tcg"});
+    // microvm leaves PIT, PIC and RTC off without an in-kernel irqchip, and a guest
+    // that must calibrate its TSC against the PIT hangs without one. Given the TSC
+    // rate (tsc_early_khz, below) it calibrates nothing, and the PIT's timer would
+    // only wake QEMU's main loop dozens of times a second in every idle VM.
+    const bool need_pit = host.tsc_khz == 0;
+    add({"-M", need_pit ? "microvm,pit=on,pic=on,rtc=on" : "microvm,pit=off,pic=on,rtc=on", "-accel", "tcg"});
     // qemu64 (the default model, which keeps `svm` for nested KVM) plus ARAT: without
     // an always-running APIC timer the guest needs a one-shot broadcast timer, microvm
     // has none, and the kernel stays on a periodic 250 Hz tick even when idle.
