@@ -55,7 +55,7 @@ def outer():
     # A workspace: an ephemeral VM is deleted after its one exec.
     ws = client.create_workspace(OUTER_ENV, vcpu_count=2, mem_mib=2048, disk_mib=256)
     try:
-        # hygiene: `grep` and `modprobe` run in the guest; a missing flag is a failure, not a skip.
+        # A missing `svm` flag is a failure, never a skip.
         r = client.exec_workspace(ws.workspace_id, "grep -qw svm /proc/cpuinfo || { echo 'no svm flag'; exit 3; }; "
                            "modprobe kvm_amd && test -c /dev/kvm && cat /sys/module/kvm_amd/parameters/nested",
                            timeout_seconds=60)
@@ -112,6 +112,12 @@ def test_cold_boot_then_snapshot_clone(outer):
         # Under KVM the guest keeps time with kvmclock; TCG's timing flags are not given.
         assert "kvm-clock" in out, out
         assert "tsc_early_khz" not in out and "lpj=" not in out, out
+    # The guest adopted the host CPU (-cpu host): its template is keyed by that CPU, so a
+    # home moved to another CPU boots cold instead of restoring a mismatched snapshot.
+    metas = [json.loads(line) for line in
+             sh(outer, f"for m in {INNER_HOME}/templates/*/meta.json; do tr -d '\\n' < $m; echo; done").splitlines()]
+    kvm = [m for m in metas if m["accelerator"] == "kvm" and m["environment"] == "busybox"]
+    assert kvm and all(len(m.get("cpu", "")) == 64 for m in kvm), metas
 
 
 def test_run_in_vm_result(outer):
