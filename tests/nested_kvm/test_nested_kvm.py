@@ -142,6 +142,11 @@ def test_workspace_seed_exec_patch_diff_snapshot_reset(outer):
         r = inner_json(outer, f"workspace exec {ws}", "cat a.txt b.txt")
         assert r["stdout"] == "one\nthree\nx\n", r
         assert inner_json(outer, f"workspace status {ws}")["accelerator"] == "kvm"
+        # The workspace's QEMU, jailed: it runs as `pyro-vmm` and opens a /dev/kvm of its
+        # own in its mount namespace; the outer VM's node is left root's, 0600.
+        jailed = sh(outer, "for d in /proc/[0-9]*; do tr '\\0' ' ' < $d/cmdline 2>/dev/null | grep -q '^/usr/bin/qemu-system' "
+                           "&& stat -c '%U %F %a' $d $d/root/dev/kvm; done; stat -c '%U %a' /dev/kvm")
+        assert jailed.splitlines() == ["pyro-vmm directory 555", "pyro-vmm character special file 600", "root 600"], jailed
     finally:
         sh(outer, f"{PYRO} workspace delete {ws}")
 
