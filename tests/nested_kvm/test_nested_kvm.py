@@ -16,6 +16,7 @@ import json
 import os
 import shlex
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,9 @@ import pytest
 import pyro
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests/python"))
+from waiting import wait_until  # noqa: E402  (the shared wait helper)
+
 BUILD = Path(os.environ.get("PYRO_BUILD_DIR", ROOT / "build"))
 OUTER_ENV = "pyro-nested-kvm"
 INNER_HOME = "/var/lib/pyro-nested"
@@ -56,9 +60,10 @@ def outer():
     ws = client.create_workspace(OUTER_ENV, vcpu_count=2, mem_mib=2048, disk_mib=256)
     try:
         # A missing `svm` flag is a failure, never a skip.
-        r = client.exec_workspace(ws.workspace_id, "grep -qw svm /proc/cpuinfo || { echo 'no svm flag'; exit 3; }; "
-                           "modprobe kvm_amd && test -c /dev/kvm && cat /sys/module/kvm_amd/parameters/nested",
-                           timeout_seconds=60)
+        r = client.exec_workspace(ws.workspace_id,
+                                  "grep -qw svm /proc/cpuinfo || { echo 'no svm flag'; exit 3; }; "
+                                  "modprobe kvm_amd && test -c /dev/kvm && cat /sys/module/kvm_amd/parameters/nested",
+                                  timeout_seconds=60)
         assert r.exit_code != 3, (
             "the outer VM's CPU has no `svm` flag: this QEMU's TCG does not emulate AMD SVM, so "
             "nested KVM cannot run here and the KVM path is untested (docs/testing-kvm.md)")
@@ -68,6 +73,20 @@ def outer():
     finally:
         client.delete_workspace(ws.workspace_id)
         client.close()
+    # Nothing left behind: the outer VMM (and every inner one with it) is gone.
+    wait_until(lambda: not outer_vmms(), 60, "the outer VM's QEMU to exit")
+
+
+def outer_vmms() -> list:
+    """Pids of QEMU processes booting the outer environment."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and b"img_" + OUTER_ENV.encode() in (proc / "cmdline").read_bytes():
+                found.append(proc.name)
+        except OSError:
+            continue  # exited meanwhile
+    return found
 
 
 def sh(outer, command: str, timeout: float = STEP_TIMEOUT_S, exit_codes=(0,)) -> str:
