@@ -2,8 +2,8 @@
 # test.sh: the README's second command. Builds pyro if needed, then runs every
 # test: ctest (unit, C++ and C integration on real VMs, packaging, leak check) and
 # pytest (Python API and CLI on real VMs, parity with spec/operations.json, pyro.ray
-# on a two-node local Ray cluster in its own venv, the pip package installed into a
-# fresh venv); then
+# on a two-node local Ray cluster in its own venv, the nested-KVM tier, the pip package
+# installed into a fresh venv); then
 # the same C/C++ tests built with clang under ASan+UBSan, and every fuzz target for
 # PYRO_FUZZ_SECONDS (default 20) each, or `--fuzz-seconds N`.
 set -euo pipefail
@@ -28,6 +28,9 @@ PYRO_REQUIRE_VMS=1 PYTHONPATH="$PWD/build/python" PYRO_CLI="$PWD/build/tools/pyr
   python3 -m pytest tests/python
 # pyro.ray on a real two-node local Ray cluster (Ray installed into build/ray-venv).
 scripts/test_ray.sh
+# The KVM path, for real: pyro with --accelerator kvm inside a TCG guest whose CPU has
+# AMD SVM (docs/testing-kvm.md). About 4-5 minutes; a missing `svm` flag fails.
+PYTHONPATH="$PWD/build/python" python3 -m pytest tests/nested_kvm
 # As a pip user gets it: an sdist installed into a fresh venv (about 5 minutes to build).
 python3 -m pytest tests/packaging
 

@@ -100,6 +100,8 @@ std::string template_key(const TemplateIdentity& id) {
                                  id.vcpu_count, id.mem_mib, id.network ? 1 : 0);
   // Only workspace templates carry the field, so the keys of VM templates stay as they were.
   if (id.workspace_disk_mib) text += fmt::format("workspace_disk_mib={}\n", id.workspace_disk_mib);
+  // Only KVM templates carry it (TCG's CPU is QEMU's own), so TCG keys stay as they were.
+  if (!id.cpu.empty()) text += fmt::format("cpu={}\n", id.cpu);
   return sha256_hex(text);
 }
 
@@ -155,6 +157,7 @@ SnapshotTemplate TemplateStore::ensure(const TemplateIdentity& identity, Deadlin
             {"vcpu_count", identity.vcpu_count},
             {"mem_mib", identity.mem_mib},
             {"network", identity.network},
+            {"cpu", identity.cpu},
             {"created_at", utc_now_rfc3339()},
         };
         std::ofstream out(tmp / "meta.json");

@@ -41,6 +41,9 @@ struct TemplateIdentity {
   /// Size of the writable /workspace disk the template was booted with (workspace
   /// VMs), 0 for none: the guest read the disk's size while booting.
   uint64_t workspace_disk_mib = 0;
+  /// template_cpu_signature(): the host CPU under KVM (a guest booted with `-cpu host`
+  /// adopted its features), "" under TCG.
+  std::string cpu;
 };
 
 /// Hex sha256 over kTemplateFormat and every field of `identity` but the name.

@@ -8,6 +8,7 @@
 #include "pyro/error.hpp"
 #include "runtime/agent_exec.hpp"
 #include "runtime/home.hpp"
+#include "runtime/host_cpu.hpp"
 #include "runtime/snapshot_templates.hpp"
 #include "util/logging.hpp"
 
@@ -181,7 +182,8 @@ bool Vm::start_from_template(Backend& backend, Accelerator accel, std::chrono::m
       if (!tmpl) return false;
     } else {
       const TemplateIdentity identity{backend.version(), info_.environment, boot_.environment_sha256,
-                                      accelerator_name(accel), info_.vcpu_count, info_.mem_mib, info_.network};
+                                      accelerator_name(accel), info_.vcpu_count, info_.mem_mib, info_.network,
+                                      0, template_cpu_signature(accel)};
       // Waiting for another creator may take its whole cold boot, retry included.
       tmpl = store.ensure(identity, deadline_after(2 * timeout + kSaveTimeout), [&](const std::string& dir) {
         log(LogLevel::kInfo, "creating snapshot template of `{}` ({} vCPU, {} MiB{}) in `{}`", info_.environment,

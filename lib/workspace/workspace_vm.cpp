@@ -12,6 +12,7 @@
 #include "backend/qemu/console_keeper.hpp"
 #include "pyro/error.hpp"
 #include "runtime/home.hpp"
+#include "runtime/host_cpu.hpp"
 #include "runtime/snapshot_templates.hpp"
 #include "runtime/vm.hpp"
 #include "util/daemon_process.hpp"
@@ -195,7 +196,7 @@ std::optional<SnapshotTemplate> ensure_workspace_template(const WorkspaceContext
   TemplateStore store(ctx.home);
   const TemplateIdentity identity{ctx.backend->version(), record.environment, boot.environment_sha256,
                                   accelerator_name(accel), record.vcpu_count, record.mem_mib, record.network_policy != "off",
-                                  record.disk_mib};
+                                  record.disk_mib, template_cpu_signature(accel)};
   try {
     return store.ensure(identity, deadline_after(2 * ctx.boot_timeout + kSaveTimeout), [&](const std::string& dir) {
       log(LogLevel::kInfo, "creating workspace snapshot template of `{}` ({} vCPU, {} MiB, {} MiB disk) in `{}`",

@@ -141,7 +141,7 @@ TEST_CASE("the jail shows boot files and read-only disks read-only, and only the
   auto kvm = spec_of(false, false);
   kvm.accelerator = Accelerator::kKvm;
   auto other_binary = jail_binds(kvm, "/opt/qemu/bin/qemu");
-  CHECK(std::count(other_binary.begin(), other_binary.end(), JailBind{"/dev/kvm", JailBind::kDevice}) == 1);
+  CHECK(std::count(other_binary.begin(), other_binary.end(), JailBind{"/dev/kvm", JailBind::kVmmDevice}) == 1);
   CHECK(std::count(other_binary.begin(), other_binary.end(), JailBind{"/opt/qemu/bin/qemu", JailBind::kReadOnly}) == 1);
 }
 
@@ -177,6 +177,24 @@ TEST_CASE("the jailer command line applies every layer a root host provides, the
   CHECK(has_pair(args, "--cgroup-set", "/sys/fs/cgroup/pids/pyro/vm-1/pids.max=128"));
   CHECK(has_pair(args, "--cgroup-set", "/sys/fs/cgroup/cpu/pyro/vm-1/cpu.cfs_quota_us=300000"));
   CHECK(std::find(args.begin(), dash, "/h") == dash);
+}
+
+TEST_CASE("under KVM the jailed VMM gets its own /dev/kvm node, since its user is in no group") {
+  // Found by the nested-KVM tier (tests/nested_kvm): a bound /dev/kvm (root:kvm 0660 with
+  // udev, root 0600 without) could not be opened by `pyro-vmm`, so every KVM boot as
+  // root failed with "Could not access KVM kernel module: Permission denied".
+  MachineSpec kvm = spec_of(false, false);
+  kvm.accelerator = Accelerator::kKvm;
+  auto args = build_jailer_args(root_host(), kvm, {"/usr/bin/qemu"}, "/h/p");
+  CHECK(has_pair(args, "--dev-owned", "/dev/kvm"));
+  CHECK(!has_pair(args, "--dev", "/dev/kvm"));
+  CHECK(has_pair(args, "--dev", "/dev/null"));
+  // Without a uid switch QEMU runs as root and the host's node is bound as it is.
+  JailHost as_root = root_host();
+  as_root.uid = 0;
+  auto root_args = build_jailer_args(as_root, kvm, {"/usr/bin/qemu"}, "/h/p");
+  CHECK(has_pair(root_args, "--dev", "/dev/kvm"));
+  CHECK(!has(root_args, "--dev-owned"));
 }
 
 TEST_CASE("a workspace VMM is detached and a VM with a NIC keeps the host network") {

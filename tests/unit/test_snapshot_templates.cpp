@@ -10,12 +10,17 @@
 
 #include "../wait_until.hpp"
 #include "pyro/error.hpp"
+#include <fmt/format.h>
+
+#include "runtime/host_cpu.hpp"
 #include "runtime/snapshot_templates.hpp"
 #include "test_support.hpp"
+#include "util/sha256.hpp"
 
 namespace pyro::detail {
 namespace {
 namespace fs = std::filesystem;
+using protocol::sha256_hex;
 
 struct TempHome : test::TestDir {
   TempHome() : test::TestDir("pyro-tpl-test") {}
@@ -47,6 +52,35 @@ TEST_CASE("template keys change with every input but the name") {
   CHECK(with([](auto& id) { id.vcpu_count = 2; }) != base);
   CHECK(with([](auto& id) { id.mem_mib = 512; }) != base);
   CHECK(with([](auto& id) { id.network = true; }) != base);
+  CHECK(with([](auto& id) { id.cpu = std::string(64, 'c'); }) != base);
+}
+
+TEST_CASE("a KVM template is keyed by the host CPU; TCG keys do not change") {
+  // A guest booted with `-cpu host` patched itself for the host's features: its
+  // snapshot must not be restored on another CPU (tests/nested_kvm checks the field).
+  constexpr const char* kCpu0 = "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 1\n"
+                                "model name\t: AMD EPYC\nstepping\t: 1\nmicrocode\t: 0xa0011d1\n"
+                                "cpu MHz\t\t: 2445.404\nflags\t\t: fpu sse2 svm avx2\n\n"
+                                "processor\t: 1\nflags\t\t: fpu\n";
+  const std::string sig = cpu_signature(kCpu0);
+  CHECK(sig.size() == 64);
+  // The clock rate and model name are not features; the second processor is not read.
+  std::string other_rate = kCpu0;
+  other_rate.replace(other_rate.find("2445.404"), 8, "3000.000");
+  CHECK(cpu_signature(other_rate) == sig);
+  std::string fewer_flags = kCpu0;
+  fewer_flags.replace(fewer_flags.find(" avx2"), 5, "");
+  CHECK(cpu_signature(fewer_flags) != sig);
+  std::string other_microcode = kCpu0;
+  other_microcode.replace(other_microcode.find("0xa0011d1"), 9, "0xa0011d5");
+  CHECK(cpu_signature(other_microcode) != sig);
+  CHECK(cpu_signature("") == "");
+  CHECK(template_cpu_signature(Accelerator::kTcg) == "");
+  // A TCG identity (no cpu) hashes the same text as before the field existed.
+  CHECK(template_key(sample_identity()) ==
+        sha256_hex(fmt::format("pyro-template\nformat={}\nqemu=7.2.22\nenvironment_sha256={}\naccelerator=tcg\n"
+                               "vcpu_count=1\nmem_mib=256\nnetwork=0\n",
+                               kTemplateFormat, std::string(64, 'a'))));
 }
 
 TEST_CASE("ensure creates a template once, atomically") {

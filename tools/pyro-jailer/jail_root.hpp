@@ -11,7 +11,9 @@ namespace pyro_jailer {
 
 /// In a fresh mount namespace: mounts a tmpfs on `root`, binds every entry (read-only
 /// unless writable; nosuid; device nodes keep their device), pivots into it, detaches
-/// the old root and makes the tmpfs read-only. Throws std::runtime_error.
-void enter_jail_root(const std::string& root, const std::vector<Bind>& binds);
+/// the old root and makes the tmpfs read-only. With an `owned` entry, /dev is a tmpfs
+/// of its own (devices allowed, read-only once built) where those nodes are made,
+/// owned by `uid`:`gid`. Throws std::runtime_error.
+void enter_jail_root(const std::string& root, const std::vector<Bind>& binds, unsigned uid, unsigned gid);
 
 }  // namespace pyro_jailer

@@ -51,6 +51,12 @@ Options parse_options(const std::vector<std::string>& args) {
       Bind b{value(a), a == "--rw", a == "--ro-sys", a == "--dev"};
       require_absolute(a, b.path);
       o.binds.push_back(std::move(b));
+    } else if (a == "--dev-owned") {
+      Bind b{value(a), false, false, true, true};
+      if (b.path.rfind("/dev/", 0) != 0 || b.path.find("/..") != std::string::npos) {
+        throw std::invalid_argument(a + " needs a path under /dev/, not " + b.path);
+      }
+      o.binds.push_back(std::move(b));
     } else if (a == "--chown") {
       o.chown.push_back(value(a));
       require_absolute(a, o.chown.back());
@@ -93,6 +99,9 @@ Options parse_options(const std::vector<std::string>& args) {
   if (o.uid.has_value() != o.gid.has_value()) throw std::invalid_argument("--uid and --gid go together");
   if ((!o.chown.empty() || !o.group_dirs.empty() || !o.group_files.empty()) && !o.uid) {
     throw std::invalid_argument("--chown, --group-dir and --group-file need --uid and --gid");
+  }
+  for (const Bind& b : o.binds) {
+    if (b.owned && (!o.uid || o.root.empty())) throw std::invalid_argument("--dev-owned needs --root, --uid and --gid");
   }
   return o;
 }

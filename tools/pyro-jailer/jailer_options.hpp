@@ -1,7 +1,7 @@
 // The command line of pyro-jailer (docs/jail.md): what to confine, parsed once.
 //
 //   pyro-jailer --root /run/vm/jail --ro /usr --rw /run/vm --uid 999 --gid 999
-//               --pid-ns --ipc-ns --cgroup /sys/fs/cgroup/pids/pyro/vm --pidfile /run/vm/qemu.pid
+//               --dev-owned /dev/kvm --pid-ns --ipc-ns --cgroup /sys/fs/cgroup/pids/pyro/vm --pidfile /run/vm/qemu.pid
 //               -- /usr/bin/qemu-system-x86_64 ...
 #pragma once
 
@@ -18,6 +18,11 @@ struct Bind {
   bool writable = false;
   bool system = false;  ///< --ro-sys: a host symlink is copied, a missing path skipped
   bool device = false;  ///< --dev: a device node
+  /// --dev-owned: a character device under /dev made anew inside the jail (same device
+  /// number), owned by --uid/--gid with mode 0600, instead of bound: the VMM can open
+  /// it whatever the host's node allows (/dev/kvm is root:kvm 0660 with udev, 0600
+  /// without), and the host's node is never changed.
+  bool owned = false;
 };
 
 struct Options {

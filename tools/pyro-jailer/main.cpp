@@ -101,7 +101,7 @@ void write_pidfile(const std::string& path, pid_t pid) {
     if (o.ipc_ns) flags |= CLONE_NEWIPC;
     if (o.net_ns) flags |= CLONE_NEWNET;
     if (flags != 0 && ::unshare(flags) != 0) fail("create namespaces", "");
-    if (!o.root.empty()) enter_jail_root(o.root, o.binds);
+    if (!o.root.empty()) enter_jail_root(o.root, o.binds, o.uid.value_or(0), o.gid.value_or(0));
     drop_privileges(o.uid, o.gid, last_cap);
     if (!o.detach) {
       // Set after the uid change, which clears it. The pipe's far end closes when

@@ -186,7 +186,7 @@ std::vector<JailBind> jail_binds(const MachineSpec& spec, const std::string& qem
   for (const char* dev : {"/dev/null", "/dev/zero", "/dev/urandom", "/dev/random"}) {
     binds.push_back({dev, JailBind::kDevice});
   }
-  if (spec.accelerator == Accelerator::kKvm) binds.push_back({"/dev/kvm", JailBind::kDevice});
+  if (spec.accelerator == Accelerator::kKvm) binds.push_back({"/dev/kvm", JailBind::kVmmDevice});
   binds.push_back({spec.boot.kernel_path, JailBind::kReadOnly});
   binds.push_back({spec.boot.initrd_path, JailBind::kReadOnly});
   for (const auto& drive : spec.drives) {
@@ -208,8 +208,8 @@ std::vector<std::string> build_jailer_args(const JailHost& host, const MachineSp
   if (host.privileged) {
     add({"--root", jail_root_dir(spec)});
     for (const auto& b : jail_binds(spec, qemu_argv.at(0))) {
-      static constexpr const char* kFlags[] = {"--ro", "--rw", "--ro-sys", "--dev"};
-      add({kFlags[b.kind], b.path});
+      static constexpr const char* kFlags[] = {"--ro", "--rw", "--ro-sys", "--dev", "--dev"};
+      add({b.kind == JailBind::kVmmDevice && host.uid != 0 ? "--dev-owned" : kFlags[b.kind], b.path});
     }
     add({"--pid-ns", "--ipc-ns"});
     if (!spec.network) add({"--net-ns"});

@@ -61,7 +61,10 @@ std::vector<JailLayer> jail_layers(const JailHost& host);
 /// The host paths a VMM of `spec` sees, at the same absolute paths.
 struct JailBind {
   std::string path;
-  enum Kind { kReadOnly, kWritable, kSystem, kDevice } kind = kReadOnly;
+  /// kVmmDevice: a device the VMM itself must open (/dev/kvm). With a uid switch the
+  /// jailer makes the VMM its own node (`--dev-owned`): the host's is root:kvm 0660
+  /// with udev, 0600 without, and the VMM's user is in no group.
+  enum Kind { kReadOnly, kWritable, kSystem, kDevice, kVmmDevice } kind = kReadOnly;
   bool operator==(const JailBind&) const = default;
 };
 std::vector<JailBind> jail_binds(const MachineSpec& spec, const std::string& qemu_binary);
