@@ -636,6 +636,8 @@ class Pyro:
         arguments: Optional[Mapping[str, Any]] = None,
         *,
         progress: Optional[Callable[["Progress"], object]] = None,
+        on_output: Optional[Callable[[str, bytes], object]] = None,
+        cancel: Optional["CancelToken"] = None,
     ) -> Dict[str, Any]: ...
     @property
     def home(self) -> str: ...

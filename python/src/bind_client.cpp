@@ -87,7 +87,7 @@ Methods are thread-safe and release the GIL while they wait for a VM.)doc");
             auto vm = vm_options(vcpu_count, mem_mib, network);
             auto exec = exec_options(timeout_seconds, std::move(env), cwd, max_output_bytes);
             PyOutput output(on_output, cancel);
-            output.apply(exec);
+            output.apply(exec.on_output, exec.cancel);
             return output.run([&] {
               py::gil_scoped_release release;
               return client->run_in_vm(environment, command, vm, exec);
@@ -134,7 +134,7 @@ Methods are thread-safe and release the GIL while they wait for a VM.)doc");
             auto client = self.get();
             auto exec = exec_options(timeout_seconds, std::move(env), cwd, max_output_bytes);
             PyOutput output(on_output, cancel);
-            output.apply(exec);
+            output.apply(exec.on_output, exec.cancel);
             return output.run([&] {
               py::gil_scoped_release release;
               return client->exec_vm(vm_id, command, exec);

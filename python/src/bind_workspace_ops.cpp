@@ -194,7 +194,7 @@ void register_workspace_ops(py::class_<Client>& cls) {
             auto exec = exec_options(timeout_seconds, std::move(env), cwd, max_output_bytes);
             if (secret_env) exec.secret_env = std::move(*secret_env);
             PyOutput output(on_output, cancel);
-            output.apply(exec);
+            output.apply(exec.on_output, exec.cancel);
             return output.run([&] {
               py::gil_scoped_release release;
               return client->exec_workspace(workspace, command, exec);

@@ -38,11 +38,11 @@ class PyOutput {
     }
   }
 
-  /// Sets on_output and cancel of `exec`.
-  void apply(ExecOptions& exec) {
-    if (token_) exec.cancel = *token_;
+  /// Sets the on_output and cancel hooks of an ExecOptions or CallOptions.
+  void apply(OutputHandler& on_output, CancelToken& cancel) {
+    if (token_) cancel = *token_;
     if (fn_.is_none()) return;
-    exec.on_output = [this](const LiveOutput& chunk) {
+    on_output = [this](const LiveOutput& chunk) {
       pybind11::gil_scoped_acquire gil;
       try {
         if (PyErr_CheckSignals() != 0) throw pybind11::error_already_set();

@@ -91,3 +91,24 @@ def test_task_cancel_stops_a_workspace_command_and_keeps_the_workspace(client, b
 
     with workspace(client, busybox) as ws:
         run(body(ws.workspace_id))
+
+
+def test_adispatch_task_cancel_cancels_the_command(client, busybox):
+    """What the async framework adapters (PydanticAI, LangChain's ainvoke) call: the
+    command would block for ten minutes; the cancelled task ends once it is stopped."""
+    from pyro.tools import adispatch
+    from waiting import wait_until
+
+    async def body() -> None:
+        task = asyncio.create_task(adispatch(client, "vm_run", {
+            "environment": busybox, "command": "sleep 600", "timeout_seconds": 1200}))
+        # Its VM exists (booting or running the command): cancel now.
+        await asyncio.get_running_loop().run_in_executor(
+            None, lambda: wait_until(lambda: client.list_vms() or task.done(), WAIT, "the call's VM"))
+        assert not task.done(), task
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert client.list_vms() == []
+
+    run(body())
