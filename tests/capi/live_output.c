@@ -17,7 +17,7 @@ struct collected {
     char err[256];
     size_t err_len;
     int chunks;
-    pyro_cancel *cancel_on_first; /* cancelled once stdout holds "first\n" */
+    pyro_cancel *cancel_on_first; /* cancelled once stdout and stderr hold their lines */
 };
 
 static void on_output(pyro_output_stream stream, const char *data, size_t len, void *payload) {
@@ -30,7 +30,10 @@ static void on_output(pyro_output_stream stream, const char *data, size_t len, v
     *used += take;
     buf[*used] = '\0';
     ++c->chunks;
-    if (c->cancel_on_first && strstr(c->out, "first\n") != NULL) pyro_cancel_cancel(c->cancel_on_first);
+    /* Both lines are out before the command blocks: cancel once both arrived. */
+    if (c->cancel_on_first && strstr(c->out, "first\n") != NULL && strstr(c->err, "e\n") != NULL) {
+        pyro_cancel_cancel(c->cancel_on_first);
+    }
 }
 
 static void test_stream_then_cancel(pyro_client *client) {

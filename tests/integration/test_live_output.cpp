@@ -29,9 +29,9 @@ struct Chunks {
       ++count;
     };
   }
-  bool has(const std::string& needle) {
+  bool has(const std::string& needle, const std::string& err_needle = "") {
     std::lock_guard lock(mu);
-    return out.find(needle) != std::string::npos;
+    return out.find(needle) != std::string::npos && err.find(err_needle) != std::string::npos;
   }
 };
 
@@ -54,7 +54,9 @@ TEST_CASE("run_in_vm streams output while the command runs, and a cancel from an
       failure = e.what();
     }
   });
-  const bool seen = pyro::test::poll_until([&] { return chunks.has("first\n"); }, std::chrono::seconds(180));
+  // Both lines are out before the command blocks.
+  const bool seen =
+      pyro::test::poll_until([&] { return chunks.has("first\n", "to-stderr\n"); }, std::chrono::seconds(180));
   cancel.cancel();  // also when not seen, so the runner returns
   runner.join();
   REQUIRE_MESSAGE(failure.empty(), failure);

@@ -36,9 +36,10 @@ class Reader:
             return self.data
 
 
-def interrupt_after(proc, out: Reader, needle: bytes, what: str) -> None:
+def interrupt_after(proc, out: Reader, needle: bytes, what: str, err: Reader = None, err_needle: bytes = b"") -> None:
     try:
-        wait_until(lambda: needle in out.text() or proc.poll() is not None, 180, what, detail=out.text)
+        wait_until(lambda: (needle in out.text() and (err is None or err_needle in err.text()))
+                   or proc.poll() is not None, 180, what, detail=out.text)
         assert proc.poll() is None, "the command ended by itself"
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=120)
@@ -54,7 +55,9 @@ def test_run_relays_output_live_and_ctrl_c_cancels(vm_cli):
                              "echo first; echo err-line >&2; sleep 600; echo never"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = Reader(proc.stdout), Reader(proc.stderr)
-    interrupt_after(proc, out, b"first\n", "the first line on the CLI's stdout while the command runs")
+    # Both lines are out before the command blocks.
+    interrupt_after(proc, out, b"first\n", "the first lines on the CLI's stdout and stderr while the command runs",
+                    err, b"err-line\n")
     err.thread.join(timeout=30)
     assert proc.returncode == 128 + signal.SIGINT, err.text()
     assert out.text() == b"first\n"

@@ -55,7 +55,9 @@ def test_run_in_vm_streams_live_and_cancels_from_another_thread(client, busybox)
                            cancel=cancel)
     try:
         # The GIL is free while the command runs: this thread polls the chunks.
-        wait_until(lambda: "first\n" in chunks.text("stdout"), 180, "the first chunk", detail=chunks.text)
+        # Both lines are out before the command blocks.
+        wait_until(lambda: "first\n" in chunks.text("stdout") and "to-stderr\n" in chunks.text("stderr"), 180,
+                   "the first chunks", detail=lambda: chunks.items)
     finally:
         cancel.cancel()
         t.join()
