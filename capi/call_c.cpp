@@ -5,6 +5,7 @@
 #include <string>
 
 #include "capi_internal.hpp"
+#include "output_c.hpp"
 #include "progress_c.hpp"
 
 namespace {
@@ -34,14 +35,21 @@ pyro_status pyro_call_json_ex(char** out, pyro_client* client, const char* opera
                               const pyro_call_options* opts, pyro_error** err) {
   PYRO_BEGIN_OUT_CALL();
   PYRO_CHECK_ARG(operation);
-  PYRO_CHECK_VERSION(opts, PYRO_CALL_OPTIONS_VERSION, "pyro_call_options");
+  // Version 1 (the first 0.3 snapshots) ends before the live-output fields.
+  if (opts && opts->version != 1 && opts->version != PYRO_CALL_OPTIONS_VERSION) {
+    return pyro::capi::bad_version(err, __func__, "pyro_call_options", opts->version, PYRO_CALL_OPTIONS_VERSION);
+  }
   pyro::capi::ProgressAdapter progress(opts ? opts->progress : nullptr, opts ? opts->progress_payload : nullptr);
+  const bool v2 = opts && opts->version >= 2;
+  pyro::capi::OutputAdapter output(v2 ? opts->on_output : nullptr, v2 ? opts->output_payload : nullptr,
+                                   v2 ? opts->cancel : nullptr);
   char* result = nullptr;
-  pyro_status s = pyro::capi::guard(err, __func__, [&] {
+  pyro_status s = output.finish(pyro::capi::guard(err, __func__, [&] {
     pyro::CallOptions options;
     options.progress = progress.handler();
+    output.apply(options.on_output, options.cancel);
     result = c_copy(client->impl.call(operation, arguments_json ? arguments_json : "", options));
-  });
+  }), err, __func__);
   if (s == PYRO_OK && progress.failed()) {
     std::free(result);
     return pyro::capi::user_failure(err, __func__);

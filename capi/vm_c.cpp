@@ -1,8 +1,10 @@
 // C ABI: VM options, results and operations (include/pyro/c/vm.h).
+#include <cstddef>
 #include <cstring>
 #include <string>
 
 #include "capi_internal.hpp"
+#include "output_c.hpp"
 
 namespace {
 
@@ -29,7 +31,8 @@ namespace pyro::capi {
 
 pyro_status check_exec_version(const pyro_exec_options* in, const char* function,
                                pyro_error** err) noexcept {
-  if (in && in->version != PYRO_EXEC_OPTIONS_VERSION) {
+  // Version 1 (0.2) ends before the live-output fields.
+  if (in && in->version != 1 && in->version != PYRO_EXEC_OPTIONS_VERSION) {
     return pyro::capi::bad_version(err, function, "pyro_exec_options", in->version,
                                    PYRO_EXEC_OPTIONS_VERSION);
   }
@@ -80,16 +83,41 @@ pyro_status pyro_vm_options_init(pyro_vm_options* opts, unsigned int version) {
 }
 
 pyro_status pyro_exec_options_init(pyro_exec_options* opts, unsigned int version) {
-  if (opts == nullptr || version != PYRO_EXEC_OPTIONS_VERSION) return PYRO_E_INVALID_ARGUMENT;
+  if (opts == nullptr) return PYRO_E_INVALID_ARGUMENT;
+  if (version == 1) {
+    // A version 1 struct is shorter: fill only its fields.
+    std::memcpy(static_cast<void*>(opts), &kExecDefaults, offsetof(pyro_exec_options, on_output));
+    opts->version = 1;
+    return PYRO_OK;
+  }
+  if (version != PYRO_EXEC_OPTIONS_VERSION) return PYRO_E_INVALID_ARGUMENT;
   *opts = kExecDefaults;
   return PYRO_OK;
 }
+
+/* ---- cancel handles ---- */
+
+pyro_status pyro_cancel_new(pyro_cancel** out, pyro_error** err) {
+  pyro::capi::reset(err);
+  PYRO_CHECK_ARG(out);
+  *out = nullptr;
+  return pyro::capi::guard(err, __func__, [&] { *out = new pyro_cancel{}; });
+}
+
+void pyro_cancel_cancel(pyro_cancel* cancel) {
+  if (cancel) cancel->token.cancel();
+}
+
+int pyro_cancel_is_cancelled(const pyro_cancel* cancel) { return cancel && cancel->token.cancelled(); }
+
+void pyro_cancel_free(pyro_cancel* cancel) { delete cancel; }
 
 /* ---- exec result ---- */
 
 int pyro_exec_result_exit_code(const pyro_exec_result* res) { return res ? res->value.exit_code : 0; }
 int pyro_exec_result_signal(const pyro_exec_result* res) { return res ? res->value.signal : 0; }
 int pyro_exec_result_timed_out(const pyro_exec_result* res) { return res && res->value.timed_out; }
+int pyro_exec_result_cancelled(const pyro_exec_result* res) { return res && res->value.cancelled; }
 
 const char* pyro_exec_result_stdout(const pyro_exec_result* res, size_t* len_out) {
   if (len_out) *len_out = res ? res->value.stdout_data.size() : 0;
@@ -163,11 +191,13 @@ pyro_status pyro_run_in_vm(pyro_exec_result** out, pyro_client* client, const ch
   pyro::VmOptions vm_options;
   if (pyro_status s = to_vm_options(vm, vm_options, __func__, err); s != PYRO_OK) return s;
   if (pyro_status s = check_exec_version(exec, __func__, err); s != PYRO_OK) return s;
-  return pyro::capi::guard(err, __func__, [&] {
+  pyro::capi::OutputAdapter output = pyro::capi::output_adapter(exec);
+  return output.finish(pyro::capi::guard(err, __func__, [&] {
     auto exec_options = to_exec_options(exec);
+    output.apply(exec_options.on_output, exec_options.cancel);
     auto r = client->impl.run_in_vm(environment, command, vm_options, exec_options);
     *out = new pyro_exec_result{std::move(r)};
-  });
+  }), err, __func__);
 }
 
 pyro_status pyro_create_vm(pyro_vm_info** out, pyro_client* client, const char* environment,
@@ -204,10 +234,12 @@ pyro_status pyro_exec_vm(pyro_exec_result** out, pyro_client* client, const char
   PYRO_CHECK_ARG(vm_id);
   PYRO_CHECK_ARG(command);
   if (pyro_status s = check_exec_version(exec, __func__, err); s != PYRO_OK) return s;
-  return pyro::capi::guard(err, __func__, [&] {
+  pyro::capi::OutputAdapter output = pyro::capi::output_adapter(exec);
+  return output.finish(pyro::capi::guard(err, __func__, [&] {
     auto exec_options = to_exec_options(exec);
+    output.apply(exec_options.on_output, exec_options.cancel);
     *out = new pyro_exec_result{client->impl.exec_vm(vm_id, command, exec_options)};
-  });
+  }), err, __func__);
 }
 
 pyro_status pyro_status_vm(pyro_vm_info** out, pyro_client* client, const char* vm_id,

@@ -3,6 +3,7 @@
 #include <utility>
 #include <vector>
 
+#include "output_c.hpp"
 #include "progress_c.hpp"
 #include "workspace_results.hpp"
 
@@ -141,10 +142,12 @@ pyro_status pyro_exec_workspace(pyro_exec_result** out, pyro_client* client,
   PYRO_CHECK_ARG(workspace);
   PYRO_CHECK_ARG(command);
   if (pyro_status s = pyro::capi::check_exec_version(exec, __func__, err); s != PYRO_OK) return s;
-  return pyro::capi::guard(err, __func__, [&] {
+  pyro::capi::OutputAdapter output = pyro::capi::output_adapter(exec);
+  return output.finish(pyro::capi::guard(err, __func__, [&] {
     auto exec_options = pyro::capi::to_exec_options(exec);
+    output.apply(exec_options.on_output, exec_options.cancel);
     *out = new pyro_exec_result{client->impl.exec_workspace(workspace, command, exec_options)};
-  });
+  }), err, __func__);
 }
 
 pyro_status pyro_create_snapshot(pyro_workspace_snapshot_info** out, pyro_client* client,

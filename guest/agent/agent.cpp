@@ -53,7 +53,7 @@ json Agent::hello_fields() const {
   json fields = {
       {"protocol", {{"major", protocol::kProtocolMajor}, {"minor", protocol::kProtocolMinor}}},
       {"agent_version", kAgentVersion},
-      {"methods", {"hello", "ping", "exec", "shutdown", "restore", "workspace_mount", "fs_stat", "fs_list",
+      {"methods", {"hello", "ping", "exec", "exec_cancel", "shutdown", "restore", "workspace_mount", "fs_stat", "fs_list",
                    "fs_read", "fs_manifest", "fs_apply", "sync", "service_start", "service_list", "service_status",
                    "service_logs", "service_stop", "shell_open", "shell_write", "shell_read", "shell_resize",
                    "shell_signal", "shell_close"}},
@@ -96,10 +96,17 @@ void Agent::dispatch(const std::shared_ptr<Connection>& conn, uint32_t stream,
     conn->send(protocol::make_response(stream, json::object()));
   } else if (method == "exec") {
     ExecSpec spec = parse_exec_params(params);
+    // Registered here, by the reader thread, so an `exec_cancel` read next finds it.
+    std::shared_ptr<CancelFlag> cancel = cancels_.enter(conn.get(), stream);
     // Each command gets its own thread so several streams can run at once.
-    std::thread([conn, stream, spec = std::move(spec), &reaper = reaper_] {
-      run_exec(*conn, reaper, stream, spec);
+    std::thread([conn, stream, spec = std::move(spec), cancel, &reaper = reaper_, &cancels = cancels_] {
+      run_exec(*conn, reaper, stream, spec, *cancel);
+      cancels.leave(conn.get(), stream);
     }).detach();
+  } else if (method == "exec_cancel") {
+    // Inline: it only fires a flag; the exec's thread kills and answers.
+    const uint32_t target = parse_exec_cancel_params(params);
+    conn->send(protocol::make_response(stream, {{"found", cancels_.cancel(conn.get(), target)}}));
   } else if (method == "restore") {
     // Runs inline: the host waits for it before sending anything else.
     run_restore(params, is_pid1_);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "connection.hpp"
+#include "exec_cancel.hpp"
 #include "pyro/version_macros.h"  // generated from project(pyro VERSION ...)
 #include "reaper.hpp"
 #include "services.hpp"
@@ -55,6 +56,7 @@ class Agent {
   Workspace workspace_;
   Services services_;  // services and shells outlive connections
   Shells shells_;
+  ExecCancels cancels_;  // the running execs of every connection
 };
 
 }  // namespace pyro::agent

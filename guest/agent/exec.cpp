@@ -156,7 +156,8 @@ void pump(Connection& conn, uint32_t stream, OutputStream& out, std::string& buf
   }
 }
 
-nlohmann::json run_checked(Connection& conn, Reaper& reaper, uint32_t stream, const ExecSpec& spec) {
+nlohmann::json run_checked(Connection& conn, Reaper& reaper, uint32_t stream, const ExecSpec& spec,
+                           const CancelFlag& cancel) {
   Pipe out, err, report;
   if (!out.open() || !err.open() || !report.open()) {
     throw AgentError("internal", std::string("exec: create pipe: ") + std::strerror(errno));
@@ -193,6 +194,7 @@ nlohmann::json run_checked(Connection& conn, Reaper& reaper, uint32_t stream, co
   std::string buf(protocol::kMaxDataChunk, '\0');
   const auto deadline = start + std::chrono::milliseconds(spec.timeout_ms);
   bool timed_out = false;
+  bool cancelled = false;  // by `exec_cancel`, before the command ended
   Clock::time_point exited_at{};
   Clock::time_point killed_at{};
 
@@ -202,20 +204,21 @@ nlohmann::json run_checked(Connection& conn, Reaper& reaper, uint32_t stream, co
     if (exited && !streams[0].open && !streams[1].open) break;
     // A background process may hold a pipe open forever: stop reading, do not kill it.
     if (exited && Clock::now() >= exited_at + kDrainAfterExit) break;
-    if (!exited && !timed_out && Clock::now() >= deadline) {
+    if (!exited && !timed_out && !cancelled && Clock::now() >= deadline) {
       reaper.kill_group(pid, SIGKILL);
       timed_out = true;
       killed_at = Clock::now();
     }
-    if (!exited && timed_out && Clock::now() >= killed_at + kWaitAfterKill) {
+    const bool killed = timed_out || cancelled;
+    if (!exited && killed && Clock::now() >= killed_at + kWaitAfterKill) {
       log_line("exec on stream " + std::to_string(stream) + ": pid " + std::to_string(pid) +
                " survived SIGKILL; answering anyway");
       break;
     }
 
     int timeout = exited ? ms_until(exited_at + kDrainAfterExit)
-                         : (timed_out ? ms_until(killed_at + kWaitAfterKill) : ms_until(deadline));
-    pollfd fds[3];
+                         : (killed ? ms_until(killed_at + kWaitAfterKill) : ms_until(deadline));
+    pollfd fds[4];
     int nfds = 0;
     int index[2] = {-1, -1};
     for (int i = 0; i < 2; ++i) {
@@ -224,6 +227,8 @@ nlohmann::json run_checked(Connection& conn, Reaper& reaper, uint32_t stream, co
       fds[nfds++] = {streams[i].fd, POLLIN, 0};
     }
     if (!exited) fds[nfds++] = {watch->fd(), POLLIN, 0};
+    const int cancel_index = !exited && !killed ? nfds : -1;
+    if (cancel_index >= 0) fds[nfds++] = {cancel.fd(), POLLIN, 0};
     int r = ::poll(fds, static_cast<nfds_t>(nfds), timeout);
     if (r < 0 && errno != EINTR) {
       throw AgentError("internal", std::string("exec: poll: ") + std::strerror(errno));
@@ -232,12 +237,17 @@ nlohmann::json run_checked(Connection& conn, Reaper& reaper, uint32_t stream, co
     for (int i = 0; i < 2; ++i) {
       if (index[i] >= 0 && fds[index[i]].revents != 0) pump(conn, stream, streams[i], buf);
     }
+    if (cancel_index >= 0 && fds[cancel_index].revents != 0 && !watch->done()) {
+      reaper.kill_group(pid, SIGKILL);
+      cancelled = true;
+      killed_at = Clock::now();
+    }
   }
   const auto end = Clock::now();
 
   int exit_code = 0;
   int sig = 0;
-  if (timed_out) {
+  if (timed_out || cancelled) {
     exit_code = 128 + SIGKILL;
     sig = SIGKILL;
   } else if (WIFSIGNALED(watch->status())) {
@@ -250,6 +260,7 @@ nlohmann::json run_checked(Connection& conn, Reaper& reaper, uint32_t stream, co
       {"exit_code", exit_code},
       {"signal", sig},
       {"timed_out", timed_out},
+      {"cancelled", cancelled},
       {"duration_ms", std::chrono::duration_cast<std::chrono::milliseconds>(end - start).count()},
       {"stdout_bytes", streams[0].bytes},
       {"stderr_bytes", streams[1].bytes},
@@ -260,9 +271,10 @@ nlohmann::json run_checked(Connection& conn, Reaper& reaper, uint32_t stream, co
 
 }  // namespace
 
-void run_exec(Connection& conn, Reaper& reaper, uint32_t stream, const ExecSpec& spec) noexcept {
+void run_exec(Connection& conn, Reaper& reaper, uint32_t stream, const ExecSpec& spec,
+              const CancelFlag& cancel) noexcept {
   try {
-    conn.send(protocol::make_response(stream, run_checked(conn, reaper, stream, spec)));
+    conn.send(protocol::make_response(stream, run_checked(conn, reaper, stream, spec, cancel)));
   } catch (const AgentError& e) {
     conn.send(protocol::make_error_response(stream, e.code(), e.what()));
   } catch (const std::exception& e) {

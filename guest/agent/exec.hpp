@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "connection.hpp"
+#include "exec_cancel.hpp"
 #include "reaper.hpp"
 
 namespace pyro::agent {
@@ -27,8 +28,14 @@ struct ExecSpec {
 /// (`invalid_argument`, or `not_found` for a missing `cwd`).
 ExecSpec parse_exec_params(const nlohmann::json& params);
 
+/// The `stream` param of `exec_cancel`: the stream of the exec to stop. Throws
+/// AgentError(`invalid_argument`).
+uint32_t parse_exec_cancel_params(const nlohmann::json& params);
+
 /// Runs the command and sends its data frames and the final response (or error
-/// response) on `stream`. Blocks until done; never throws.
-void run_exec(Connection& conn, Reaper& reaper, uint32_t stream, const ExecSpec& spec) noexcept;
+/// response) on `stream`. Once `cancel` fires, the command's process group is
+/// killed and the response says `cancelled`. Blocks until done; never throws.
+void run_exec(Connection& conn, Reaper& reaper, uint32_t stream, const ExecSpec& spec,
+              const CancelFlag& cancel) noexcept;
 
 }  // namespace pyro::agent

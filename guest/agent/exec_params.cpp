@@ -73,4 +73,10 @@ ExecSpec parse_exec_params(const json& params) {
   return spec;
 }
 
+uint32_t parse_exec_cancel_params(const json& params) {
+  if (!params.is_object()) invalid_param("exec_cancel", "params are not an object");
+  if (!params.contains("stream")) invalid_param("exec_cancel", "`stream` is missing");
+  return static_cast<uint32_t>(param_uint(params, "exec_cancel", "stream", 0, 1, 0xffffffffu));
+}
+
 }  // namespace pyro::agent

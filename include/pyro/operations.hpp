@@ -20,6 +20,10 @@ inline namespace v1 {
 struct CallOptions {
   /// Progress of long work (pull_environment, import_environment, create_workspace).
   ProgressHandler progress;
+  /// Since 0.3: live output of run_in_vm, exec_vm and exec_workspace (ExecOptions::on_output).
+  OutputHandler on_output;
+  /// Since 0.3: cancels run_in_vm, exec_vm and exec_workspace (ExecOptions::cancel).
+  CancelToken cancel;
 };
 
 /// spec/operations.json as compiled in (JSON text).

@@ -8,8 +8,10 @@
 // New fields are only ever appended.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <map>
 #include <string>
 #include <string_view>
@@ -37,6 +39,39 @@ struct VmOptions {
   bool network = false;  ///< false: no NIC at all; true: QEMU user-mode networking
 };
 
+/// The stream a chunk of a command's output came from.
+enum class OutputStream { kStdout, kStderr };
+
+/// One chunk of a running command's output, as it arrives from the guest (since
+/// 0.3). In a workspace, secrets are already redacted, also one split across
+/// chunks (the bytes that could be the start of a secret are held back until the
+/// next chunk shows what they are). `data` is valid only during the call.
+struct LiveOutput {
+  OutputStream stream = OutputStream::kStdout;
+  std::string_view data;  ///< raw bytes, binary-safe, never empty
+};
+
+/// Receives output chunks on the thread that called the operation, before it
+/// returns; the chunks of one stream concatenate to that stream of the result
+/// (redacted the same way; a truncated stream may lack a held-back tail). An
+/// exception it throws cancels the command (as a CancelToken would) and is then
+/// rethrown by the operation.
+using OutputHandler = std::function<void(const LiveOutput& chunk)>;
+
+/// Cancels a running command from any thread (since 0.3). Copies share one
+/// state: give a copy to ExecOptions::cancel and call cancel() on another. Once
+/// cancelled it stays cancelled; use a new token for the next command.
+class CancelToken {
+ public:
+  CancelToken() : state_(std::make_shared<std::atomic<bool>>(false)) {}
+  /// Thread-safe, idempotent, never blocks.
+  void cancel() const noexcept { state_->store(true); }
+  bool cancelled() const noexcept { return state_->load(); }
+
+ private:
+  std::shared_ptr<std::atomic<bool>> state_;
+};
+
 /// How one command runs in the guest. The command is a shell string run with
 /// `/bin/sh -c`.
 struct ExecOptions {
@@ -46,6 +81,12 @@ struct ExecOptions {
   std::string cwd;                           ///< empty: the guest's default (/)
   /// ENV_VAR -> secret name, workspaces only (exec_workspace); output is redacted.
   std::map<std::string, std::string> secret_env;
+  /// Since 0.3: called with each chunk of output while the command runs.
+  OutputHandler on_output;
+  /// Since 0.3: cancel() on a copy (from any thread) kills the command's process
+  /// group in the guest; the result then says `cancelled` (exit_code 137, signal 9).
+  /// The VM or workspace stays usable. A VM still booting (run_in_vm) boots first.
+  CancelToken cancel;
 };
 
 /// The outcome of one guest command. A non-zero exit is a result, not an error.
@@ -59,6 +100,7 @@ struct ExecResult {
   bool stderr_truncated = false;
   uint64_t duration_ms = 0;  ///< command wall time as measured in the guest
   std::string vm_id;
+  bool cancelled = false;  ///< since 0.3: ended by ExecOptions::cancel (or a throwing on_output)
 };
 
 enum class VmState { kCreated, kRunning, kStopped, kCrashed };

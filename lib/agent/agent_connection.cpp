@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -29,8 +30,9 @@ std::string errno_text() { return std::strerror(errno); }
 
 // Polls `fd` for `events` in slices until ready; throws on deadline or death.
 void wait_ready(int fd, short events, Deadline deadline, const DeathCheck& dead,
-                std::string_view what) {
+                std::string_view what, const std::function<void()>& tick = {}) {
   for (;;) {
+    if (tick) tick();
     if (dead) {
       if (auto why = dead(); !why.empty()) {
         throw Error(ErrorCode::kVmCrashed, fmt::format("{}: the VM died: {}", what, why));
@@ -160,14 +162,18 @@ void AgentConnection::handle_event(const protocol::Frame& frame) {
     log(LogLevel::kDebug, "agent: event {}", event.dump().substr(0, 512));
     return;
   }
+  remember_hello(std::move(event));
+}
+
+void AgentConnection::remember_hello(nlohmann::json fields) {
   try {
     AgentHello h;
-    h.major = event.at("protocol").at("major").get<uint32_t>();
-    h.minor = event.at("protocol").at("minor").get<uint32_t>();
-    h.agent_version = event.value("agent_version", "");
-    h.methods = event.value("methods", std::vector<std::string>{});
-    h.kernel = event.value("kernel", "");
-    h.raw = std::move(event);
+    h.major = fields.at("protocol").at("major").get<uint32_t>();
+    h.minor = fields.at("protocol").at("minor").get<uint32_t>();
+    h.agent_version = fields.value("agent_version", "");
+    h.methods = fields.value("methods", std::vector<std::string>{});
+    h.kernel = fields.value("kernel", "");
+    h.raw = std::move(fields);
     hello_ = std::move(h);
     have_hello_ = true;
   } catch (const nlohmann::json::exception& e) {
@@ -175,7 +181,8 @@ void AgentConnection::handle_event(const protocol::Frame& frame) {
   }
 }
 
-protocol::Frame AgentConnection::read_frame(Deadline deadline, std::string_view waiting_for) {
+protocol::Frame AgentConnection::read_frame(Deadline deadline, std::string_view waiting_for,
+                                            const std::function<void()>& tick) {
   char buf[64 * 1024];
   for (;;) {
     if (auto f = decoder_.next()) return std::move(*f);
@@ -183,7 +190,7 @@ protocol::Frame AgentConnection::read_frame(Deadline deadline, std::string_view 
       throw Error(ErrorCode::kAgentProtocol,
                   fmt::format("{}: malformed frame: {}", waiting_for, decoder_.error()));
     }
-    wait_ready(fd_.get(), POLLIN, deadline, dead_, waiting_for);
+    wait_ready(fd_.get(), POLLIN, deadline, dead_, waiting_for, tick);
     ssize_t n = ::read(fd_.get(), buf, sizeof(buf));
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
@@ -201,13 +208,26 @@ protocol::Frame AgentConnection::read_frame(Deadline deadline, std::string_view 
 
 nlohmann::json AgentConnection::call(std::string_view method, const nlohmann::json& params,
                                      Deadline deadline, const DataSink& sink) {
+  return call(method, params, deadline, sink, CallCancel{}, nullptr);
+}
+
+bool AgentConnection::offers(std::string_view method) const {
+  return std::find(hello_.methods.begin(), hello_.methods.end(), method) != hello_.methods.end();
+}
+
+nlohmann::json AgentConnection::call(std::string_view method, const nlohmann::json& params, Deadline deadline,
+                                     const DataSink& sink, const CallCancel& cancel, bool* cancel_sent) {
   std::lock_guard lock(call_mutex_);
   const std::string what = fmt::format("agent request `{}`", method);
   if (broken_) {
     throw Error(ErrorCode::kAgentProtocol, fmt::format("{}: the connection broke in an earlier request", what));
   }
   try {
-    return call_locked(method, params, deadline, sink, what);
+    nlohmann::json result = call_locked(method, params, deadline, sink, what,
+                                        cancel.requested ? &cancel : nullptr, cancel_sent);
+    // A `hello` request (a VM restored from a snapshot asks again): what it offers.
+    if (method == "hello") remember_hello(result);
+    return result;
   } catch (...) {
     // A call that ended before its response frame (a deadline, a sink that refused
     // data, garbage) leaves the rest of its stream, or a torn frame, to come.
@@ -217,20 +237,69 @@ nlohmann::json AgentConnection::call(std::string_view method, const nlohmann::js
 }
 
 nlohmann::json AgentConnection::call_locked(std::string_view method, const nlohmann::json& params, Deadline deadline,
-                                            const DataSink& sink, const std::string& what) {
+                                            const DataSink& sink, const std::string& what, const CallCancel* cancel,
+                                            bool* cancel_sent) {
   answered_ = false;
   const uint32_t stream = next_stream_;
   next_stream_ += 2;
   // Requests are small and the agent always reads, so a plain deadline suffices here.
   write_all(fd_.get(), protocol::encode_frame(protocol::make_request(stream, method, params)),
             deadline, "the agent");
+
+  // The cancel request, once sent, has a stream of its own whose response must be
+  // read too: left on the wire it would be a reply on an unknown stream later.
+  uint32_t cancel_stream = 0;
+  bool cancel_answered = false;
+  std::function<void()> tick;
+  if (cancel) {
+    tick = [&] {
+      if (cancel_stream != 0 || !cancel->requested()) return;
+      if (!offers(cancel->method)) {
+        throw Error(ErrorCode::kCancelled,
+                    fmt::format("{}: cancelled; the agent ({}) has no `{}`, so the request runs on in the guest",
+                                what, hello_.agent_version, cancel->method));
+      }
+      cancel_stream = next_stream_;
+      next_stream_ += 2;
+      write_all(fd_.get(),
+                protocol::encode_frame(protocol::make_request(cancel_stream, cancel->method, {{"stream", stream}})),
+                deadline, "the agent");
+      if (cancel_sent) *cancel_sent = true;
+    };
+  }
+  // The call's outcome, held until the cancel's response was read too.
+  bool got_response = false;
+  protocol::Response outcome;
   for (;;) {
-    protocol::Frame frame = read_frame(deadline, what);
+    if (got_response && (cancel_stream == 0 || cancel_answered)) {
+      answered_ = true;
+      if (!outcome.ok) {
+        throw Error(error_code_from_name(outcome.error_code), fmt::format("{}: {}", what, outcome.error_message));
+      }
+      if (!outcome.result.is_object()) {
+        throw Error(ErrorCode::kAgentProtocol, fmt::format("{}: the result is not an object", what));
+      }
+      return std::move(outcome.result);
+    }
+    protocol::Frame frame = read_frame(deadline, what, got_response ? std::function<void()>{} : tick);
     if (frame.stream == 0) {
       handle_event(frame);
       continue;
     }
-    if (frame.stream != stream) {
+    if (cancel_stream != 0 && frame.stream == cancel_stream) {
+      if (frame.type != protocol::FrameType::kResponse || cancel_answered) {
+        throw Error(ErrorCode::kAgentProtocol, fmt::format("{}: unexpected frame on the cancel's stream", what));
+      }
+      try {
+        protocol::Response reply = protocol::parse_response(frame);
+        if (!reply.ok) log(LogLevel::kDebug, "{}: `{}` refused: {}", what, cancel->method, reply.error_message);
+      } catch (const std::exception& e) {
+        throw Error(ErrorCode::kAgentProtocol, fmt::format("{}: `{}`: {}", what, cancel->method, e.what()));
+      }
+      cancel_answered = true;
+      continue;
+    }
+    if (frame.stream != stream || got_response) {
       if (shared_) continue;  // a reply to an earlier host's request
       throw Error(ErrorCode::kAgentProtocol,
                   fmt::format("{}: reply on unknown stream {}", what, frame.stream));
@@ -249,20 +318,12 @@ nlohmann::json AgentConnection::call_locked(std::string_view method, const nlohm
       throw Error(ErrorCode::kAgentProtocol,
                   fmt::format("{}: unexpected frame type {}", what, static_cast<int>(frame.type)));
     }
-    protocol::Response reply;
     try {
-      reply = protocol::parse_response(frame);
+      outcome = protocol::parse_response(frame);
     } catch (const std::exception& e) {
       throw Error(ErrorCode::kAgentProtocol, fmt::format("{}: {}", what, e.what()));
     }
-    answered_ = true;
-    if (!reply.ok) {
-      throw Error(error_code_from_name(reply.error_code), fmt::format("{}: {}", what, reply.error_message));
-    }
-    if (!reply.result.is_object()) {
-      throw Error(ErrorCode::kAgentProtocol, fmt::format("{}: the result is not an object", what));
-    }
-    return std::move(reply.result);
+    got_response = true;
   }
 }
 

@@ -54,6 +54,15 @@ struct AgentHello {
 /// Receives the bytes of data frames: channel and chunk.
 using DataSink = std::function<void(protocol::Channel, std::string_view)>;
 
+/// How a call can be cancelled while it waits: once `requested()` returns true
+/// (asked every ~50 ms and before the first wait), the connection sends `method`
+/// with `{"stream": <the call's stream>}` and keeps waiting for the call's own
+/// response, which then comes early, and for the cancel's response.
+struct CallCancel {
+  std::function<bool()> requested;
+  std::string method;  ///< e.g. "exec_cancel"; the agent must list it in `methods`
+};
+
 class AgentConnection {
  public:
   /// `shared_channel`: the port was used by other host processes before (a
@@ -80,16 +89,28 @@ class AgentConnection {
   nlohmann::json call(std::string_view method, const nlohmann::json& params,
                       Deadline deadline, const DataSink& sink = {});
 
+  /// call() that may be cancelled (`cancel`). Sets `*cancel_sent` when the cancel
+  /// request went out. When the agent does not offer `cancel.method` (an older
+  /// agent), a requested cancel ends the wait with kCancelled at once and leaves
+  /// the connection broken (the request runs on in the guest).
+  nlohmann::json call(std::string_view method, const nlohmann::json& params, Deadline deadline,
+                      const DataSink& sink, const CallCancel& cancel, bool* cancel_sent);
+
   /// True once a call ended without its whole reply (deadline, garbage, a refused
   /// sink): the stream may be out of step, so every later call fails; reconnect.
   bool broken() const noexcept { return broken_; }
 
  private:
   // Reads until one frame is available; throws on deadline, EOF or garbage.
-  protocol::Frame read_frame(Deadline deadline, std::string_view waiting_for);
+  // `tick` runs before each wait slice (the cancel check of a call).
+  protocol::Frame read_frame(Deadline deadline, std::string_view waiting_for,
+                             const std::function<void()>& tick = {});
   nlohmann::json call_locked(std::string_view method, const nlohmann::json& params, Deadline deadline,
-                             const DataSink& sink, const std::string& what);
+                             const DataSink& sink, const std::string& what, const CallCancel* cancel,
+                             bool* cancel_sent);
+  bool offers(std::string_view method) const;
   void handle_event(const protocol::Frame& frame);
+  void remember_hello(nlohmann::json fields);  // throws kAgentProtocol when malformed
   void check_major() const;
 
   UniqueFd fd_;

@@ -16,6 +16,13 @@ ExecOptions exec_options(const Arguments& args) {
   return exec;
 }
 
+ExecOptions exec_options(const Arguments& args, const CallOptions& call) {
+  ExecOptions exec = exec_options(args);
+  exec.on_output = call.on_output;
+  exec.cancel = call.cancel;
+  return exec;
+}
+
 Handler find_handler(std::string_view operation) {
   for (auto entries : {vm_handlers(), workspace_handlers(), service_handlers()}) {
     for (const auto& entry : entries) {

@@ -32,6 +32,8 @@ Handler find_handler(std::string_view operation);
 
 /// ExecOptions from timeout_seconds, max_output_bytes, env and cwd.
 ExecOptions exec_options(const Arguments& args);
+/// The same, with the call's live output handler and cancel token.
+ExecOptions exec_options(const Arguments& args, const CallOptions& call);
 
 /// {"items": [json_of(item)...]}: the JSON form of a list result.
 template <typename T>

@@ -9,14 +9,14 @@ namespace {
 
 using json = ResultJson;
 
-json run_in_vm(Pyro& client, const Arguments& args, const CallOptions&) {
+json run_in_vm(Pyro& client, const Arguments& args, const CallOptions& call) {
   VmOptions vm;
   vm.vcpu_count = args.u32("vcpu_count", vm.vcpu_count);
   vm.mem_mib = args.u32("mem_mib", vm.mem_mib);
   vm.network = args.boolean("network", vm.network);
   // Raw guest bytes go out as they are; the server's serialiser replaces invalid UTF-8.
   return json_of(
-      client.run_in_vm(args.string("environment"), args.string("command"), vm, exec_options(args)));
+      client.run_in_vm(args.string("environment"), args.string("command"), vm, exec_options(args, call)));
 }
 
 json create_vm(Pyro& client, const Arguments& args, const CallOptions&) {
@@ -31,8 +31,8 @@ json start_vm(Pyro& client, const Arguments& args, const CallOptions&) {
   return json_of(client.start_vm(args.string("vm_id")));
 }
 
-json exec_vm(Pyro& client, const Arguments& args, const CallOptions&) {
-  return json_of(client.exec_vm(args.string("vm_id"), args.string("command"), exec_options(args)));
+json exec_vm(Pyro& client, const Arguments& args, const CallOptions& call) {
+  return json_of(client.exec_vm(args.string("vm_id"), args.string("command"), exec_options(args, call)));
 }
 
 json status_vm(Pyro& client, const Arguments& args, const CallOptions&) {

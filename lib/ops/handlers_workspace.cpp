@@ -45,8 +45,8 @@ json delete_workspace(Pyro& client, const Arguments& args, const CallOptions&) {
   return json::object();
 }
 
-json exec_workspace(Pyro& client, const Arguments& args, const CallOptions&) {
-  ExecOptions exec = exec_options(args);
+json exec_workspace(Pyro& client, const Arguments& args, const CallOptions& call) {
+  ExecOptions exec = exec_options(args, call);
   exec.secret_env = args.string_map("secret_env");
   return json_of(client.exec_workspace(args.string("workspace"), args.string("command"), exec));
 }

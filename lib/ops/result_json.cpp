@@ -15,6 +15,7 @@ ResultJson json_of(const pyro::ExecResult& r) {
       {"stderr_truncated", r.stderr_truncated},
       {"duration_ms", r.duration_ms},
       {"vm_id", r.vm_id},
+      {"cancelled", r.cancelled},
   };
 }
 

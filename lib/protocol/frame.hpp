@@ -12,7 +12,7 @@
 namespace pyro::protocol {
 
 inline constexpr uint16_t kProtocolMajor = 1;
-inline constexpr uint16_t kProtocolMinor = 4;
+inline constexpr uint16_t kProtocolMinor = 5;
 
 inline constexpr size_t kHeaderSize = 10;
 inline constexpr uint32_t kMaxPayload = 4u << 20;  // 4 MiB

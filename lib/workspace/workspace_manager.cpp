@@ -25,6 +25,7 @@
 #include "workspace/process_io.hpp"
 #include "workspace/secret_store.hpp"
 #include "workspace/seed.hpp"
+#include "workspace/stream_redactor.hpp"
 #include "workspace/text_diff.hpp"
 #include "workspace/workspace_path.hpp"
 #include "workspace/workspace_session.hpp"
@@ -347,8 +348,23 @@ ExecResult WorkspaceManager::exec_workspace(const std::string& workspace, const 
   try {
     options.env = process_env(session.record(), exec.env, exec.secret_env);
     options.secret_env.clear();
+    // Live chunks go through a redactor per stream, which holds back what could be
+    // the start of a secret until the next chunk shows it.
+    StreamRedactor live[2] = {StreamRedactor(redactor), StreamRedactor(redactor)};
+    if (exec.on_output && !redactor.empty()) {
+      options.on_output = [&live, &exec](const LiveOutput& chunk) {
+        const std::string shown = live[chunk.stream == OutputStream::kStderr ? 1 : 0].feed(chunk.data);
+        if (!shown.empty()) exec.on_output(LiveOutput{chunk.stream, shown});
+      };
+    }
     ExecResult result = exec_over_agent(session.agent(), command, options);
     result.vm_id = session.id();
+    if (exec.on_output && !redactor.empty()) {
+      const std::string rest_out = live[0].finish(result.stdout_truncated);
+      if (!rest_out.empty()) exec.on_output(LiveOutput{OutputStream::kStdout, rest_out});
+      const std::string rest_err = live[1].finish(result.stderr_truncated);
+      if (!rest_err.empty()) exec.on_output(LiveOutput{OutputStream::kStderr, rest_err});
+    }
     if (!redactor.empty()) {
       // A stream cut at max_output_bytes may end inside a secret: that part is dropped too.
       result.stdout_data = result.stdout_truncated ? redactor.redact_truncated(result.stdout_data)

@@ -70,6 +70,8 @@ class ExecResult:
     def duration_ms(self) -> int: ...
     @property
     def vm_id(self) -> str: ...
+    @property
+    def cancelled(self) -> bool: ...
     def to_dict(self) -> Dict[str, object]: ...
 
 class VmInfo:
@@ -94,6 +96,13 @@ class VmInfo:
     @property
     def boot_ms(self) -> int: ...
     def to_dict(self) -> Dict[str, object]: ...
+
+class CancelToken:
+    """Cancels a running command from any thread (a `cancel=` argument)."""
+    def __init__(self) -> None: ...
+    def cancel(self) -> None: ...
+    @property
+    def cancelled(self) -> bool: ...
 
 class Progress:
     """One report of progress from long work (a `progress=` callable receives it)."""
@@ -458,6 +467,8 @@ class Pyro:
         env: Optional[Mapping[str, str]] = None,
         cwd: Optional[_Path] = None,
         max_output_bytes: int = 1048576,
+        on_output: Optional[Callable[[str, bytes], object]] = None,
+        cancel: Optional["CancelToken"] = None,
     ) -> ExecResult: ...
     def create_vm(
         self,
@@ -477,6 +488,8 @@ class Pyro:
         env: Optional[Mapping[str, str]] = None,
         cwd: Optional[_Path] = None,
         max_output_bytes: int = 1048576,
+        on_output: Optional[Callable[[str, bytes], object]] = None,
+        cancel: Optional["CancelToken"] = None,
     ) -> ExecResult: ...
     def status_vm(self, vm_id: str) -> VmInfo: ...
     def list_vms(self) -> List[VmInfo]: ...
@@ -535,6 +548,8 @@ class Pyro:
         cwd: Optional[_Path] = None,
         max_output_bytes: int = 1048576,
         secret_env: Optional[Mapping[str, str]] = None,
+        on_output: Optional[Callable[[str, bytes], object]] = None,
+        cancel: Optional["CancelToken"] = None,
     ) -> ExecResult: ...
     def push_workspace_sync(
         self, workspace: str, source_path: _Path, *, dest: _Path = "/workspace"
@@ -621,6 +636,8 @@ class Pyro:
         arguments: Optional[Mapping[str, Any]] = None,
         *,
         progress: Optional[Callable[["Progress"], object]] = None,
+        on_output: Optional[Callable[[str, bytes], object]] = None,
+        cancel: Optional["CancelToken"] = None,
     ) -> Dict[str, Any]: ...
     @property
     def home(self) -> str: ...

@@ -7,6 +7,7 @@
 
 #include "bind.hpp"
 #include "client_handle.hpp"
+#include "py_output.hpp"
 #include "py_progress.hpp"
 #include "pyro/client.hpp"
 #include "pyro/error.hpp"
@@ -38,21 +39,23 @@ void register_call(py::module_& m, py::class_<Client>& cls) {
   cls.def(
       "call",
       [](const Client& self, const std::string& operation, const py::object& arguments,
-         const py::object& progress) {
+         const py::object& progress, const py::object& on_output, const py::object& cancel) {
         auto client = self.get();
         std::string args = arguments_text(operation, arguments);
         PyProgress py_progress(progress);
+        PyOutput output(on_output, cancel);
         CallOptions options;
         options.progress = py_progress.handler();
-        std::string result;
-        {
+        output.apply(options.on_output, options.cancel);
+        std::string result = output.run([&] {
           py::gil_scoped_release release;
-          result = client->call(operation, args, options);
-        }
+          return client->call(operation, args, options);
+        });
         py_progress.rethrow();
         return json_loads(result);
       },
       py::arg("operation"), py::arg("arguments") = py::none(), py::kw_only(), py::arg("progress") = py::none(),
+      py::arg("on_output") = py::none(), py::arg("cancel") = py::none(),
       "Run any operation of the table by name (e.g. \"exec_workspace\", or its MCP tool name "
       "\"vm_run\") with a dict of its parameters (a parameter's aliases, like `workspace_id`, "
       "count as its name); return the result's JSON form as a dict "
@@ -61,7 +64,8 @@ void register_call(py::module_& m, py::class_<Client>& cls) {
       "in; raises InvalidArgumentError for an unknown operation or a bad argument, else the "
       "operation's own errors.\n\n"
       "`progress`, if given, receives pyro.Progress events of pull_environment, "
-      "import_environment and create_workspace, as for pull_environment.");
+      "import_environment and create_workspace, as for pull_environment. `on_output` and "
+      "`cancel` reach run_in_vm, exec_vm and exec_workspace, as for run_in_vm.");
   m.def(
       "operation_table", [] { return json_loads(operation_table_json()); },
       "The operation table (spec/operations.json) compiled into libpyro, as a dict.");

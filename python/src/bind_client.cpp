@@ -13,6 +13,7 @@
 #include <pybind11/stl.h>
 
 #include "bind.hpp"
+#include "py_output.hpp"
 #include "client_handle.hpp"
 #include "py_progress.hpp"
 #include "pyro/client.hpp"
@@ -80,18 +81,26 @@ Methods are thread-safe and release the GIL while they wait for a VM.)doc");
           "run_in_vm",
           [](const Client& self, const std::string& environment, const std::string& command,
              long long vcpu_count, long long mem_mib, double timeout_seconds, bool network, Env env,
-             const py::object& cwd, long long max_output_bytes) {
+             const py::object& cwd, long long max_output_bytes, const py::object& on_output,
+             const py::object& cancel) {
             auto client = self.get();
             auto vm = vm_options(vcpu_count, mem_mib, network);
             auto exec = exec_options(timeout_seconds, std::move(env), cwd, max_output_bytes);
-            py::gil_scoped_release release;
-            return client->run_in_vm(environment, command, vm, exec);
+            PyOutput output(on_output, cancel);
+            output.apply(exec.on_output, exec.cancel);
+            return output.run([&] {
+              py::gil_scoped_release release;
+              return client->run_in_vm(environment, command, vm, exec);
+            });
           },
           py::arg("environment"), py::arg("command"), py::kw_only(), py::arg("vcpu_count") = 1,
           py::arg("mem_mib") = 256, py::arg("timeout_seconds") = 30.0, py::arg("network") = false,
           py::arg("env") = py::none(), py::arg("cwd") = py::none(),
-          py::arg("max_output_bytes") = 1048576,
+          py::arg("max_output_bytes") = 1048576, py::arg("on_output") = py::none(),
+          py::arg("cancel") = py::none(),
           "Boot a fresh VM, run one shell command in it, delete the VM, and return the result.\n\n"
+          "`on_output(stream, data)` receives the output live, as it arrives (\"stdout\" or \"stderr\", "
+          "bytes); `cancel` is a CancelToken whose cancel() (from another thread) kills the command.\n\n"
           "Raises InvalidArgumentError, NotFoundError (environment), UnavailableError, "
           "DeadlineExceededError (boot), VmCrashedError.")
       .def(
@@ -120,16 +129,22 @@ Methods are thread-safe and release the GIL while they wait for a VM.)doc");
       .def(
           "exec_vm",
           [](const Client& self, const std::string& vm_id, const std::string& command,
-             double timeout_seconds, Env env, const py::object& cwd, long long max_output_bytes) {
+             double timeout_seconds, Env env, const py::object& cwd, long long max_output_bytes,
+             const py::object& on_output, const py::object& cancel) {
             auto client = self.get();
             auto exec = exec_options(timeout_seconds, std::move(env), cwd, max_output_bytes);
-            py::gil_scoped_release release;
-            return client->exec_vm(vm_id, command, exec);
+            PyOutput output(on_output, cancel);
+            output.apply(exec.on_output, exec.cancel);
+            return output.run([&] {
+              py::gil_scoped_release release;
+              return client->exec_vm(vm_id, command, exec);
+            });
           },
           py::arg("vm_id"), py::arg("command"), py::kw_only(), py::arg("timeout_seconds") = 30.0,
           py::arg("env") = py::none(), py::arg("cwd") = py::none(),
-          py::arg("max_output_bytes") = 1048576,
-          "Run one shell command in a VM, then delete the VM.\n\n"
+          py::arg("max_output_bytes") = 1048576, py::arg("on_output") = py::none(),
+          py::arg("cancel") = py::none(),
+          "Run one shell command in a VM, then delete the VM. `on_output` and `cancel` as for run_in_vm.\n\n"
           "Raises NotFoundError, InvalidArgumentError, DeadlineExceededError, VmCrashedError.")
       .def(
           "status_vm",

@@ -44,6 +44,7 @@ void register_types(py::module_& m) {
       .def_readonly("stderr_truncated", &ExecResult::stderr_truncated)
       .def_readonly("duration_ms", &ExecResult::duration_ms, "command wall time measured in the guest")
       .def_readonly("vm_id", &ExecResult::vm_id)
+      .def_readonly("cancelled", &ExecResult::cancelled, "the command was cancelled (a CancelToken)")
       .def("to_dict", &json_dict<ExecResult>, "A JSON-ready dict; stdout/stderr as text.")
       .def("__repr__", [](const ExecResult& r) { return repr_of("ExecResult", json_dict(r)); });
 

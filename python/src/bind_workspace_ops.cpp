@@ -12,6 +12,7 @@
 #include <pybind11/stl.h>
 
 #include "bind.hpp"
+#include "py_output.hpp"
 #include "client_handle.hpp"
 #include "py_progress.hpp"
 #include "dict_args.hpp"
@@ -188,20 +189,26 @@ void register_workspace_ops(py::class_<Client>& cls) {
           "exec_workspace",
           [](const Client& self, const std::string& workspace, const std::string& command,
              double timeout_seconds, Env env, const py::object& cwd, long long max_output_bytes,
-             Env secret_env) {
+             Env secret_env, const py::object& on_output, const py::object& cancel) {
             auto client = self.get();
             auto exec = exec_options(timeout_seconds, std::move(env), cwd, max_output_bytes);
             if (secret_env) exec.secret_env = std::move(*secret_env);
-            py::gil_scoped_release release;
-            return client->exec_workspace(workspace, command, exec);
+            PyOutput output(on_output, cancel);
+            output.apply(exec.on_output, exec.cancel);
+            return output.run([&] {
+              py::gil_scoped_release release;
+              return client->exec_workspace(workspace, command, exec);
+            });
           },
           py::arg("workspace"), py::arg("command"), py::kw_only(), py::arg("timeout_seconds") = 30.0,
           py::arg("env") = py::none(), py::arg("cwd") = py::none(),
           py::arg("max_output_bytes") = 1048576, py::arg("secret_env") = py::none(),
+          py::arg("on_output") = py::none(), py::arg("cancel") = py::none(),
           "Run one shell command in a running workspace (cwd defaults to /workspace); files and "
           "state persist between calls. A non-zero exit is a result. `secret_env` maps "
           "environment variables to secret names ({\"TOKEN\": \"github\"}); their values are "
-          "redacted from the output.\n\n"
+          "redacted from the output, also from the live chunks `on_output(stream, data)` receives. "
+          "`cancel` is a CancelToken (as for run_in_vm).\n\n"
           "Raises NotFoundError, FailedPreconditionError (not running), InvalidArgumentError, "
           "DeadlineExceededError, VmCrashedError.")
       .def(

@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 
 #include "bind.hpp"
+#include "py_output.hpp"
 #include "py_progress.hpp"
 #include "pyro/version.hpp"
 
@@ -23,5 +24,6 @@ PYBIND11_MODULE(_core, m) {
   pyro::python::register_workspace_services_types(m);
   pyro::python::register_log(m);
   pyro::python::register_progress(m);
+  pyro::python::register_output(m);
   pyro::python::register_client(m);
 }

@@ -123,6 +123,21 @@ def test_hello_event_and_every_method_validate(agent):
     validator("exec_result").validate(timed["result"])
     assert timed["result"]["timed_out"] is True
 
+    # exec_cancel (1.5): the exec on stream 19 answers cancelled, the cancel on 21 found it.
+    send_request(agent, 19, "exec", {"command": "sleep 600", "timeout_ms": 600000})
+    cancel = {"stream": 19}
+    validator("exec_cancel_params").validate(cancel)
+    send_request(agent, 21, "exec_cancel", cancel)
+    answers = {}
+    while len(answers) < 2:
+        got_stream, ftype, flags, payload = read_frame(agent)
+        assert ftype == RESPONSE and flags & 1 and got_stream in (19, 21), (got_stream, ftype)
+        answers[got_stream] = json.loads(payload)
+    validator("exec_result").validate(answers[19]["result"])
+    assert answers[19]["result"]["cancelled"] is True
+    validator("exec_cancel_result").validate(answers[21]["result"])
+    assert answers[21]["result"] == {"found": True}
+
     for stream, method, bad in [(9, "exec", {"command": "true", "cwd": "/nonexistent"}),
                                 (11, "exec", {"timeout_ms": "soon"}),
                                 (13, "no_such_method", {}),

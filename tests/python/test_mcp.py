@@ -491,7 +491,7 @@ def test_ping_and_cancel_during_a_long_call(vm_cli: str) -> None:
     assert server.request(3, "ping") == {"jsonrpc": "2.0", "id": 3, "result": {}}, "ping waited for the tool call"
     server.send({"jsonrpc": "2.0", "method": "notifications/cancelled",
                  "params": {"requestId": 2, "reason": "test"}})
-    # The call runs to its end (no cancel in the API) but its answer is dropped.
+    # The cancel stops the guest command (`sleep 10`) and its answer is dropped.
     assert server.close() == []
 
 

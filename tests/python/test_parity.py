@@ -63,7 +63,7 @@ def stub_params(stub: ast.ClassDef, name: str) -> List[Param]:
 # Callback parameters exist only on surfaces that can take a callable (C++, C
 # through options structs, Python), not in the table (MCP and the CLI cannot
 # pass one). In Python they come last, keyword-only, defaulting to None.
-CALLBACK_PARAMS = {"progress"}
+CALLBACK_PARAMS = {"progress", "on_output", "cancel"}
 
 
 def without_callbacks(params: List[Param], where: str) -> List[Param]:
@@ -189,7 +189,7 @@ def snake(type_name: str) -> str:
 
 
 # The callback parameters of CALLBACK_PARAMS, in structs.
-CALLBACK_FIELDS = {"progress", "progress_payload"}
+CALLBACK_FIELDS = {"progress", "progress_payload", "on_output", "output_payload", "cancel"}
 # Table types on the C++ side; `json` parameters by name.
 CPP_TYPES = {
     "string": {"std::string", "std::optional<std::string>"},
@@ -327,6 +327,7 @@ C_TYPES = {
 C_EXTRA_FIELDS = {
     "version": "every options struct is versioned (append-only ABI)",
     "progress_payload": "the callback's user data",
+    "output_payload": "the output callback's user data",
     "replace_labels": "pyro_workspace_update: C cannot tell an absent label list from an empty one",
 }
 

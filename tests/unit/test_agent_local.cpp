@@ -37,7 +37,7 @@ TEST_CASE("agent: hello event fields") {
   CHECK(h["protocol"]["major"] == 1);
   CHECK(h["protocol"]["minor"] == pyro::protocol::kProtocolMinor);
   CHECK(h["agent_version"] == PYRO_VERSION_STRING);
-  CHECK(h["methods"] == json({"hello", "ping", "exec", "shutdown", "restore", "workspace_mount", "fs_stat", "fs_list",
+  CHECK(h["methods"] == json({"hello", "ping", "exec", "exec_cancel", "shutdown", "restore", "workspace_mount", "fs_stat", "fs_list",
                               "fs_read", "fs_manifest", "fs_apply", "sync", "service_start", "service_list",
                               "service_status", "service_logs", "service_stop", "shell_open", "shell_write",
                               "shell_read", "shell_resize", "shell_signal", "shell_close"}));
@@ -174,6 +174,49 @@ TEST_CASE("agent: exec timeout kills the process group") {
   bool killed = pyro::test::poll_until([&] { return process_ended(background); }, std::chrono::seconds(30));
   if (!killed) ::kill(background, SIGKILL);
   CHECK_MESSAGE(killed, "the background process of the timed-out command survived");
+}
+
+TEST_CASE("agent: exec_cancel kills the process group and the answer says cancelled") {
+  AgentUnderTest agent;
+  const std::string pidfile = agent.dir() + "/background.pid";
+  // Without the cancel the command would run for 10 minutes (call() gives up long before).
+  uint32_t s = agent.request("exec", {{"command", "sleep 600 & echo $! > " + pidfile + "; sleep 600; echo never"},
+                                      {"timeout_ms", 600000}});
+  REQUIRE(pyro::test::poll_until([&] { return pid_in(pidfile) > 0; }, std::chrono::seconds(30)));
+  const pid_t background = pid_in(pidfile);
+  uint32_t c = agent.request("exec_cancel", {{"stream", s}});
+  auto results = agent.collect({s, c});
+  REQUIRE(results[s].response.ok);
+  CHECK(results[s].response.result["cancelled"] == true);
+  CHECK(results[s].response.result["timed_out"] == false);
+  CHECK(results[s].response.result["exit_code"] == 137);
+  CHECK(results[s].response.result["signal"] == 9);
+  CHECK(results[s].out.empty());
+  REQUIRE(results[c].response.ok);
+  CHECK(results[c].response.result["found"] == true);
+  bool killed = pyro::test::poll_until([&] { return process_ended(background); }, std::chrono::seconds(30));
+  if (!killed) ::kill(background, SIGKILL);
+  CHECK_MESSAGE(killed, "the background process of the cancelled command survived");
+
+  // The exec is gone: a second cancel finds nothing; a finished exec was not cancelled.
+  CHECK(agent.call("exec_cancel", {{"stream", s}}).response.result["found"] == false);
+  auto done = agent.call("exec", {{"command", "echo ok"}});
+  check_result(done, 0);
+  CHECK(done.response.result["cancelled"] == false);
+  for (const json& params : {json::object(), json{{"stream", "x"}}, json{{"stream", -1}}, json{{"stream", 0}}}) {
+    auto o = agent.call("exec_cancel", params);
+    CHECK_MESSAGE(o.response.error_code == "invalid_argument", params.dump());
+  }
+}
+
+TEST_CASE("agent: exec_cancel right after the exec request, before it forked, still cancels") {
+  AgentUnderTest agent;
+  uint32_t s = agent.request("exec", {{"command", "sleep 600"}, {"timeout_ms", 600000}});
+  uint32_t c = agent.request("exec_cancel", {{"stream", s}});
+  auto results = agent.collect({s, c});
+  REQUIRE(results[s].response.ok);
+  CHECK(results[s].response.result["cancelled"] == true);
+  CHECK(results[c].response.result["found"] == true);
 }
 
 TEST_CASE("agent: exec does not wait for a background process holding the pipe") {

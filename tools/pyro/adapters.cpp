@@ -47,28 +47,60 @@ pyro::ExecOptions exec_options(const Command& cmd, const json& args) {
   return exec;
 }
 
+// The guest's output goes to our stdout and stderr as it arrives (write_bytes
+// flushes each chunk): nothing is buffered until the command ends.
+pyro::ExecOptions live_exec_options(const Command& cmd, const json& args, const pyro::CancelToken& cancel) {
+  pyro::ExecOptions exec = exec_options(cmd, args);
+  exec.cancel = cancel;
+  exec.on_output = [](const pyro::LiveOutput& chunk) {
+    write_bytes(chunk.stream == pyro::OutputStream::kStderr ? stderr : stdout, chunk.data);
+  };
+  return exec;
+}
+
+// The output was relayed live: only the notes (timeout, truncation, cancel) remain.
 int relay(const Command& cmd, const json& args, const pyro::ExecResult& r) {
   json raw = {{"exit_code", r.exit_code},          {"timed_out", r.timed_out},
-              {"stdout", r.stdout_data},           {"stderr", r.stderr_data},
+              {"stdout", ""},                      {"stderr", ""},
               {"stdout_truncated", r.stdout_truncated}, {"stderr_truncated", r.stderr_truncated}};
+  const std::string& err = r.stderr_data;
+  // Keep a note on a line of its own even when the guest's stderr has no final newline.
+  if ((r.timed_out || r.stdout_truncated || r.stderr_truncated) && !err.empty() && err.back() != '\n') {
+    write_bytes(stderr, "\n");
+  }
   relay_exec(raw, argument_or_default(cmd, args, "timeout_seconds"),
              argument_or_default(cmd, args, "max_output_bytes"));
   return r.exit_code;
 }
 
+// --json: the one JSON result at the end (no live relay: stdout holds one JSON line);
+// a signal still cancels the command.
+int call_cancellable(const Command& cmd, const json& args, pyro::Pyro& client,
+                     const pyro::CancelToken& cancel) {
+  pyro::CallOptions options;
+  options.cancel = cancel;
+  std::string text = client.call(cmd.op, arguments_text(args), options);
+  json result = json::parse(text);
+  write_bytes(stdout, text + "\n");
+  return exit_status(cmd, result);
+}
+
+
 int run_in_vm(const Command& cmd, const ParsedArgs& parsed, json& args, const GlobalOptions& global) {
   pyro::Pyro client(global.client);
-  InterruptGuard guard(client);  // Ctrl-C deletes the VM, then exits 128+N
+  pyro::CancelToken cancel;
+  InterruptGuard guard(client, &cancel);  // Ctrl-C cancels the command and deletes the VM, then exits 128+N
   int status = kExitPyroError;
   try {
     if (parsed.has("json")) {
-      status = call_and_print(cmd, parsed, args, client);
+      status = call_cancellable(cmd, args, client, cancel);
     } else {
       pyro::VmOptions vm;
       vm.vcpu_count = argument_or_default(cmd, args, "vcpu_count").get<uint32_t>();
       vm.mem_mib = argument_or_default(cmd, args, "mem_mib").get<uint32_t>();
       vm.network = args.value("network", false);
-      status = relay(cmd, args, client.run_in_vm(args["environment"].get<std::string>(), args["command"].get<std::string>(), vm, exec_options(cmd, args)));
+      status = relay(cmd, args, client.run_in_vm(args["environment"].get<std::string>(), args["command"].get<std::string>(),
+                                                 vm, live_exec_options(cmd, args, cancel)));
     }
   } catch (...) {
     guard.check();  // an interrupted run fails; report the interruption instead
@@ -80,9 +112,24 @@ int run_in_vm(const Command& cmd, const ParsedArgs& parsed, json& args, const Gl
 
 int exec_workspace(const Command& cmd, const ParsedArgs& parsed, json& args, const GlobalOptions& global) {
   pyro::Pyro client(global.client);
-  if (parsed.has("json")) return call_and_print(cmd, parsed, args, client);
-  return relay(cmd, args, client.exec_workspace(args["workspace"].get<std::string>(), args["command"].get<std::string>(),
-                                             exec_options(cmd, args)));
+  pyro::CancelToken cancel;
+  // Ctrl-C cancels the command (the guest kills its process group); the workspace stays.
+  InterruptGuard guard(client, &cancel, /*delete_vms=*/false);
+  int status = kExitPyroError;
+  try {
+    if (parsed.has("json")) {
+      status = call_cancellable(cmd, args, client, cancel);
+    } else {
+      status = relay(cmd, args, client.exec_workspace(args["workspace"].get<std::string>(),
+                                                      args["command"].get<std::string>(),
+                                                      live_exec_options(cmd, args, cancel)));
+    }
+  } catch (...) {
+    guard.check();
+    throw;
+  }
+  guard.check();
+  return status;
 }
 
 // --- structured params from ergonomic flags ----------------------------------

@@ -24,7 +24,8 @@ sigset_t watched_signals() {
 
 }  // namespace
 
-InterruptGuard::InterruptGuard(pyro::Pyro& client) : client_(client), signals_(watched_signals()) {
+InterruptGuard::InterruptGuard(pyro::Pyro& client, const pyro::CancelToken* cancel, bool delete_vms)
+    : client_(client), cancel_(cancel), delete_vms_(delete_vms), signals_(watched_signals()) {
   pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
   watcher_ = std::thread([this] { watch(); });
 }
@@ -44,8 +45,15 @@ void InterruptGuard::watch() {
     if (sig <= 0) continue;
     if (signal_ != 0) std::_Exit(128 + sig);  // a second signal: stop waiting
     signal_ = sig;
-    static constexpr char kNote[] = "pyro: interrupted: deleting the VM (signal again to quit now)\n";
-    std::fwrite(kNote, 1, sizeof kNote - 1, stderr);
+    if (cancel_ != nullptr) cancel_->cancel();  // the guest kills the command's process group
+    static constexpr char kDelete[] = "pyro: interrupted: deleting the VM (signal again to quit now)\n";
+    static constexpr char kCancel[] = "pyro: interrupted: cancelling the command (signal again to quit now)\n";
+    if (delete_vms_) {
+      std::fwrite(kDelete, 1, sizeof kDelete - 1, stderr);
+    } else {
+      std::fwrite(kCancel, 1, sizeof kCancel - 1, stderr);
+      continue;
+    }
     // Deleting waits for the command in flight, so it runs apart from this
     // thread, which must stay free to see a second signal.
     deleter_ = std::thread([this] { delete_vms(); });

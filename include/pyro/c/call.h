@@ -26,6 +26,7 @@
 #include "pyro/c/error.h"
 #include "pyro/c/client.h"
 #include "pyro/c/progress.h"
+#include "pyro/c/output.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -51,15 +52,22 @@ typedef struct pyro_call_options {
     /** Progress of pull_environment, import_environment and create_workspace; NULL: none. */
     pyro_progress_cb progress;
     void *progress_payload;    /**< passed to @c progress as is */
+    /* Version 2 (since 0.3); a version 1 struct ends above. */
+    /** Live output of run_in_vm, exec_vm and exec_workspace (pyro/c/output.h); NULL: none. */
+    pyro_output_cb on_output;
+    void *output_payload;      /**< passed to @c on_output as is */
+    /** Cancels run_in_vm, exec_vm and exec_workspace (pyro/c/output.h); NULL: none. */
+    pyro_cancel *cancel;
 } pyro_call_options;
 
-#define PYRO_CALL_OPTIONS_VERSION 1
-#define PYRO_CALL_OPTIONS_INIT { PYRO_CALL_OPTIONS_VERSION, NULL, NULL }
+#define PYRO_CALL_OPTIONS_VERSION 2
+#define PYRO_CALL_OPTIONS_INIT { PYRO_CALL_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL }
 
 /**
  * pyro_call_json() with options (since 0.3); NULL @p opts is pyro_call_json().
  * @return as pyro_call_json(); PYRO_E_INVALID_ARGUMENT for an unknown options
- *         version; PYRO_E_USER when the progress callback threw a C++ exception
+ *         version (1 and 2 are known); PYRO_E_USER when the progress or output
+ *         callback threw a C++ exception
  */
 PYRO_EXTERN(pyro_status) pyro_call_json_ex(char **out, pyro_client *client, const char *operation,
                                            const char *arguments_json, const pyro_call_options *opts,

@@ -28,6 +28,7 @@
 #include "pyro/c/error.h"
 #include "pyro/c/log.h"
 #include "pyro/c/progress.h"
+#include "pyro/c/output.h"
 #include "pyro/c/client.h"
 #include "pyro/c/call.h"
 #include "pyro/c/vm.h"

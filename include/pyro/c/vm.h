@@ -27,6 +27,7 @@
 #include "pyro/c/client.h"
 #include "pyro/c/common.h"
 #include "pyro/c/error.h"
+#include "pyro/c/output.h"
 
 PYRO_BEGIN_DECL
 
@@ -72,13 +73,20 @@ typedef struct pyro_exec_options {
      *  NULL-terminated array of "ENV_VAR=secret_name" strings, parsed like @c env.
      *  Their values are redacted from the output. NULL: none. */
     const char *const *secret_env;
+    /* Version 2 (since 0.3); a version 1 struct ends above. */
+    /** Called with each chunk of output while the command runs (pyro/c/output.h); NULL: none. */
+    pyro_output_cb on_output;
+    void *output_payload;  /**< passed to @c on_output as is */
+    /** A cancel handle (pyro/c/output.h), borrowed for the call; NULL: none. */
+    pyro_cancel *cancel;
 } pyro_exec_options;
 
-#define PYRO_EXEC_OPTIONS_VERSION 1
-#define PYRO_EXEC_OPTIONS_INIT { PYRO_EXEC_OPTIONS_VERSION, 30.0, 1048576u, NULL, NULL, NULL }
+#define PYRO_EXEC_OPTIONS_VERSION 2
+#define PYRO_EXEC_OPTIONS_INIT { PYRO_EXEC_OPTIONS_VERSION, 30.0, 1048576u, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /**
- * Fills @p opts with the defaults of PYRO_EXEC_OPTIONS_INIT.
+ * Fills @p opts with the defaults of PYRO_EXEC_OPTIONS_INIT (version 1 or 2;
+ * version 1 fills only the fields of a version 1 struct).
  * @return PYRO_OK, or PYRO_E_INVALID_ARGUMENT for NULL @p opts or an unknown @p version
  */
 PYRO_EXTERN(pyro_status) pyro_exec_options_init(pyro_exec_options *opts, unsigned int version);
@@ -94,6 +102,8 @@ PYRO_EXTERN(int) pyro_exec_result_exit_code(const pyro_exec_result *res);
 PYRO_EXTERN(int) pyro_exec_result_signal(const pyro_exec_result *res);
 /** Non-zero when the guest killed the command at timeout_seconds. */
 PYRO_EXTERN(int) pyro_exec_result_timed_out(const pyro_exec_result *res);
+/** Non-zero when the command was cancelled (pyro/c/output.h); since 0.3. */
+PYRO_EXTERN(int) pyro_exec_result_cancelled(const pyro_exec_result *res);
 /**
  * The captured stdout. Binary-safe: may contain NUL bytes; always followed by
  * an extra NUL not counted in the length, so text output can be used as a C string.

@@ -19,7 +19,7 @@ from typing import Any, Dict, List
 from langchain_core.tools import StructuredTool
 
 from pyro.integrations.client_ref import ClientRef
-from pyro.tools import Operation, description, dispatch, find_tool, input_schema, tools_for_profile
+from pyro.tools import Operation, adispatch, description, dispatch, find_tool, input_schema, tools_for_profile
 
 
 def make_tool(op: Operation, client: Any = None) -> StructuredTool:
@@ -30,7 +30,11 @@ def make_tool(op: Operation, client: Any = None) -> StructuredTool:
     def call(**arguments: Any) -> Dict[str, Any]:
         return dispatch(ref.get(), tool_name, arguments)
 
-    return StructuredTool.from_function(func=call, name=tool_name, description=description(op),
+    # ainvoke: concurrent calls overlap, and cancelling the task cancels the command.
+    async def acall(**arguments: Any) -> Dict[str, Any]:
+        return await adispatch(ref.get(), tool_name, arguments)
+
+    return StructuredTool.from_function(func=call, coroutine=acall, name=tool_name, description=description(op),
                                         args_schema=input_schema(op))
 
 

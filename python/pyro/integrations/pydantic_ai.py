@@ -17,7 +17,7 @@ from typing import Any, Dict, List
 from pydantic_ai import Tool
 
 from pyro.integrations.client_ref import ClientRef
-from pyro.tools import Operation, description, dispatch, find_tool, input_schema, tools_for_profile
+from pyro.tools import Operation, adispatch, description, find_tool, input_schema, tools_for_profile
 
 
 def make_tool(op: Operation, client: Any = None) -> Tool:
@@ -25,8 +25,10 @@ def make_tool(op: Operation, client: Any = None) -> Tool:
     ref = client if isinstance(client, ClientRef) else ClientRef(client)
     tool_name = op.tool
 
-    def call(**arguments: Any) -> Dict[str, Any]:
-        return dispatch(ref.get(), tool_name, arguments)
+    # PydanticAI is asyncio-first: an async tool overlaps with the agent's other
+    # work, and cancelling the run cancels the guest command.
+    async def call(**arguments: Any) -> Dict[str, Any]:
+        return await adispatch(ref.get(), tool_name, arguments)
 
     return Tool.from_schema(call, name=tool_name, description=description(op),
                             json_schema=input_schema(op))

@@ -11,7 +11,7 @@ the MCP server's tools/list): vm-run, workspace-core, workspace-full. Framework 
 built on this live in `pyro.integrations` (LangChain, PydanticAI).
 """
 
-from pyro.tools.dispatch import ToolError, dispatch, dispatch_json, error_result
+from pyro.tools.dispatch import ToolError, adispatch, dispatch, dispatch_json, error_result
 from pyro.tools.table import (PROFILES, Operation, description, find_tool, input_schema, openai_tools,
                               operations, tools_for_profile)
 
@@ -20,6 +20,7 @@ __all__ = [
     "ToolError",
     "Operation",
     "description",
+    "adispatch",
     "dispatch",
     "dispatch_json",
     "error_result",

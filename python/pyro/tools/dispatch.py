@@ -8,6 +8,7 @@ argument included) into the result {"error": {"code", "message"}} the model can 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any, Dict, Mapping, Optional, Union
 
@@ -44,7 +45,7 @@ def _decode(name: str, arguments: Arguments) -> Any:
 
 
 def dispatch(client: Any, name: str, arguments: Arguments = None, *,
-             profile: Optional[str] = None) -> Dict[str, Any]:
+             profile: Optional[str] = None, cancel: Optional[_core.CancelToken] = None) -> Dict[str, Any]:
     """Runs tool `name` (or operation `name`) on a `pyro.Pyro` and returns a JSON-ready dict.
 
     `name` may be an alias (the table name, "start_service" for service_start), and the
@@ -53,6 +54,7 @@ def dispatch(client: Any, name: str, arguments: Arguments = None, *,
     only that profile's tools may be called (an unknown profile raises ValueError).
     pyro errors and bad arguments come back as {"error": {"code", "message"}} instead
     of being raised, because the model has to see them; anything else (a bug) is raised.
+    `cancel` (a pyro.CancelToken) cancels a guest command the call runs.
     """
     offered = None if profile is None else [op.tool for op in tools_for_profile(profile)]
     try:
@@ -60,9 +62,32 @@ def dispatch(client: Any, name: str, arguments: Arguments = None, *,
         if offered is not None and _core.tool_name(name) not in offered:
             raise ToolError("invalid_argument", f"call `{name}`: no such tool in profile "
                             f"`{profile}` (tools: {', '.join(offered)})")
-        return client.call(name, _decode(name, arguments))
+        decoded = _decode(name, arguments)
+        if cancel is None:
+            return client.call(name, decoded)
+        return client.call(name, decoded, cancel=cancel)
     except (ToolError, _core.Error) as e:
         return error_result(e.code, e.message)
+
+
+async def adispatch(client: Any, name: str, arguments: Arguments = None, *,
+                    profile: Optional[str] = None) -> Dict[str, Any]:
+    """dispatch() for asyncio frameworks: runs in a worker thread (the GIL is released
+    while pyro works, so calls overlap), and cancelling the awaiting task cancels a
+    guest command the call runs (`vm_run`, `workspace_exec`); the task then raises
+    asyncio.CancelledError once the command has stopped."""
+    token = _core.CancelToken()
+    loop = asyncio.get_running_loop()
+    future = loop.run_in_executor(None, lambda: dispatch(client, name, arguments, profile=profile, cancel=token))
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        token.cancel()
+        try:
+            await future
+        except Exception:  # noqa: BLE001 - the cancellation is what the caller asked about
+            pass
+        raise
 
 
 def dispatch_json(client: Any, name: str, arguments: Arguments = None, *,

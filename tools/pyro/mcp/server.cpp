@@ -53,6 +53,20 @@ json progress_notification(const json& token, uint64_t ordinal, const pyro::Prog
           {"params", {{"progressToken", token}, {"progress", ordinal}, {"message", pyro_cli::progress_line(progress)}}}};
 }
 
+// A chunk of a running command's output (run_in_vm, exec_vm, exec_workspace), as
+// it arrives: `message` is the chunk as text (redacted in workspaces; invalid UTF-8,
+// also a character cut by the chunk boundary, becomes U+FFFD), `_meta` says which
+// stream ("pyro/stream": "stdout" or "stderr").
+json output_notification(const json& token, uint64_t ordinal, const pyro::LiveOutput& chunk) {
+  return {{"jsonrpc", "2.0"},
+          {"method", "notifications/progress"},
+          {"params",
+           {{"progressToken", token},
+            {"progress", ordinal},
+            {"message", std::string(chunk.data)},
+            {"_meta", {{"pyro/stream", chunk.stream == pyro::OutputStream::kStderr ? "stderr" : "stdout"}}}}}};
+}
+
 class Server {
  public:
   explicit Server(const ServerOptions& options)
@@ -61,10 +75,12 @@ class Server {
             json::parse(pyro::tool_definitions_json(options.profile)),
             [this](const json& message) { send(message); },
             [this](const json& id, const std::string& tool, const json& arguments, const json& token) {
-              std::thread([this, id, tool, arguments, token] {
+              // Taken here, before the thread: a cancel that arrives at once finds it.
+              pyro::CancelToken cancel = session_.cancel_token(id);
+              std::thread([this, id, tool, arguments, token, cancel] {
                 // The response goes out after the call's last notifications/progress:
                 // both are sent from this thread, through the one serialized send().
-                session_.finish_call(id, call_tool(tool, arguments, token));
+                session_.finish_call(id, call_tool(tool, arguments, token, cancel));
               }).detach();
             }) {}
 
@@ -72,7 +88,8 @@ class Server {
   size_t tool_count() const { return session_.tool_count(); }
 
  private:
-  json call_tool(const std::string& tool, const json& arguments, const json& progress_token);
+  json call_tool(const std::string& tool, const json& arguments, const json& progress_token,
+                 const pyro::CancelToken& cancel);
   void send(const json& message);
 
   pyro::Pyro client_;
@@ -92,16 +109,22 @@ void Server::send(const json& message) {
 
 // A transport only: the core checks the arguments, runs the operation and gives
 // the result's JSON form.
-json Server::call_tool(const std::string& tool, const json& arguments, const json& progress_token) {
+json Server::call_tool(const std::string& tool, const json& arguments, const json& progress_token,
+                      const pyro::CancelToken& cancel) {
   try {
     pyro::CallOptions call;
+    call.cancel = cancel;
     // Without a token: plain lines on stderr (stdout belongs to the protocol).
     pyro_cli::ProgressPrinter lines(stderr, false);
+    uint64_t count = 0;  // one ordinal for progress and output notifications
     if (progress_token.is_null()) {
       call.progress = lines.handler();
     } else {
-      call.progress = [this, &progress_token, count = uint64_t{0}](const pyro::Progress& p) mutable {
+      call.progress = [this, &progress_token, &count](const pyro::Progress& p) {
         send(progress_notification(progress_token, ++count, p));
+      };
+      call.on_output = [this, &progress_token, &count](const pyro::LiveOutput& chunk) {
+        send(output_notification(progress_token, ++count, chunk));
       };
     }
     return success_result(client_.call(tool, arguments.dump(), call));

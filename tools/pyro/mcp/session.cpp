@@ -125,10 +125,14 @@ void Session::handle_request(const json& id, const std::string& method, const js
 
 void Session::handle_notification(const std::string& method, const json& params) {
   if (method == "notifications/cancelled") {
-    // The operation itself runs on (the API has no cancel); only its answer is dropped.
+    // Its answer is dropped; a guest command it runs is cancelled (other operations
+    // run to their end: the API cancels only commands).
     std::string key = params.value("requestId", json()).dump();
     std::lock_guard lock(calls_mutex_);
-    if (in_flight_.contains(key)) cancelled_.insert(key);
+    if (in_flight_.contains(key)) {
+      cancelled_.insert(key);
+      if (auto token = tokens_.find(key); token != tokens_.end()) token->second.cancel();
+    }
   }
   // notifications/initialized and anything unknown need no action.
 }
@@ -159,6 +163,7 @@ void Session::start_call(const json& id, const json& params) {
       send_(error_response(id, kInvalidRequest, "invalid request: this id is already in use"));
       return;
     }
+    tokens_[id.dump()] = pyro::CancelToken();
   }
   launch_(id, name->get<std::string>(), arguments, progress_token(params));
 }
@@ -172,7 +177,14 @@ void Session::finish_call(const json& id, const json& result) {
   if (!cancelled) send_(response(id, result));
   std::lock_guard lock(calls_mutex_);
   in_flight_.erase(id.dump());
+  tokens_.erase(id.dump());
   calls_done_.notify_all();
+}
+
+pyro::CancelToken Session::cancel_token(const json& id) {
+  std::lock_guard lock(calls_mutex_);
+  auto token = tokens_.find(id.dump());
+  return token != tokens_.end() ? token->second : pyro::CancelToken();
 }
 
 void Session::wait_for_calls() {

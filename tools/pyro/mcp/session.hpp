@@ -6,6 +6,7 @@
 
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pyro/types.hpp"
 
 namespace pyro_mcp {
 
@@ -36,6 +38,10 @@ class Session {
   void handle_line(const std::string& line);
   /// Sends the result of a launched call, unless the client cancelled it.
   void finish_call(const nlohmann::json& id, const nlohmann::json& result);
+  /// The cancel token of a launched call: notifications/cancelled of its id cancels
+  /// it (run_in_vm, exec_vm and exec_workspace then stop the guest command). A
+  /// fresh token for an id not in flight.
+  pyro::CancelToken cancel_token(const nlohmann::json& id);
   /// Blocks until every launched call has finished.
   void wait_for_calls();
   /// How many tools this session offers.
@@ -54,6 +60,7 @@ class Session {
   std::condition_variable calls_done_;
   std::set<std::string> in_flight_;  ///< ids (as JSON text) of running tool calls
   std::set<std::string> cancelled_;  ///< their subset the client cancelled
+  std::map<std::string, pyro::CancelToken> tokens_;  ///< of each running tool call
 };
 
 }  // namespace pyro_mcp
