@@ -8,7 +8,6 @@ argument included) into the result {"error": {"code", "message"}} the model can 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any, Dict, Mapping, Optional, Union
 
@@ -76,18 +75,10 @@ async def adispatch(client: Any, name: str, arguments: Arguments = None, *,
     while pyro works, so calls overlap), and cancelling the awaiting task cancels a
     guest command the call runs (`vm_run`, `workspace_exec`); the task then raises
     asyncio.CancelledError once the command has stopped."""
+    from pyro.aio import _in_thread  # pyro.aio imports nothing of pyro.tools: no cycle
+
     token = _core.CancelToken()
-    loop = asyncio.get_running_loop()
-    future = loop.run_in_executor(None, lambda: dispatch(client, name, arguments, profile=profile, cancel=token))
-    try:
-        return await asyncio.shield(future)
-    except asyncio.CancelledError:
-        token.cancel()
-        try:
-            await future
-        except Exception:  # noqa: BLE001 - the cancellation is what the caller asked about
-            pass
-        raise
+    return await _in_thread(lambda: dispatch(client, name, arguments, profile=profile, cancel=token), token)
 
 
 def dispatch_json(client: Any, name: str, arguments: Arguments = None, *,
