@@ -44,6 +44,7 @@ class InterruptGuard {
   sigset_t signals_;
   std::atomic<bool> done_{false};
   std::atomic<int> signal_{0};
+  int wake_[2] = {-1, -1};  ///< closing [1] ends the watcher's wait
   std::thread watcher_;
   std::thread deleter_;  ///< started by the watcher on the first signal
 };
