@@ -1,6 +1,7 @@
 // pyro_bench: measures the engine on real VMs and prints one JSON object.
 //
-//   pyro_bench [--runs N] [--pings N] [--environment NAME] [--only engine|workspace|service]
+//   pyro_bench [--runs N] [--pings N] [--environment NAME] [--only engine|workspace|service|idle]
+//              [--idle N] [--idle-seconds S]
 //
 // Without --only, every group runs (engine first). Engine series:
 // cold_boot_ms          VMM start to the agent's hello (fresh VM each run)
@@ -15,7 +16,8 @@
 // agent_ping_ms         round trip of the agent no-op on a running VM
 // rss_mib / pss_mib     the VMM's memory one second after boot, idle
 // Workspace series (workspace_*): see workspace_bench.cpp; services and shells
-// (service_*, shell_*): see service_bench.cpp.
+// (service_*, shell_*): see service_bench.cpp. Idle series (idle_*: --idle workspaces,
+// default 4, idle for --idle-seconds, default 30): see idle_bench.cpp.
 // Each series reports n, min, p50, p95, max. Links lib/ internals (bench only).
 #include <algorithm>
 #include <chrono>
@@ -41,6 +43,7 @@
 #include "runtime/home.hpp"
 #include "runtime/vm.hpp"
 #include "service_bench.hpp"
+#include "idle_bench.hpp"
 #include "workspace_bench.hpp"
 
 namespace {
@@ -181,18 +184,24 @@ int main(int argc, char** argv) {
   int runs = 10;
   int pings = 200;
   std::string env = "busybox";
+  int idle = 4;
+  int idle_seconds = 30;
   std::string only;  // empty: every group
+  const auto is_group = [](const std::string& g) {
+    return g == "engine" || g == "workspace" || g == "service" || g == "idle";
+  };
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--runs" && i + 1 < argc) runs = std::max(1, std::atoi(argv[++i]));
+    else if (a == "--idle" && i + 1 < argc) idle = std::max(1, std::atoi(argv[++i]));
+    else if (a == "--idle-seconds" && i + 1 < argc) idle_seconds = std::max(1, std::atoi(argv[++i]));
     else if (a == "--pings" && i + 1 < argc) pings = std::max(1, std::atoi(argv[++i]));
     else if (a == "--environment" && i + 1 < argc) env = argv[++i];
-    else if (a == "--only" && i + 1 < argc &&
-             (std::string(argv[i + 1]) == "engine" || std::string(argv[i + 1]) == "workspace" ||
-              std::string(argv[i + 1]) == "service")) only = argv[++i];
+    else if (a == "--only" && i + 1 < argc && is_group(argv[i + 1])) only = argv[++i];
     else {
       std::fprintf(stderr,
-                   "usage: pyro_bench [--runs N] [--pings N] [--environment NAME] [--only engine|workspace|service]\n");
+                   "usage: pyro_bench [--runs N] [--pings N] [--environment NAME] "
+                   "[--only engine|workspace|service|idle] [--idle N] [--idle-seconds S]\n");
       return 64;
     }
   }
@@ -201,6 +210,7 @@ int main(int argc, char** argv) {
     if (only.empty() || only == "engine") out.update(run_engine_series(env, runs, pings));
     if (only.empty() || only == "workspace") out.update(pyro_bench::run_workspace_series(env, runs));
     if (only.empty() || only == "service") out.update(pyro_bench::run_service_series(env, runs));
+    if (only.empty() || only == "idle") out.update(pyro_bench::run_idle_series(env, idle, idle_seconds));
     std::printf("%s\n", out.dump(2).c_str());
     return 0;
   } catch (const std::exception& e) {
