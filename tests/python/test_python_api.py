@@ -100,10 +100,16 @@ def test_an_idle_guest_is_tickless(client, busybox):
     TCG): the guest keeps time with the TSC and runs high-resolution, tickless timers."""
     if client.doctor().accelerator != "tcg":
         pytest.skip("the TCG clock flags only")
+    # A fresh guest (or a clone of a template saved early) starts on tsc-early and
+    # switches to the refined tsc, then to high-resolution tickless mode, within a
+    # few seconds: wait for that in the guest (polled, with a deadline), then report.
+    state = ("cat /sys/devices/system/clocksource/clocksource0/current_clocksource;"
+             " grep -m1 hres_active /proc/timer_list; grep -m1 nohz_mode /proc/timer_list")
     r = client.run_in_vm(
         busybox,
-        "cat /sys/devices/system/clocksource/clocksource0/current_clocksource;"
-        " grep -m1 hres_active /proc/timer_list; grep -m1 nohz_mode /proc/timer_list",
+        f"i=0; until [ \"$({{ {state}; }} | tr -d ' \\n')\" = 'tsc.hres_active:1.nohz_mode:2' ]"
+        " || [ $i -ge 300 ]; do sleep 0.1; i=$((i+1)); done; " + state,
+        timeout_seconds=60,
     )
     assert r.exit_code == 0, r.stderr
     clocksource, hres, nohz = (line.split(":")[-1].strip() for line in r.stdout.splitlines())
